@@ -1,0 +1,223 @@
+"""One typed settings object, read from app settings (environment) and validated at start.
+
+Every name here is an app setting: the same names appear in trigger decorators (`%NAME%`),
+`local.settings.example.json` and `infra/` (a test keeps the three in step).
+Validation names the setting and the problem, so a misconfigured app fails with one clear line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.domain.errors import ConfigurationError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _int_range(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {raw!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, got {value}")
+        return value
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(p for p in re.split(r"[,;\s]+", raw.strip()) if p)
+
+
+def _emails(raw: str) -> tuple[str, ...]:
+    items = _list(raw)
+    for item in items:
+        if not _EMAIL.match(item):
+            raise ValueError(f"{item!r} is not an email address")
+    return items
+
+
+def _email(raw: str) -> str:
+    value = raw.strip()
+    if value and not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _guids(raw: str) -> tuple[str, ...]:
+    items = _list(raw)
+    for item in items:
+        if not _GUID.match(item):
+            raise ValueError(f"{item!r} is not a group object id (GUID)")
+    return items
+
+
+def _days(raw: str) -> tuple[int, ...]:
+    parse = _int_range(0, 365)
+    days = tuple(sorted({parse(p) for p in _list(raw)}))
+    if not days:
+        raise ValueError("needs at least one day")
+    return days
+
+
+def _zone(raw: str) -> str:
+    try:
+        ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{raw!r} is not an IANA time zone") from None
+    return raw.strip()
+
+
+def _hours_range(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", raw)
+    if not match or not all(0 <= int(g) <= 23 for g in match.groups()):
+        raise ValueError(f"expected START-END hours like 20-7, got {raw!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if value and not re.match(r"^https?://", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _secrets(raw: str) -> tuple[str, ...]:
+    items = _list(raw)
+    for item in items:
+        if not item.startswith("whsec_"):
+            raise ValueError("each secret must start with 'whsec_' (Standard Webhooks format)")
+    return items
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one app setting is read: parser, default (None = required), and what it is for."""
+
+    env: str
+    parse: Callable[[str], Any]
+    default: str | None
+    doc: str
+    secret: bool = False
+
+
+def _s(env: str, parse: Callable[[str], Any], default: str | None, doc: str, **kw: Any) -> Any:
+    return field(metadata={"spec": Spec(env, parse, default, doc, **kw)})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- Storage and queues (AzureWebJobsStorage is read by the storage adapters as the host does)
+    onboarding_queue: str = _s("ONBOARDING_QUEUE", _text, "onboarding", "Queue of joiners to onboard")
+    reminder_queue: str = _s("REMINDER_QUEUE", _text, "reminders", "Queue of reminders to send")
+    ledger_table: str = _s("LEDGER_TABLE", _text, "TapstartLedger", "Table of joiners and their steps")
+    report_container: str = _s("REPORT_CONTAINER", _text, "tapstart-reports", "Blob container for report snapshots")
+    # --- Microsoft Graph
+    graph_base_url: str = _s("GRAPH_BASE_URL", _url, "https://graph.microsoft.com/v1.0", "Graph endpoint")
+    graph_authority_host: str = _s("GRAPH_AUTHORITY_HOST", _url, "https://login.microsoftonline.com", "Entra authority for client-secret auth")
+    graph_tenant_id: str = _s("GRAPH_TENANT_ID", _text, "", "Tenant id; required with GRAPH_CLIENT_SECRET")
+    graph_client_id: str = _s("GRAPH_CLIENT_ID", _text, "", "App (client) id for client-secret auth; empty = managed identity")
+    graph_client_secret: str = _s("GRAPH_CLIENT_SECRET", _text, "", "Client secret (local emulator only; Azure uses managed identity)", secret=True)
+    graph_ca_bundle: str = _s("GRAPH_CA_BUNDLE", _text, "", "CA bundle to trust for the authority (local emulator only)")
+    azure_client_id: str = _s("AZURE_CLIENT_ID", _text, "", "Client id of the user-assigned managed identity")
+    # --- Email (Azure Communication Services)
+    acs_endpoint: str = _s("ACS_ENDPOINT", _url, None, "ACS endpoint, e.g. https://<name>.communication.azure.com")
+    acs_access_key: str = _s("ACS_ACCESS_KEY", _text, "", "ACS access key; empty = managed identity", secret=True)
+    mail_sender: str = _s("MAIL_SENDER", _email, None, "Sender address on a linked ACS domain")
+    admin_emails: tuple[str, ...] = _s("ADMIN_EMAILS", _emails, None, "Admins who get alerts and the daily report")
+    fallback_delivery_email: str = _s("FALLBACK_DELIVERY_EMAIL", _email, "", "HR/IT address for TAPs of joiners without a manager mail")
+    email_rate_per_minute: int = _s("EMAIL_RATE_PER_MINUTE", _int_range(1, 10000), "30", "Client-side email send limit per minute")
+    email_rate_per_hour: int = _s("EMAIL_RATE_PER_HOUR", _int_range(1, 100000), "100", "Client-side email send limit per hour")
+    # --- HR intake
+    hr_webhook_secrets: tuple[str, ...] = _s("HR_WEBHOOK_SECRETS", _secrets, None, "Standard Webhooks secrets (whsec_...), several for rotation", secret=True)
+    max_event_bytes: int = _s("MAX_EVENT_BYTES", _int_range(1024, 16 * 1024 * 1024), "1048576", "Largest HR request body accepted")
+    # --- Onboarding policy
+    passwordless_group_ids: tuple[str, ...] = _s("PASSWORDLESS_GROUP_IDS", _guids, None, "Groups joiners are added to")
+    tap_lifetime_minutes: int = _s("TAP_LIFETIME_MINUTES", _int_range(10, 43200), "480", "Requested TAP lifetime, clamped into the tenant policy")
+    tap_one_time: bool = _s("TAP_ONE_TIME", _bool, "true", "Request one-time TAPs")
+    tap_max_per_hour: int = _s("TAP_MAX_PER_HOUR", _int_range(1, 100000), "50", "Flood cap: TAPs issued per hour before issuance pauses")
+    default_time_zone: str = _s("DEFAULT_TIME_ZONE", _zone, "UTC", "Time zone of joiners whose event has none")
+    default_language: str = _s("DEFAULT_LANGUAGE", _text, "en", "Email language when the joiner's is unknown")
+    prehire_lead_days: int = _s("PREHIRE_LEAD_DAYS", _int_range(0, 30), "3", "Onboard this many days before the hire day")
+    provisioning_deadline_hours: int = _s("PROVISIONING_DEADLINE_HOURS", _int_range(1, 720), "72", "How long to wait for the Entra account to appear")
+    max_account_age_days: int = _s("MAX_ACCOUNT_AGE_DAYS", _int_range(1, 3650), "60", "Refuse accounts created longer ago than this")
+    # --- Report
+    report_schedule: str = _s("REPORT_SCHEDULE", _text, "0 0 6 * * *", "NCRONTAB schedule of the daily report (UTC)")
+    report_retention_days: int = _s("REPORT_RETENTION_DAYS", _int_range(1, 3650), "400", "Days report snapshots are kept")
+    report_overdue_days: int = _s("REPORT_OVERDUE_DAYS", _int_range(1, 365), "7", "Joiners not enrolled after this many days are named")
+    # --- Reminders
+    reminder_days: tuple[int, ...] = _s("REMINDER_DAYS", _days, "1,3,7,14", "Days after the TAP became valid when reminders are due")
+    reminder_max_count: int = _s("REMINDER_MAX_COUNT", _int_range(0, 20), "4", "Most reminders per joiner")
+    reminder_manager_cc_from: int = _s("REMINDER_MANAGER_CC_FROM", _int_range(1, 20), "3", "Copy the manager from this reminder on")
+    reminder_reissue_tap: bool = _s("REMINDER_REISSUE_TAP", _bool, "false", "Issue a fresh TAP to the manager when the old one expired")
+    quiet_hours: tuple[int, int] = _s("QUIET_HOURS", _hours_range, "20-7", "No reminders between these local hours")
+    # --- Branding
+    brand_company_name: str = _s("BRAND_COMPANY_NAME", _text, "Contoso", "Company name in emails")
+    brand_logo_url: str = _s("BRAND_LOGO_URL", _url, "", "Logo URL in emails")
+    brand_support_contact: str = _s("BRAND_SUPPORT_CONTACT", _text, "your IT service desk", "Support contact in emails")
+    # --- Telemetry
+    appinsights_connection_string: str = _s("APPLICATIONINSIGHTS_CONNECTION_STRING", _text, "", "Sends logs and traces to Application Insights when set")
+
+    @classmethod
+    def specs(cls) -> dict[str, Spec]:
+        return {f.name: f.metadata["spec"] for f in fields(cls)}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every setting; raise ConfigurationError listing all problems."""
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for name, spec in cls.specs().items():
+            raw = source.get(spec.env)
+            if raw is None or raw.strip() == "":
+                if spec.default is None:
+                    problems.append(f"{spec.env} is missing ({spec.doc})")
+                    continue
+                raw = spec.default
+            try:
+                values[name] = spec.parse(raw)
+            except ValueError as exc:
+                problems.append(f"{spec.env} is malformed: {exc}")
+        if not problems:
+            problems.extend(_cross_checks(values))
+        if problems:
+            raise ConfigurationError("Tapstart settings: " + "; ".join(problems))
+        return cls(**values)
+
+
+def _cross_checks(values: Mapping[str, Any]) -> list[str]:
+    problems = []
+    if values["graph_client_secret"] and not (values["graph_tenant_id"] and values["graph_client_id"]):
+        problems.append("GRAPH_CLIENT_SECRET needs GRAPH_TENANT_ID and GRAPH_CLIENT_ID")
+    if values["reminder_manager_cc_from"] > max(values["reminder_max_count"], 1) + 1:
+        problems.append("REMINDER_MANAGER_CC_FROM is larger than REMINDER_MAX_COUNT")
+    return problems
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once (app settings do not change without a restart)."""
+    return Settings.from_env()

@@ -1,0 +1,143 @@
+"""The ledger's record of one joiner: where onboarding stands, step by step.
+
+It holds ids and times, never a TAP value. Addresses are kept masked except the personal email
+(needed to send reminders), which stays in the ledger only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from shared.domain.joiner import JoinerEvent
+
+# Fixed namespace: the tracking id of an event is derived from its event id, so the same event
+# delivered again maps to the same record without a lookup.
+TRACKING_NAMESPACE = uuid.UUID("6c1f3f0e-6f5b-4c44-9a53-2f1d5c7e8a10")
+
+
+def tracking_id_for(event_id: str) -> str:
+    return str(uuid.uuid5(TRACKING_NAMESPACE, event_id))
+
+
+class Status(StrEnum):
+    ACCEPTED = "accepted"
+    WAITING_FOR_ACCOUNT = "waiting_for_account"
+    WAITING_FOR_HIRE_DATE = "waiting_for_hire_date"
+    PAUSED = "paused"  # flood cap reached; resumes when the hour rolls over
+    TAP_ISSUED = "tap_issued"  # created, not yet delivered
+    SENDING = "sending"  # delivery email handed to ACS, outcome not yet recorded
+    DELIVERED = "delivered"
+    ENROLLED = "enrolled"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in {Status.DELIVERED, Status.ENROLLED, Status.REFUSED, Status.FAILED}
+
+
+@dataclass(frozen=True)
+class StepLog:
+    step: str
+    at: datetime
+    outcome: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"step": self.step, "at": self.at.isoformat(), "outcome": self.outcome, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> StepLog:
+        return cls(data["step"], datetime.fromisoformat(data["at"]), data["outcome"], data.get("detail", ""))
+
+
+@dataclass(frozen=True)
+class ReminderLog:
+    slot: int
+    at: datetime
+    outcome: str  # sent | skipped_enrolled | failed | final_notice
+    recipient_masked: str = ""
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "at": self.at.isoformat(),
+            "outcome": self.outcome,
+            "recipient_masked": self.recipient_masked,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReminderLog:
+        return cls(
+            int(data["slot"]),
+            datetime.fromisoformat(data["at"]),
+            data["outcome"],
+            data.get("recipient_masked", ""),
+            data.get("detail", ""),
+        )
+
+
+@dataclass(frozen=True)
+class JoinerRecord:
+    tracking_id: str
+    event_id: str
+    employee_id: str
+    hire_date: date
+    accepted_at: datetime
+    status: Status = Status.ACCEPTED
+    upn: str | None = None
+    given_name: str | None = None
+    display_name: str | None = None
+    time_zone: str | None = None
+    language: str | None = None
+    personal_email: str | None = None
+    source: str = "canonical"
+    user_id: str | None = None
+    reason: str | None = None
+    reason_detail: str | None = None
+    tap_id: str | None = None
+    tap_start: datetime | None = None
+    tap_lifetime_minutes: int | None = None
+    tap_one_time: bool | None = None
+    delivery_operation_id: str | None = None
+    delivered_to_masked: str | None = None
+    delivered_at: datetime | None = None
+    enrolled_at: datetime | None = None
+    updated_at: datetime | None = None
+    steps: tuple[StepLog, ...] = ()
+    reminders: tuple[ReminderLog, ...] = ()
+    etag: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def accept(cls, event: JoinerEvent, now: datetime) -> JoinerRecord:
+        return cls(
+            tracking_id=tracking_id_for(event.event_id),
+            event_id=event.event_id,
+            employee_id=event.employee_id,
+            hire_date=event.hire_date,
+            accepted_at=now,
+            upn=event.upn,
+            given_name=event.given_name,
+            display_name=event.display_name,
+            time_zone=event.time_zone,
+            language=event.preferred_language,
+            personal_email=event.personal_email,
+            source=event.source,
+            updated_at=now,
+            steps=(StepLog("accepted", now, "ok", event.source),),
+        )
+
+    def with_step(self, step: str, now: datetime, outcome: str = "ok", detail: str = "", **changes: Any) -> JoinerRecord:
+        return replace(self, steps=(*self.steps, StepLog(step, now, outcome, detail)), updated_at=now, **changes)
+
+    def with_reminder(self, log: ReminderLog) -> JoinerRecord:
+        return replace(self, reminders=(*self.reminders, log), updated_at=log.at)
+
+    def reminder_for_slot(self, slot: int) -> ReminderLog | None:
+        return next((r for r in self.reminders if r.slot == slot and r.outcome != "failed"), None)

@@ -1,0 +1,108 @@
+"""In-memory fakes of the ports, for unit tests of use cases (functional tests use the emulators)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.domain.email import OutgoingEmail
+from shared.domain.record import JoinerRecord
+
+
+@dataclass
+class FakeClock:
+    current: datetime = field(default_factory=lambda: datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class FakeLedger:
+    records: dict[str, JoinerRecord] = field(default_factory=dict)
+    tap_slots: dict[str, int] = field(default_factory=dict)
+    claims: set[str] = field(default_factory=set)
+    version: int = 0
+
+    async def get(self, tracking_id: str) -> JoinerRecord | None:
+        return self.records.get(tracking_id)
+
+    async def create(self, record: JoinerRecord) -> tuple[JoinerRecord, bool]:
+        if record.tracking_id in self.records:
+            return self.records[record.tracking_id], False
+        self.version += 1
+        stored = replace(record, etag=str(self.version))
+        self.records[record.tracking_id] = stored
+        return stored, True
+
+    async def save(self, record: JoinerRecord) -> JoinerRecord:
+        self.version += 1
+        stored = replace(record, etag=str(self.version))
+        self.records[record.tracking_id] = stored
+        return stored
+
+    async def find_by_upn(self, upn: str) -> JoinerRecord | None:
+        return next((r for r in self.records.values() if (r.upn or "").lower() == upn.lower()), None)
+
+    async def all(self) -> AsyncIterator[JoinerRecord]:
+        for record in list(self.records.values()):
+            yield record
+
+    async def take_tap_slot(self, hour_key: str, cap: int) -> bool:
+        used = self.tap_slots.get(hour_key, 0)
+        if used >= cap:
+            return False
+        self.tap_slots[hour_key] = used + 1
+        return True
+
+    async def claim_once(self, key: str, now: datetime) -> bool:
+        if key in self.claims:
+            return False
+        self.claims.add(key)
+        return True
+
+
+@dataclass
+class FakeQueue:
+    messages: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
+
+    async def enqueue(self, queue: str, payload: Mapping[str, Any], delay_seconds: int = 0) -> None:
+        self.messages.append((queue, dict(payload), delay_seconds))
+
+    def on(self, queue: str) -> list[dict[str, Any]]:
+        return [p for q, p, _ in self.messages if q == queue]
+
+
+@dataclass
+class FakeMailer:
+    sent: list[tuple[OutgoingEmail, str]] = field(default_factory=list)
+
+    async def send(self, email: OutgoingEmail, operation_id: str) -> str:
+        self.sent.append((email, operation_id))
+        return operation_id
+
+    async def was_sent(self, operation_id: str) -> bool | None:
+        return any(op == operation_id for _, op in self.sent)
+
+
+@dataclass
+class FakeBlobStore:
+    blobs: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+    async def put(self, path: str, data: bytes, content_type: str) -> None:
+        self.blobs[path] = (data, content_type)
+
+    async def get(self, path: str) -> bytes | None:
+        item = self.blobs.get(path)
+        return item[0] if item else None
+
+    async def list(self, prefix: str) -> list[str]:
+        return sorted(p for p in self.blobs if p.startswith(prefix))
+
+    async def delete(self, path: str) -> None:
+        self.blobs.pop(path, None)
