@@ -158,6 +158,7 @@ class Settings:
     tap_lifetime_minutes: int = _s("TAP_LIFETIME_MINUTES", _int_range(10, 43200), "480", "Requested TAP lifetime, clamped into the tenant policy")
     tap_one_time: bool = _s("TAP_ONE_TIME", _bool, "true", "Request one-time TAPs")
     tap_max_per_hour: int = _s("TAP_MAX_PER_HOUR", _int_range(1, 100000), "50", "Flood cap: TAPs issued per hour before issuance pauses")
+    tap_start_hour: int = _s("TAP_START_HOUR", _int_range(0, 23), "7", "Local hour on the hire day from which a pre-hire's TAP is valid")
     default_time_zone: str = _s("DEFAULT_TIME_ZONE", _zone, "UTC", "Time zone of joiners whose event has none")
     default_language: str = _s("DEFAULT_LANGUAGE", _text, "en", "Email language when the joiner's is unknown")
     prehire_lead_days: int = _s("PREHIRE_LEAD_DAYS", _int_range(0, 30), "3", "Onboard this many days before the hire day")

@@ -1,0 +1,239 @@
+"""The Directory port on Microsoft Graph.
+
+Request budget per joiner (see docs/performance.md): find the user (1), one $batch with roles,
+methods and manager (1), the group add (shared: up to 20 joiners per PATCH), the TAP (1).
+The TAP policy is cached per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from shared.adapters.graph_groups import GroupAddBatcher
+from shared.adapters.graph_raw import GraphRaw, GraphRequestError
+from shared.domain.errors import PermanentError, TransientError
+from shared.ports import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
+
+USER_FIELDS = (
+    "id,userPrincipalName,employeeId,displayName,givenName,accountEnabled,userType,"
+    "createdDateTime,mail,otherMails,preferredLanguage,creationType,externalUserState"
+)
+_POLICY_TTL_SECONDS = 600.0
+_TAP_POLICY = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
+
+
+def _odata_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    # Graph emits up to 7 fractional digits; Python accepts 6.
+    head, _, rest = value.rstrip("Z").partition(".")
+    frac = "".join(ch for ch in rest if ch.isdigit())[:6]
+    return datetime.fromisoformat(f"{head}.{frac or '0'}+00:00")
+
+
+def user_from_json(data: dict[str, Any]) -> DirectoryUser:
+    user_type = data.get("userType") or "Member"
+    upn = data.get("userPrincipalName") or ""
+    return DirectoryUser(
+        id=data["id"],
+        user_principal_name=upn,
+        employee_id=data.get("employeeId"),
+        display_name=data.get("displayName"),
+        given_name=data.get("givenName"),
+        account_enabled=bool(data.get("accountEnabled", True)),
+        user_type=user_type,
+        created=_parse_time(data.get("createdDateTime")),
+        mail=data.get("mail"),
+        other_mails=tuple(data.get("otherMails") or ()),
+        preferred_language=data.get("preferredLanguage"),
+        external=user_type == "Guest" and (bool(data.get("externalUserState")) or "#EXT#" in upn),
+    )
+
+
+def policy_from_json(data: dict[str, Any]) -> TapPolicy:
+    includes = [t.get("id", "") for t in data.get("includeTargets") or []]
+    return TapPolicy(
+        enabled=data.get("state") == "enabled",
+        min_lifetime_minutes=int(data.get("minimumLifetimeInMinutes", 60)),
+        max_lifetime_minutes=int(data.get("maximumLifetimeInMinutes", 480)),
+        default_lifetime_minutes=int(data.get("defaultLifetimeInMinutes", 60)),
+        default_length=int(data.get("defaultLength", 8)),
+        is_usable_once=bool(data.get("isUsableOnce", False)),
+        include_all_users="all_users" in includes,
+        include_group_ids=tuple(i for i in includes if i != "all_users"),
+        exclude_group_ids=tuple(t.get("id", "") for t in data.get("excludeTargets") or []),
+    )
+
+
+class GraphDirectory:
+    def __init__(self, client: Any, base_url: str) -> None:
+        self._client = client
+        self.raw = GraphRaw(client, base_url)
+        self._groups = GroupAddBatcher(self.raw)
+        self._policy: tuple[float, TapPolicy] | None = None
+        self._policy_lock = asyncio.Lock()
+        self._user_reads: dict[str, dict[str, tuple[int, Any]]] = {}
+
+    async def _get(self, path: str, what: str) -> Any:
+        try:
+            return await self.raw.request("GET", path)
+        except GraphRequestError as exc:
+            raise exc.as_tapstart_error(what) from exc
+
+    async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None:
+        filters = [f"employeeId eq {_odata_literal(employee_id)}"]
+        if upn:
+            filters.append(f"userPrincipalName eq {_odata_literal(upn)}")
+        for expr in filters:
+            page = await self._get(f"/users?$filter={quote(expr)}&$select={USER_FIELDS}", "find user")
+            values = page.get("value") or []
+            if values:
+                return user_from_json(values[0])
+        return None
+
+    async def _user_reads_for(self, user_id: str) -> dict[str, tuple[int, Any]]:
+        """Roles, methods and manager in one $batch; kept briefly so the three getters share it."""
+        cached = self._user_reads.get(user_id)
+        if cached is None:
+            uid = quote(user_id)
+            requests = [
+                {"id": "roles", "method": "GET", "url": f"/users/{uid}/memberOf?$select=id,displayName"},
+                {"id": "methods", "method": "GET", "url": f"/users/{uid}/authentication/methods"},
+                {"id": "manager", "method": "GET",
+                 "url": f"/users/{uid}/manager?$select=id,displayName,mail,preferredLanguage"},
+            ]
+            try:
+                cached = await self.raw.batch(requests)
+            except GraphRequestError as exc:
+                raise exc.as_tapstart_error("read user details") from exc
+            self._user_reads[user_id] = cached
+            if len(self._user_reads) > 256:
+                self._user_reads.pop(next(iter(self._user_reads)))
+        return cached
+
+    def forget(self, user_id: str) -> None:
+        self._user_reads.pop(user_id, None)
+
+    async def _item(self, user_id: str, item: str) -> Any:
+        status, body = (await self._user_reads_for(user_id))[item]
+        if status == 404 and item == "manager":
+            return None
+        if status >= 400:
+            self.forget(user_id)
+            err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+            raise GraphRequestError(status, err.get("code", ""), err.get("message", "")).as_tapstart_error(item)
+        return body
+
+    async def is_admin(self, user_id: str) -> bool:
+        body = await self._item(user_id, "roles")
+        return any(o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", []))
+
+    async def method_types(self, user_id: str) -> list[str]:
+        body = await self._item(user_id, "methods")
+        return [str(m.get("@odata.type", "")) for m in body.get("value", [])]
+
+    async def get_manager(self, user_id: str) -> Manager | None:
+        body = await self._item(user_id, "manager")
+        if not body:
+            return None
+        return Manager(body["id"], body.get("displayName"), body.get("mail"), body.get("preferredLanguage"))
+
+    async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]:
+        results = await asyncio.gather(*(self._groups.add(group_id, uid) for uid in user_ids))
+        return dict(zip(user_ids, results, strict=True))
+
+    async def tap_policy(self) -> TapPolicy:
+        async with self._policy_lock:
+            if self._policy and time.monotonic() - self._policy[0] < _POLICY_TTL_SECONDS:
+                return self._policy[1]
+            policy = policy_from_json(await self._get(_TAP_POLICY, "read TAP policy"))
+            self._policy = (time.monotonic(), policy)
+            return policy
+
+    async def group_ids_of(self, user_id: str, candidates: list[str]) -> list[str]:
+        if not candidates:
+            return []
+        try:
+            body = await self.raw.request(
+                "POST", f"/users/{quote(user_id)}/checkMemberGroups", {"groupIds": candidates[:20]}
+            )
+        except GraphRequestError as exc:
+            raise exc.as_tapstart_error("check group membership") from exc
+        return [str(g) for g in body.get("value", [])]
+
+    async def create_tap(self, user_id: str, start: datetime | None, lifetime: int, one_time: bool) -> IssuedTap:
+        body: dict[str, Any] = {"lifetimeInMinutes": lifetime, "isUsableOnce": one_time}
+        if start is not None:
+            body["startDateTime"] = start.isoformat()
+        path = f"/users/{quote(user_id)}/authentication/temporaryAccessPassMethods"
+        try:
+            created = await self.raw.request("POST", path, body)
+        except GraphRequestError as exc:
+            raise _tap_error(exc) from exc
+        self.forget(user_id)
+        return IssuedTap(
+            id=created["id"],
+            passcode=created["temporaryAccessPass"],
+            start=_parse_time(created.get("startDateTime")) or _parse_time(created.get("createdDateTime")) or datetime.now().astimezone(),
+            lifetime_minutes=int(created.get("lifetimeInMinutes", lifetime)),
+            one_time=bool(created.get("isUsableOnce", one_time)),
+        )
+
+    async def group_info(self, group_id: str) -> GroupInfo:
+        data = await self._get(
+            f"/groups/{quote(group_id)}?$select=id,displayName,groupTypes,membershipRule,"
+            "isAssignableToRole,securityEnabled",
+            "read group",
+        )
+        return GroupInfo(
+            id=data["id"],
+            display_name=data.get("displayName") or data["id"],
+            dynamic="DynamicMembership" in (data.get("groupTypes") or []),
+            role_assignable=bool(data.get("isAssignableToRole")),
+            security_enabled=bool(data.get("securityEnabled")),
+        )
+
+    async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
+        url: str | None = (
+            "/reports/authenticationMethods/userRegistrationDetails"
+            f"?$select={','.join(select)}&$top=999"
+        )
+        throttled = 0
+        while url:
+            try:
+                page = await self.raw.request("GET", url)
+            except GraphRequestError as exc:
+                # The reports API allows 5 requests per 10 s; the SDK's own retries may not be
+                # enough on a large tenant, so wait as told and go on rather than fail the run.
+                if exc.status == 429 and throttled < 30:
+                    throttled += 1
+                    await asyncio.sleep(exc.retry_after or 2.0)
+                    continue
+                raise exc.as_tapstart_error("read registration report") from exc
+            throttled = 0
+            yield page.get("value") or []
+            url = page.get("@odata.nextLink")
+
+
+def _tap_error(exc: GraphRequestError) -> Exception:
+    message = exc.message
+    if exc.status == 400 and "LifetimeInMinutes" in message:
+        return PermanentError("tap_lifetime_rejected", message)
+    if exc.status == 400 and "Converged UserCredentialPolicy" in message:
+        return PermanentError("tap_policy_disallows", "the TAP policy is off or does not cover this user")
+    if exc.status == 400 and "external guest" in message:
+        return PermanentError("guest_account", message)
+    if exc.status == 404:
+        return PermanentError("user_not_found", "the user disappeared before the TAP was created")
+    if exc.transient():
+        return TransientError(f"graph_{exc.status} on create TAP", exc.retry_after)
+    return PermanentError("tap_create_failed", f"{exc.status} {exc.code}")

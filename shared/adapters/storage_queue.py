@@ -1,0 +1,53 @@
+"""Job queue on Azure Queue storage, encoded as the queue trigger expects (Base64 by default)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ServiceRequestError
+from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
+
+from shared.adapters.storage_connection import StorageConnection
+from shared.domain.errors import TransientError
+
+# Azure Queue storage caps the initial invisibility at 7 days; longer waits are chained hops.
+MAX_DELAY_SECONDS = 7 * 24 * 3600 - 60
+
+
+class StorageJobQueue:
+    def __init__(self, connection: StorageConnection) -> None:
+        policy = TextBase64EncodePolicy()  # host.json messageEncoding = base64 (the host default)
+        if connection.connection_string:
+            self._service = QueueServiceClient.from_connection_string(
+                connection.connection_string, message_encode_policy=policy
+            )
+        else:
+            self._service = QueueServiceClient(
+                connection.uri("queue"), credential=connection.credential(), message_encode_policy=policy
+            )
+        self._clients: dict[str, QueueClient] = {}
+
+    def _client(self, queue: str) -> QueueClient:
+        client = self._clients.get(queue)
+        if client is None:
+            client = self._service.get_queue_client(queue)
+            try:
+                client.create_queue()
+            except ResourceExistsError:
+                pass
+            self._clients[queue] = client
+        return client
+
+    def _send(self, queue: str, body: str, delay: int) -> None:
+        self._client(queue).send_message(body, visibility_timeout=delay or None)
+
+    async def enqueue(self, queue: str, payload: Mapping[str, Any], delay_seconds: int = 0) -> None:
+        delay = max(0, min(int(delay_seconds), MAX_DELAY_SECONDS))
+        body = json.dumps(dict(payload), separators=(",", ":"))
+        try:
+            await asyncio.to_thread(self._send, queue, body, delay)
+        except (HttpResponseError, ServiceRequestError) as exc:
+            raise TransientError(f"queue storage error: {type(exc).__name__}") from exc

@@ -1,0 +1,179 @@
+"""The ledger on Azure Table storage: one entity per joiner, plus counters and claim markers.
+
+Entities (one table):
+- PartitionKey "joiner", RowKey tracking id: the JoinerRecord (steps and reminders as JSON).
+- PartitionKey "tapcap", RowKey UTC hour: TAPs issued that hour (flood cap), ETag-incremented.
+- PartitionKey "claim",  RowKey key hash: "this happened once" markers (replayed webhook ids,
+  reminder slots enqueued); insert-if-absent is the atomic test-and-set.
+Writes of a record are ETag-checked, so two workers never overwrite each other's step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import fields, replace
+from datetime import date, datetime
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+
+from shared.adapters.storage_connection import StorageConnection
+from shared.domain.errors import ConflictError, TransientError
+from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
+
+_JOINER = "joiner"
+_DATETIME_FIELDS = {"accepted_at", "tap_start", "delivered_at", "enrolled_at", "updated_at"}
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
+
+
+def record_to_entity(record: JoinerRecord) -> dict[str, Any]:
+    entity: dict[str, Any] = {"PartitionKey": _JOINER, "RowKey": record.tracking_id}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name in {"tracking_id", "etag"} or value is None:
+            continue
+        if f.name == "steps":
+            value = json.dumps([s.to_json() for s in value])
+        elif f.name == "reminders":
+            value = json.dumps([r.to_json() for r in value])
+        elif isinstance(value, datetime | date):
+            value = value.isoformat()
+        elif isinstance(value, Status):
+            value = value.value
+        entity[f.name] = value
+    return entity
+
+
+def entity_to_record(entity: dict[str, Any], etag: str | None) -> JoinerRecord:
+    names = {f.name for f in fields(JoinerRecord)}
+    values: dict[str, Any] = {k: v for k, v in entity.items() if k in names}
+    values["tracking_id"] = entity["RowKey"]
+    for name in _DATETIME_FIELDS & values.keys():
+        values[name] = datetime.fromisoformat(values[name])
+    values["hire_date"] = date.fromisoformat(values["hire_date"])
+    values["status"] = Status(values.get("status", Status.ACCEPTED))
+    values["steps"] = tuple(StepLog.from_json(s) for s in json.loads(values.get("steps", "[]")))
+    values["reminders"] = tuple(ReminderLog.from_json(r) for r in json.loads(values.get("reminders", "[]")))
+    return JoinerRecord(**values, etag=etag)
+
+
+def _claim_key(key: str) -> str:
+    readable = _KEY_UNSAFE.sub("_", key)[:80]
+    return f"{readable}~{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+class TableLedger:
+    def __init__(self, connection: StorageConnection, table: str) -> None:
+        if connection.connection_string:
+            service = TableServiceClient.from_connection_string(connection.connection_string)
+        else:
+            service = TableServiceClient(connection.uri("table"), credential=connection.credential())
+        self._service = service
+        self._table_name = table
+        self._table: TableClient | None = None
+
+    def _client(self) -> TableClient:
+        if self._table is None:
+            try:
+                self._service.create_table_if_not_exists(self._table_name)
+            except (HttpResponseError, ServiceRequestError) as exc:
+                raise TransientError(f"table storage unavailable: {type(exc).__name__}") from exc
+            self._table = self._service.get_table_client(self._table_name)
+        return self._table
+
+    async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError):
+            raise
+        except (HttpResponseError, ServiceRequestError) as exc:
+            raise TransientError(f"table storage error: {type(exc).__name__}") from exc
+
+    async def get(self, tracking_id: str) -> JoinerRecord | None:
+        try:
+            entity = await self._run(self._client().get_entity, _JOINER, tracking_id)
+        except ResourceNotFoundError:
+            return None
+        return entity_to_record(dict(entity), entity.metadata.get("etag"))
+
+    async def create(self, record: JoinerRecord) -> tuple[JoinerRecord, bool]:
+        try:
+            meta = await self._run(self._client().create_entity, record_to_entity(record))
+        except ResourceExistsError:
+            existing = await self.get(record.tracking_id)
+            assert existing is not None  # just created by someone else; entities are never deleted
+            return existing, False
+        return replace(record, etag=meta.get("etag")), True
+
+    async def save(self, record: JoinerRecord) -> JoinerRecord:
+        kwargs: dict[str, Any] = {"mode": UpdateMode.REPLACE}
+        if record.etag:
+            kwargs |= {"etag": record.etag, "match_condition": MatchConditions.IfNotModified}
+        try:
+            meta = await self._run(self._client().update_entity, record_to_entity(record), **kwargs)
+        except ResourceModifiedError as exc:
+            raise ConflictError(f"joiner {record.tracking_id} was changed by another worker") from exc
+        return replace(record, etag=meta.get("etag"))
+
+    async def find_by_upn(self, upn: str) -> JoinerRecord | None:
+        query = "PartitionKey eq @pk and upn eq @upn"
+        params = {"pk": _JOINER, "upn": upn}
+
+        def first() -> Any:
+            return next(iter(self._client().query_entities(query, parameters=params)), None)
+
+        entity = await self._run(first)
+        return entity_to_record(dict(entity), entity.metadata.get("etag")) if entity else None
+
+    async def all(self) -> AsyncIterator[JoinerRecord]:
+        pages = self._client().query_entities("PartitionKey eq @pk", parameters={"pk": _JOINER}).by_page()
+        while True:
+            page = await self._run(lambda: list(next(pages, [])))
+            if not page:
+                return
+            for entity in page:
+                yield entity_to_record(dict(entity), entity.metadata.get("etag"))
+
+    async def take_tap_slot(self, hour_key: str, cap: int) -> bool:
+        table = self._client()
+        for _ in range(20):  # optimistic concurrency: a handful of racing workers settle quickly
+            try:
+                entity = await self._run(table.get_entity, "tapcap", hour_key)
+            except ResourceNotFoundError:
+                try:
+                    await self._run(table.create_entity, {"PartitionKey": "tapcap", "RowKey": hour_key, "count": 1})
+                    return cap >= 1
+                except ResourceExistsError:
+                    continue
+            if int(entity["count"]) >= cap:
+                return False
+            entity["count"] = int(entity["count"]) + 1
+            try:
+                await self._run(
+                    table.update_entity, entity, mode=UpdateMode.REPLACE,
+                    etag=entity.metadata["etag"], match_condition=MatchConditions.IfNotModified,
+                )
+                return True
+            except ResourceModifiedError:
+                continue
+        raise TransientError("flood-cap counter is contended; retry")
+
+    async def claim_once(self, key: str, now: datetime) -> bool:
+        entity = {"PartitionKey": "claim", "RowKey": _claim_key(key), "key": key[:1024], "at": now.isoformat()}
+        try:
+            await self._run(self._client().create_entity, entity)
+        except ResourceExistsError:
+            return False
+        return True

@@ -1,0 +1,53 @@
+"""Who must never get a TAP from Tapstart. Each refusal is a stable reason code, never retried."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from shared.ports import DirectoryUser
+
+# Methods that already give passwordless or phishing-resistant sign-in: a TAP would only open a
+# second door to an account that does not need one.
+STRONG_METHOD_TYPES = frozenset(
+    {
+        "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+        "#microsoft.graph.fido2AuthenticationMethod",
+        "#microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
+        "#microsoft.graph.platformCredentialAuthenticationMethod",
+        "#microsoft.graph.passkeyAuthenticationMethod",
+    }
+)
+
+REASONS = {
+    "admin_role": "holds an Entra admin role; admins get credentials from a privileged process, not a feed",
+    "guest_account": "is a guest account",
+    "account_disabled": "account is disabled",
+    "already_enrolled": "already has a strong sign-in method",
+    "account_too_old": "account was created before the configured onboarding window",
+}
+
+
+def refusal_reason(
+    user: DirectoryUser,
+    *,
+    is_admin: bool,
+    method_types: list[str],
+    now: datetime,
+    max_account_age_days: int,
+) -> str | None:
+    """The first guardrail the user trips, or None when a TAP may be issued."""
+    if is_admin:
+        return "admin_role"
+    if user.user_type.lower() == "guest" or user.external:
+        return "guest_account"
+    if not user.account_enabled:
+        return "account_disabled"
+    if STRONG_METHOD_TYPES.intersection(method_types):
+        return "already_enrolled"
+    if user.created and now - user.created > timedelta(days=max_account_age_days):
+        return "account_too_old"
+    return None
+
+
+def is_enrolled(method_types: list[str]) -> bool:
+    return bool(STRONG_METHOD_TYPES.intersection(method_types))
