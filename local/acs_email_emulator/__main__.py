@@ -50,12 +50,17 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         help="retry-after seconds on 202 and Running status answers (default 1, minimum 1)",
     )
+    parser.add_argument("--log-file", type=Path, help="append logs here instead of stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        filename=args.log_file,
+    )
     overrides = {
         "per_minute": args.per_minute,
         "per_hour": args.per_hour,

@@ -63,4 +63,5 @@ def run(config: EmulatorConfig) -> None:
     app = create_app(config)
     url = f"http://{config.host}:{config.port}"
     print(f"ACS Email emulator on {url}  outbox: {url}/  files: {config.outbox_dir}", flush=True)
+    log.info("listening on %s, outbox folder %s", url, config.outbox_dir)
     web.run_app(app, host=config.host, port=config.port, print=None, access_log=None)
