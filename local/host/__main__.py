@@ -1,0 +1,111 @@
+"""`python -m local.host`: run a FunctionApp locally, against Azurite.
+
+    python -m local.host [--app function_app:app] [--port 7071]
+                         [--host-json PATH] [--settings PATH]
+
+host.json and local.settings.json default to the files beside the app module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import logging
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+
+from local.host.http_server import Keys
+from local.host.indexing import check_supported, index_app, load_app, resolve_spec
+from local.host.runtime import LocalHost, run_until_stopped
+from local.host.settings import HostConfigError, HostOptions, load_local_settings, merged_settings
+
+log = logging.getLogger("local.host")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.host", description=__doc__)
+    parser.add_argument("--app", default="function_app:app", help="module[:attr] of the app")
+    parser.add_argument("--port", type=int, default=7071)
+    parser.add_argument("--bind", default="127.0.0.1", help="loopback only, by design")
+    parser.add_argument("--host-json", type=Path, help="default: host.json beside the app")
+    parser.add_argument("--settings", type=Path, help="default: local.settings.json beside it")
+    parser.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def app_directory(target: str) -> Path:
+    """The app module's folder, found without importing it (settings must be set first)."""
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    spec = importlib.util.find_spec(target.partition(":")[0])
+    if spec is None or spec.origin is None:
+        raise HostConfigError(f"app module {target!r} not found from {Path.cwd()}")
+    return Path(spec.origin).resolve().parent
+
+
+def keys_from(settings: dict[str, str]) -> Keys:
+    master = settings.get("TAPSTART_MASTER_KEY", "")
+    if not master:
+        master = secrets.token_urlsafe(24)
+        log.warning("TAPSTART_MASTER_KEY not set; generated master key for this run: %s", master)
+    function_keys = {k.strip() for k in settings.get("TAPSTART_FUNCTION_KEYS", "").split(",")}
+    return Keys(function_keys=frozenset(k for k in function_keys if k), master_key=master)
+
+
+def build_host(args: argparse.Namespace) -> LocalHost:
+    directory = app_directory(args.app)
+    local_values = load_local_settings(args.settings or directory / "local.settings.json")
+    settings = merged_settings(local_values)
+    # Like Core Tools: local.settings.json values reach the app as environment variables.
+    for name, value in local_values.items():
+        os.environ.setdefault(name, value)
+    specs = index_app(load_app(args.app))
+    for spec in specs:
+        check_supported(spec)
+    resolved = [resolve_spec(spec, settings) for spec in specs]
+    options = HostOptions.load(args.host_json or directory / "host.json")
+    return LocalHost(
+        resolved, options, settings, keys_from(settings), directory, args.shutdown_grace
+    )
+
+
+async def serve(args: argparse.Namespace) -> None:
+    host = build_host(args)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, host.request_stop)
+    log.info(
+        "local Functions host on http://%s:%d (%d functions):\n%s",
+        args.bind,
+        args.port,
+        len(host.functions),
+        "\n".join(host.describe()),
+    )
+    await run_until_stopped(host, args.bind, args.port)
+    log.info("local Functions host stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    # The storage SDK logs every request at INFO; the host's own lines are the useful ones.
+    logging.getLogger("azure").setLevel(logging.WARNING)
+    try:
+        asyncio.run(serve(args))
+    except HostConfigError as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The running host: one HTTP front, one listener per queue function, one runner per timer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Coroutine, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import azure.functions as func
+from aiohttp import web
+
+from local.host.connections import StorageClients, has_connection
+from local.host.converters import queue_message, queue_trigger_argument
+from local.host.http_server import HttpFront, Keys
+from local.host.indexing import DEFAULT_CONNECTION, FunctionSpec
+from local.host.invoke import Invocation, Invoker, trigger_annotation
+from local.host.outputs import QueueOutputs, invoke_and_write
+from local.host.queue_listener import QueueListener
+from local.host.settings import HostOptions
+from local.host.timers import BlobScheduleMonitor, ScheduleMonitor, TimerRunner
+
+log = logging.getLogger("local.host")
+
+DEFAULT_HOST_ID = "tapstart-local"
+
+
+class LocalHost:
+    def __init__(
+        self,
+        functions: Sequence[FunctionSpec],
+        options: HostOptions,
+        settings: Mapping[str, str],
+        keys: Keys,
+        app_directory: Path,
+        shutdown_grace: float = 10.0,
+    ) -> None:
+        self.functions = {f.name: f for f in functions}
+        self._options = options
+        self._grace = shutdown_grace
+        self._clients = StorageClients(settings)
+        threads = settings.get("PYTHON_THREADPOOL_THREAD_COUNT")
+        self._invoker = Invoker(int(threads) if threads else None, app_directory)
+        self._outputs = QueueOutputs(self._clients, options.queues.message_encoding)
+        self._listeners = [
+            QueueListener(f, self._clients, options.queues, self._invoker, self._outputs)
+            for f in functions
+            if f.trigger_type == "queueTrigger"
+        ]
+        monitor = ScheduleMonitor()
+        if has_connection(DEFAULT_CONNECTION, settings):
+            host_id = settings.get("AzureFunctionsWebHost__hostid", DEFAULT_HOST_ID)
+            monitor = BlobScheduleMonitor(self._clients.blob_service(DEFAULT_CONNECTION), host_id)
+        self._timers = {
+            f.name: TimerRunner(f, self._invoker, self._outputs, monitor)
+            for f in functions
+            if f.trigger_type == "timerTrigger"
+        }
+        self._front = HttpFront(
+            functions, options.route_prefix, keys, self._invoke_http, self.invoke_admin
+        )
+        self._stopping = asyncio.Event()
+        self._background: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, bind: str, port: int) -> None:
+        self._runner = web.AppRunner(self._front.application(), access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, bind, port).start()
+        for listener in self._listeners:
+            self._loops.append(asyncio.create_task(listener.run(self._stopping)))
+        for timer in self._timers.values():
+            self._loops.append(asyncio.create_task(timer.run(self._stopping)))
+
+    async def stop(self) -> None:
+        """Stop taking work, let in-flight invocations finish within the grace period."""
+        self._stopping.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        work = [*self._loops, *self._background]
+        if work:
+            _, pending = await asyncio.wait(work, timeout=self._grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        for listener in self._listeners:
+            await listener.drain(0)
+        self._invoker.shutdown()
+        await self._clients.close()
+
+    async def _invoke_http(self, spec: FunctionSpec, request: func.HttpRequest) -> Invocation:
+        label = f"http:{request.method} {urlsplit(request.url).path}"
+        return await invoke_and_write(self._invoker, self._outputs, spec, request, label)
+
+    async def invoke_admin(self, name: str, text: str) -> bool:
+        """`POST /admin/functions/{name}`: start the function with `text` as its input."""
+        spec = self.functions.get(name) or next(
+            (f for n, f in self.functions.items() if n.lower() == name.lower()), None
+        )
+        if spec is None:
+            return False
+        if spec.trigger_type == "timerTrigger":
+            self._spawn(self._timers[spec.name].fire(past_due=False, label="admin"))
+        elif spec.trigger_type == "queueTrigger":
+            message = queue_message(
+                message_id=str(uuid.uuid4()),
+                body=text.encode("utf-8"),
+                dequeue_count=1,
+                pop_receipt=None,
+                inserted_on=datetime.now(UTC),
+                expires_on=None,
+                next_visible_on=None,
+            )
+            argument = queue_trigger_argument(message, trigger_annotation(spec))
+            self._spawn(invoke_and_write(self._invoker, self._outputs, spec, argument, "admin"))
+        else:
+            request = func.HttpRequest(
+                method="POST",
+                url=f"/admin/functions/{spec.name}",
+                headers={"content-type": "text/plain"},
+                params={},
+                route_params={},
+                body=text.encode("utf-8"),
+            )
+            self._spawn(invoke_and_write(self._invoker, self._outputs, spec, request, "admin"))
+        return True
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def wait_stopped(self) -> None:
+        await self._stopping.wait()
+
+    def request_stop(self) -> None:
+        self._stopping.set()
+
+    def describe(self) -> list[str]:
+        lines = []
+        for spec in self.functions.values():
+            trigger = spec.trigger
+            if spec.trigger_type == "httpTrigger":
+                methods = ",".join(trigger.get("methods") or ["*"])
+                route = "/".join(p for p in (self._options.route_prefix, trigger.get("route")) if p)
+                detail = f"http {methods} /{route} auth={trigger.get('authLevel', 'FUNCTION')}"
+            elif spec.trigger_type == "queueTrigger":
+                detail = f"queue {trigger['queueName']}"
+            else:
+                detail = f"timer '{trigger['schedule']}' UTC"
+            lines.append(f"  {spec.name}: {detail}")
+        return lines
+
+
+async def run_until_stopped(host: LocalHost, bind: str, port: int) -> None:
+    await host.start(bind, port)
+    try:
+        await host.wait_stopped()
+    finally:
+        with contextlib.suppress(Exception):
+            await host.stop()

@@ -1,0 +1,126 @@
+"""App settings and host.json options, read the way the Functions host reads them.
+
+App settings come from the environment, with `local.settings.json` `Values` underneath (the
+environment wins, as with Core Tools). Binding values may reference settings as `%NAME%`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+_SETTING_REFERENCE = re.compile(r"%([^%]+)%")
+# host.json TimeSpans: "hh:mm:ss", "hh:mm:ss.fff" or "d.hh:mm:ss".
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?$")
+
+
+class HostConfigError(ValueError):
+    """The app, its settings or host.json cannot be run; the message says which value."""
+
+
+def load_local_settings(path: Path | None) -> dict[str, str]:
+    """`Values` of a local.settings.json file, or nothing when there is no such file."""
+    if path is None or not path.is_file():
+        return {}
+    document = json.loads(path.read_text(encoding="utf-8"))
+    values = document.get("Values", {})
+    if not isinstance(values, dict):
+        raise HostConfigError(f"{path}: 'Values' must be an object")
+    return {str(k): str(v) for k, v in values.items()}
+
+
+def merged_settings(local_values: Mapping[str, str]) -> dict[str, str]:
+    return {**local_values, **os.environ}
+
+
+def setting_references(value: str) -> list[str]:
+    """Names referenced as `%NAME%` in a binding value."""
+    return _SETTING_REFERENCE.findall(value)
+
+
+def resolve_references(value: str, settings: Mapping[str, str], where: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in settings:
+            raise HostConfigError(f"{where}: app setting {name!r} is referenced but not set")
+        return settings[name]
+
+    return _SETTING_REFERENCE.sub(replace, value)
+
+
+def parse_timespan(raw: str, where: str) -> timedelta:
+    match = _TIMESPAN.match(raw.strip())
+    if match is None:
+        raise HostConfigError(f"{where}: expected a TimeSpan like '00:00:30', got {raw!r}")
+    days, hours, minutes, seconds, fraction = match.groups()
+    return timedelta(
+        days=int(days or 0),
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds),
+        microseconds=int((fraction or "0").ljust(7, "0")[:6]),
+    )
+
+
+@dataclass(frozen=True)
+class QueueOptions:
+    """`extensions.queues` with the extension 5.x defaults (maxPollingInterval: local default)."""
+
+    batch_size: int = 16
+    new_batch_threshold: int = 8
+    max_polling_interval: timedelta = timedelta(seconds=2)
+    visibility_timeout: timedelta = timedelta(0)
+    max_dequeue_count: int = 5
+    message_encoding: str = "base64"
+
+    @classmethod
+    def from_host_json(cls, section: Mapping[str, Any]) -> QueueOptions:
+        where = "host.json extensions.queues"
+        batch_size = int(section.get("batchSize", cls.batch_size))
+        if not 1 <= batch_size <= 32:
+            raise HostConfigError(f"{where}.batchSize must be 1..32, got {batch_size}")
+        encoding = str(section.get("messageEncoding", cls.message_encoding)).lower()
+        if encoding not in {"base64", "none"}:
+            raise HostConfigError(f"{where}.messageEncoding must be base64 or none")
+        max_dequeue = int(section.get("maxDequeueCount", cls.max_dequeue_count))
+        if max_dequeue < 1:
+            raise HostConfigError(f"{where}.maxDequeueCount must be >= 1")
+        polling = cls.max_polling_interval
+        if "maxPollingInterval" in section:
+            polling = parse_timespan(str(section["maxPollingInterval"]), where)
+        visibility = cls.visibility_timeout
+        if "visibilityTimeout" in section:
+            visibility = parse_timespan(str(section["visibilityTimeout"]), where)
+        return cls(
+            batch_size=batch_size,
+            # The host's default is batchSize/2 per processor; one local process counts as one.
+            new_batch_threshold=int(section.get("newBatchThreshold", batch_size // 2)),
+            max_polling_interval=max(polling, timedelta(milliseconds=100)),
+            visibility_timeout=visibility,
+            max_dequeue_count=max_dequeue,
+            message_encoding=encoding,
+        )
+
+
+@dataclass(frozen=True)
+class HostOptions:
+    route_prefix: str = "api"
+    queues: QueueOptions = QueueOptions()
+
+    @classmethod
+    def load(cls, path: Path | None) -> HostOptions:
+        if path is None or not path.is_file():
+            return cls()
+        document = json.loads(path.read_text(encoding="utf-8"))
+        extensions = document.get("extensions", {})
+        http = extensions.get("http", {})
+        return cls(
+            route_prefix=str(http.get("routePrefix", "api")).strip("/"),
+            queues=QueueOptions.from_host_json(extensions.get("queues", {})),
+        )

@@ -1,0 +1,160 @@
+"""Timer triggers on NCRONTAB schedules, in UTC (Flex Consumption ignores time zone settings).
+
+The schedule status (Last/Next) is kept in host storage like the host's StorageScheduleMonitor
+(`azure-webjobs-hosts/timers/<hostId>/<function>/status`) when `useMonitor` is on, so a host
+that was down when an occurrence was due runs it at start with `IsPastDue` true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob.aio import BlobServiceClient
+from croniter import croniter
+
+from local.host.converters import timer_request
+from local.host.indexing import FunctionSpec
+from local.host.invoke import Invoker
+from local.host.outputs import QueueOutputs, invoke_and_write
+from local.host.settings import HostConfigError
+
+log = logging.getLogger("local.host.timers")
+
+MONITOR_CONTAINER = "azure-webjobs-hosts"
+
+
+def _cron(expression: str, base: datetime) -> croniter:
+    fields = expression.split()
+    if len(fields) not in (5, 6) or not croniter.is_valid(
+        expression, second_at_beginning=len(fields) == 6
+    ):
+        raise HostConfigError(f"invalid NCRONTAB schedule {expression!r}")
+    # NCRONTAB's 6-field form has seconds first; croniter's has them last unless told.
+    return croniter(expression, base, second_at_beginning=len(fields) == 6)
+
+
+def next_occurrence(expression: str, after: datetime) -> datetime:
+    moment = _cron(expression, after.astimezone(UTC)).get_next(datetime)
+    assert isinstance(moment, datetime)
+    return moment.astimezone(UTC)
+
+
+@dataclass
+class ScheduleStatus:
+    last: datetime | None
+    next: datetime | None
+
+
+class ScheduleMonitor:
+    """In-memory status; the blob-backed subclass persists it across host restarts."""
+
+    def __init__(self) -> None:
+        self._status: dict[str, ScheduleStatus] = {}
+
+    async def get(self, function: str) -> ScheduleStatus | None:
+        return self._status.get(function)
+
+    async def put(self, function: str, status: ScheduleStatus) -> None:
+        self._status[function] = status
+
+
+class BlobScheduleMonitor(ScheduleMonitor):
+    def __init__(self, blobs: BlobServiceClient, host_id: str) -> None:
+        super().__init__()
+        self._container = blobs.get_container_client(MONITOR_CONTAINER)
+        self._host_id = host_id
+        self._container_ready = False
+
+    def _blob_name(self, function: str) -> str:
+        return f"timers/{self._host_id}/{function}/status"
+
+    async def get(self, function: str) -> ScheduleStatus | None:
+        try:
+            download = await self._container.download_blob(self._blob_name(function))
+            document = json.loads(await download.readall())
+        except ResourceNotFoundError:
+            return None
+        return ScheduleStatus(last=_parse(document.get("Last")), next=_parse(document.get("Next")))
+
+    async def put(self, function: str, status: ScheduleStatus) -> None:
+        if not self._container_ready:
+            with contextlib.suppress(ResourceExistsError):
+                await self._container.create_container()
+            self._container_ready = True
+        document = {
+            "Last": _format(status.last),
+            "Next": _format(status.next),
+            "LastUpdated": _format(datetime.now(UTC)),
+        }
+        await self._container.upload_blob(
+            self._blob_name(function), json.dumps(document), overwrite=True
+        )
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _format(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class TimerRunner:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        invoker: Invoker,
+        outputs: QueueOutputs,
+        monitor: ScheduleMonitor,
+    ) -> None:
+        self._spec = spec
+        self._invoker = invoker
+        self._outputs = outputs
+        self._monitor = monitor
+        self.schedule = str(spec.trigger["schedule"])
+        next_occurrence(self.schedule, datetime.now(UTC))  # fail at start on a bad schedule
+        self._run_on_startup = bool(spec.trigger.get("runOnStartup", False))
+        self._use_monitor = bool(spec.trigger.get("useMonitor", True))
+        self._lock = asyncio.Lock()  # a timer function never overlaps itself
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        now = datetime.now(UTC)
+        status = await self._monitor.get(self._spec.name) if self._use_monitor else None
+        if status is not None and status.next is not None and status.next < now:
+            await self.fire(past_due=True, label="timer:missed")
+        elif self._run_on_startup:
+            await self.fire(past_due=False, label="timer:startup")
+        while not stopping.is_set():
+            due = next_occurrence(self.schedule, datetime.now(UTC))
+            await self._save(last=None, next_run=due)
+            delay = (due - datetime.now(UTC)).total_seconds()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=max(delay, 0))
+            if stopping.is_set():
+                return
+            await self.fire(past_due=False, label="timer:schedule", occurrence=due)
+
+    async def fire(self, *, past_due: bool, label: str, occurrence: datetime | None = None) -> None:
+        async with self._lock:
+            ran_at = occurrence or datetime.now(UTC)
+            following = next_occurrence(self.schedule, ran_at)
+            request = timer_request(past_due=past_due, last=ran_at, next_run=following)
+            # The timer trigger does not retry: a failure is logged by the invoker and dropped.
+            await invoke_and_write(self._invoker, self._outputs, self._spec, request, label)
+            await self._save(last=ran_at, next_run=following)
+
+    async def _save(self, *, last: datetime | None, next_run: datetime) -> None:
+        if not self._use_monitor:
+            return
+        previous = await self._monitor.get(self._spec.name)
+        keep_last = last or (previous.last if previous else None)
+        try:
+            await self._monitor.put(self._spec.name, ScheduleStatus(last=keep_last, next=next_run))
+        except Exception:
+            log.exception("timer %s: could not store its schedule status", self._spec.name)

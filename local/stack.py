@@ -1,0 +1,322 @@
+"""The whole system on one machine: `python -m local.stack up`.
+
+Starts Azurite, the Graph and ACS Email emulators (when their packages are present) and the
+local Functions host, with the app settings that point the app at them; Ctrl-C stops all.
+`stack_environment()` is the one place that wiring lives, so tests and the demo reuse it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from local.procs import REPO_ROOT, ManagedProcess, free_port, python_module, wait_for_http
+
+AZURITE_ACCOUNT = "devstoreaccount1"
+# Azurite's documented, public development key (not a secret).
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+AZURITE_BIN = REPO_ROOT / "node_modules" / ".bin" / "azurite"
+STATE_DIR = REPO_ROOT / ".local"
+LOCAL_MASTER_KEY = "local-master-key"
+LOCAL_FUNCTION_KEY = "local-function-key"
+
+
+@dataclass(frozen=True)
+class AzuritePorts:
+    blob: int
+    queue: int
+    table: int
+
+    @property
+    def connection_string(self) -> str:
+        return azurite_connection_string(self)
+
+
+def azurite_connection_string(ports: AzuritePorts, host: str = "127.0.0.1") -> str:
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+        f"BlobEndpoint=http://{host}:{ports.blob}/{AZURITE_ACCOUNT};"
+        f"QueueEndpoint=http://{host}:{ports.queue}/{AZURITE_ACCOUNT};"
+        f"TableEndpoint=http://{host}:{ports.table}/{AZURITE_ACCOUNT};"
+    )
+
+
+def ports_from_connection_string(connection_string: str) -> AzuritePorts:
+    parts = dict(p.split("=", 1) for p in connection_string.split(";") if "=" in p)
+
+    def port(key: str, default: int) -> int:
+        endpoint = parts.get(key)
+        if not endpoint:
+            return default
+        return int(endpoint.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+
+    return AzuritePorts(
+        blob=port("BlobEndpoint", 10000),
+        queue=port("QueueEndpoint", 10001),
+        table=port("TableEndpoint", 10002),
+    )
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def preferred_port(port: int) -> int:
+    """The well-known port when it is free, else any free one."""
+    return port if port_is_free(port) else free_port()
+
+
+def azurite_process(ports: AzuritePorts, log_path: Path | None = None) -> ManagedProcess:
+    if not AZURITE_BIN.exists():
+        raise FileNotFoundError(f"{AZURITE_BIN} is missing: run `make node_modules` (npm ci)")
+    args = [
+        str(AZURITE_BIN),
+        "--inMemoryPersistence",
+        "--silent",
+        "--disableTelemetry",
+        "--skipApiVersionCheck",
+        "--loose",
+        *("--blobHost", "127.0.0.1", "--blobPort", str(ports.blob)),
+        *("--queueHost", "127.0.0.1", "--queuePort", str(ports.queue)),
+        *("--tableHost", "127.0.0.1", "--tablePort", str(ports.table)),
+    ]
+    return ManagedProcess("azurite", args, log_path=log_path)
+
+
+def wait_for_azurite(ports: AzuritePorts, process: ManagedProcess, timeout: float = 60.0) -> None:
+    """Azurite answers once all three services listen; a dead process fails fast."""
+    deadline = time.monotonic() + timeout
+    pending = [ports.blob, ports.queue, ports.table]
+    while pending:
+        if not process.alive():
+            raise RuntimeError(f"Azurite exited early; see {process.log_path}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Azurite did not listen on {pending} within {timeout:.0f} s")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", pending[0]), 1):
+            pending.pop(0)
+            continue
+        time.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class GraphEndpoint:
+    port: int
+    tls_port: int
+    ca_file: Path
+
+
+@dataclass(frozen=True)
+class AcsEndpoint:
+    port: int
+    access_key: str
+
+
+def stack_environment(
+    azurite_connection: str,
+    graph: GraphEndpoint | None = None,
+    acs: AcsEndpoint | None = None,
+    master_key: str = LOCAL_MASTER_KEY,
+    function_keys: tuple[str, ...] = (LOCAL_FUNCTION_KEY,),
+) -> dict[str, str]:
+    """App settings that point the app (and the local host) at the local services."""
+    env = {
+        "AzureWebJobsStorage": azurite_connection,
+        "TAPSTART_MASTER_KEY": master_key,
+        "TAPSTART_FUNCTION_KEYS": ",".join(function_keys),
+    }
+    if graph is not None:
+        env["GRAPH_BASE_URL"] = f"http://127.0.0.1:{graph.port}/v1.0"
+        # The token endpoint is served over TLS (azure-identity refuses a plain-http authority).
+        env["GRAPH_AUTHORITY_HOST"] = f"https://127.0.0.1:{graph.tls_port}"
+        env["GRAPH_CA_BUNDLE"] = str(graph.ca_file)
+    if acs is not None:
+        env["ACS_ENDPOINT"] = f"http://127.0.0.1:{acs.port}"
+        env["ACS_ACCESS_KEY"] = acs.access_key
+    return env
+
+
+def _module_exists(name: str) -> bool:
+    return importlib.util.find_spec(f"{name}.__main__") is not None
+
+
+class Stack:
+    """The processes of `up`, started in dependency order and stopped in reverse."""
+
+    def __init__(self, state_dir: Path = STATE_DIR) -> None:
+        self.state_dir = state_dir
+        self.processes: list[ManagedProcess] = []
+        self.summary: list[str] = []
+
+    def _start(self, process: ManagedProcess) -> ManagedProcess:
+        self.processes.append(process.start())
+        return process
+
+    def up(self, host_port: int = 7071) -> dict[str, str]:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        logs = self.state_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        ports = AzuritePorts(preferred_port(10000), preferred_port(10001), preferred_port(10002))
+        azurite = self._start(azurite_process(ports, logs / "azurite.log"))
+        wait_for_azurite(ports, azurite)
+        self.summary.append(
+            f"Azurite        blob :{ports.blob}  queue :{ports.queue}  table :{ports.table}"
+        )
+        graph = self._start_graph(logs)
+        acs = self._start_acs(logs)
+        env = stack_environment(ports.connection_string, graph, acs)
+        port = preferred_port(host_port)
+        host_args = ["--port", str(port)]
+        if not (REPO_ROOT / "local.settings.json").exists():
+            # A fresh clone has no local.settings.json: the example's values are the defaults.
+            host_args += ["--settings", str(REPO_ROOT / "local.settings.example.json")]
+        host = ManagedProcess(
+            "host", python_module("local.host", *host_args), env=env, log_path=None
+        )
+        # The host logs to this terminal: one line per invocation is the point of `up`.
+        self.processes.append(_inherit_output(host))
+        wait_for_http(f"http://127.0.0.1:{port}/admin/host/status", timeout=60)
+        self.summary.append(f"Functions host http://127.0.0.1:{port}/api/...")
+        self.summary.append(
+            f"  admin: POST http://127.0.0.1:{port}/admin/functions/<name> "
+            f'-H "x-functions-key: {env["TAPSTART_MASTER_KEY"]}" -d \'{{"input": "..."}}\''
+        )
+        self.summary.append(f"  function key: {LOCAL_FUNCTION_KEY}")
+        return env
+
+    def _start_graph(self, logs: Path) -> GraphEndpoint | None:
+        if not _module_exists("local.graph_emulator"):
+            self.summary.append("Graph emulator (not present yet)")
+            return None
+        endpoint = GraphEndpoint(free_or(8081), free_or(8443), self.state_dir / "graph-ca.pem")
+        seed = REPO_ROOT / "local" / "seeds" / "demo_tenant.json"
+        args = ["--port", str(endpoint.port), "--tls-port", str(endpoint.tls_port)]
+        args += ["--ca-file", str(endpoint.ca_file)]
+        if seed.exists():
+            args += ["--seed", str(seed)]
+        self._start(
+            ManagedProcess(
+                "graph",
+                python_module("local.graph_emulator", *args),
+                log_path=logs / "graph.log",
+            )
+        )
+        wait_for_http(f"http://127.0.0.1:{endpoint.port}/_emulator/health", timeout=60)
+        self.summary.append(
+            f"Graph emulator http://127.0.0.1:{endpoint.port}/v1.0  "
+            f"token https://127.0.0.1:{endpoint.tls_port}"
+        )
+        return endpoint
+
+    def _start_acs(self, logs: Path) -> AcsEndpoint | None:
+        if not _module_exists("local.acs_email_emulator"):
+            self.summary.append("ACS Email emulator (not present yet)")
+            return None
+        from local.acs_email_emulator.config import WELL_KNOWN_ACCESS_KEY
+
+        endpoint = AcsEndpoint(free_or(8082), WELL_KNOWN_ACCESS_KEY)
+        outbox = self.state_dir / "outbox"
+        args = ["--port", str(endpoint.port), "--outbox", str(outbox)]
+        args += ["--access-key", endpoint.access_key]
+        self._start(
+            ManagedProcess(
+                "acs",
+                python_module("local.acs_email_emulator", *args),
+                log_path=logs / "acs.log",
+            )
+        )
+        wait_for_http(f"http://127.0.0.1:{endpoint.port}/_emulator/health", timeout=60)
+        self.summary.append(
+            f"ACS emulator   http://127.0.0.1:{endpoint.port}  "
+            f"outbox http://127.0.0.1:{endpoint.port}/  (files: {outbox})"
+        )
+        return endpoint
+
+    def down(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
+
+
+def free_or(port: int) -> int:
+    return preferred_port(port)
+
+
+def _inherit_output(process: ManagedProcess) -> ManagedProcess:
+    """Start a process whose output goes to this terminal rather than a log file."""
+    import subprocess
+
+    process.proc = subprocess.Popen(
+        list(process.args),
+        cwd=REPO_ROOT,
+        env={**os.environ, **process.env},
+        start_new_session=True,
+    )
+    return process
+
+
+@contextlib.contextmanager
+def running_stack(host_port: int = 7071) -> Iterator[tuple[Stack, dict[str, str]]]:
+    stack = Stack()
+    try:
+        env = stack.up(host_port)
+        yield stack, env
+    finally:
+        stack.down()
+
+
+def up(host_port: int) -> int:
+    stopping = False
+
+    def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        with running_stack(host_port) as (stack, env):
+            print("\nTapstart local stack is up (Ctrl-C stops everything):")
+            for line in stack.summary:
+                print(f"  {line}")
+            print("  app settings:")
+            for name in sorted(env):
+                value = env[name] if "KEY" not in name else env[name][:12] + "..."
+                print(f"    {name}={value}")
+            print(f"  logs: {stack.state_dir / 'logs'}", flush=True)
+            while not stopping and all(p.alive() for p in stack.processes):
+                time.sleep(0.5)
+            dead = [p.name for p in stack.processes if not p.alive()]
+            if dead:
+                print(f"stopped because {', '.join(dead)} exited", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.stack")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up_parser = commands.add_parser("up", help="start the local stack in the foreground")
+    up_parser.add_argument("--port", type=int, default=7071, help="Functions host port")
+    args = parser.parse_args(argv)
+    return up(args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
