@@ -1,0 +1,132 @@
+"""Shared pieces for the report tests: settings, a paging directory, the seeded ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.config import Settings
+from shared.domain.record import JoinerRecord, ReminderLog, Status
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+BASE_ENV = {
+    "ACS_ENDPOINT": "https://acs.example.test",
+    "MAIL_SENDER": "tapstart@contoso.example",
+    "ADMIN_EMAILS": "it-admins@contoso.example, ciso@contoso.example",
+    "HR_WEBHOOK_SECRETS": "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=",
+    "PASSWORDLESS_GROUP_IDS": "11111111-2222-3333-4444-555555555555",
+    "BRAND_COMPANY_NAME": "Contoso",
+}
+
+
+def make_settings(**overrides: str) -> Settings:
+    return Settings.from_env({**BASE_ENV, **overrides})
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return make_settings()
+
+
+class PagedDirectory:
+    """Serves `registration_pages` from a list of pages; `fail_with` raises after `fail_after`."""
+
+    def __init__(
+        self,
+        pages: list[list[dict[str, Any]]],
+        fail_with: Exception | None = None,
+        fail_after: int = 0,
+    ) -> None:
+        self.pages = pages
+        self.fail_with = fail_with
+        self.fail_after = fail_after
+        self.selects: list[list[str]] = []
+
+    async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
+        self.selects.append(select)
+        for number, page in enumerate(self.pages):
+            if self.fail_with is not None and number == self.fail_after:
+                raise self.fail_with
+            yield [dict(row) for row in page]
+        if self.fail_with is not None and self.fail_after >= len(self.pages):
+            raise self.fail_with
+
+
+def _record(n: int, status: Status, **kw: Any) -> JoinerRecord:
+    return JoinerRecord(
+        tracking_id=f"t{n:02d}",
+        event_id=f"e{n:02d}",
+        employee_id=f"E{n:04d}",
+        hire_date=date(2026, 11, 1),
+        accepted_at=NOW - timedelta(days=20),
+        status=status,
+        display_name=f"Joiner {n:02d}",
+        upn=f"joiner{n:02d}@contoso.example",
+        **kw,
+    )
+
+
+def cohort_records() -> list[JoinerRecord]:
+    """13 joiners. Hand count: accepted 13, TAP issued 7, delivered 6, enrolled 4, in progress 3.
+
+    Time to enrol (hours, from the later of delivery and TAP start): 2, 6, 10, 50.
+    Nearest rank: median = 2nd of 4 = 6.0; p90 = 4th of 4 = 50.0.
+    """
+    t = NOW - timedelta(days=15)
+    sent = "sent"
+    return [
+        _record(1, Status.ACCEPTED),
+        _record(2, Status.WAITING_FOR_ACCOUNT),
+        _record(3, Status.TAP_ISSUED, tap_id="tap3"),
+        _record(
+            4,
+            Status.DELIVERED,
+            tap_id="tap4",
+            tap_start=NOW - timedelta(days=10),
+            delivered_at=NOW - timedelta(days=10),
+            delivered_to_masked="m***r@contoso.example",
+            reminders=(
+                ReminderLog(1, NOW - timedelta(days=9), sent),
+                ReminderLog(2, NOW - timedelta(days=7), sent),
+            ),
+        ),
+        _record(
+            5,
+            Status.DELIVERED,
+            tap_id="tap5",
+            tap_start=NOW - timedelta(days=2),
+            delivered_at=NOW - timedelta(days=2),
+            delivered_to_masked="b***s@contoso.example",
+            reminders=(ReminderLog(1, NOW - timedelta(hours=20), "failed"),),
+        ),
+        _record(6, Status.ENROLLED, tap_id="tap6", delivered_at=t, tap_start=t, enrolled_at=t + timedelta(hours=2)),
+        # A pre-hire: the TAP was delivered a day before it became valid.
+        _record(
+            7,
+            Status.ENROLLED,
+            tap_id="tap7",
+            delivered_at=t,
+            tap_start=t + timedelta(hours=24),
+            enrolled_at=t + timedelta(hours=30),
+        ),
+        _record(
+            8,
+            Status.ENROLLED,
+            tap_id="tap8",
+            delivered_at=t,
+            enrolled_at=t + timedelta(hours=10),
+            reminders=(ReminderLog(1, t + timedelta(hours=9), "skipped_enrolled"),),
+        ),
+        _record(9, Status.ENROLLED, tap_id="tap9", delivered_at=t, enrolled_at=t + timedelta(hours=50)),
+        _record(10, Status.REFUSED, reason="admin_role"),
+        _record(11, Status.REFUSED, reason="guest_account"),
+        _record(12, Status.REFUSED, reason="admin_role"),
+        _record(13, Status.FAILED, reason="tap_policy_disabled"),
+    ]
+
+
+RecordFactory = Callable[[], list[JoinerRecord]]
