@@ -1,0 +1,159 @@
+"""CloudEvents 1.0 carrying a canonical joiner event, and Event Grid's webhook handshake.
+
+Event type: `com.tapstart.joiner.v1` (JOINER_EVENT_TYPE); `data` is the canonical joiner event
+as a JSON object. Two HTTP modes are accepted:
+
+* structured: `Content-Type: application/cloudevents+json`, the whole event in the body;
+* binary: attributes in `ce-*` headers (percent-encoded as the HTTP binding says), the body is
+  the canonical event with `Content-Type: application/json`.
+
+When `data` has no `eventId`, the CloudEvent `id` is used; when it has no `occurredAt`, the
+CloudEvent `time`. Attribute rules (required attributes, extension names) are checked by the
+`cloudevents` package's v1 event; everything else by the canonical schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from cloudevents.core.exceptions import CloudEventValidationError
+from cloudevents.core.v1.event import CloudEvent
+
+from shared.domain.errors import InvalidEventError
+from shared.domain.joiner import JoinerEvent
+from shared.intake.canonical import event_from_canonical, relocate
+from shared.intake.problem import quote_name
+
+JOINER_EVENT_TYPE = "com.tapstart.joiner.v1"
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
+MAX_ATTRIBUTE_CHARS = 1024
+REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type")
+
+
+def event_from_structured(document: Any) -> JoinerEvent:
+    """A structured-mode CloudEvent (already parsed JSON) → JoinerEvent."""
+    if not isinstance(document, dict):
+        raise InvalidEventError("a structured CloudEvent must be a JSON object", field="/")
+    if "data_base64" in document:
+        raise InvalidEventError(
+            "/data_base64 is not accepted: send the joiner event as JSON in /data",
+            field="/data_base64",
+        )
+    attributes = {name: value for name, value in document.items() if name != "data"}
+    _check_attributes(attributes, lambda name: f"/{name}")
+    content_type = attributes.get("datacontenttype")
+    if content_type is not None and _media_type(content_type) != "application/json":
+        raise InvalidEventError(
+            "/datacontenttype must be application/json", field="/datacontenttype"
+        )
+    if "data" not in document:
+        raise InvalidEventError("/data is required: the joiner event", field="/data")
+    return _joiner(document["data"], attributes, lambda field: "/data" + field.rstrip("/"))
+
+
+def event_from_binary(headers: Mapping[str, str], data: Any) -> JoinerEvent:
+    """A binary-mode CloudEvent: *headers* lower-cased, *data* the parsed JSON body."""
+    attributes: dict[str, Any] = {}
+    for name, raw in headers.items():
+        if not name.startswith("ce-"):
+            continue
+        try:
+            attributes[name[3:]] = unquote(raw, errors="strict")
+        except UnicodeDecodeError:
+            raise InvalidEventError(f"{name} is not percent-encoded UTF-8", field=name) from None
+    _check_attributes(attributes, lambda name: f"ce-{name}")
+    return _joiner(data, attributes, lambda field: field)
+
+
+def _check_attributes(attributes: dict[str, Any], where: Callable[[str], str]) -> None:
+    for name in REQUIRED_ATTRIBUTES:
+        # Checked here: the package would quietly invent an id and a specversion.
+        if name not in attributes:
+            raise InvalidEventError(f"{where(name)} is required", field=where(name))
+    for name, value in attributes.items():
+        if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
+            raise InvalidEventError(
+                f"{where(name)} is longer than {MAX_ATTRIBUTE_CHARS} characters", field=where(name)
+            )
+    if "time" in attributes:
+        attributes["time"] = _time(attributes["time"], where("time"))
+    checked = dict(attributes)  # the package fills in defaults; keep ours as sent
+    try:
+        CloudEvent(checked, None)
+    except CloudEventValidationError as exc:
+        name, problems = next(iter(exc.errors.items()))
+        field = where(name) if re.fullmatch(r"[a-z0-9]{1,40}", name) else where(quote_name(name))
+        raise InvalidEventError(f"{field}: {_plain(problems[0], name)}", field=field) from None
+    if attributes["type"] != JOINER_EVENT_TYPE:
+        raise InvalidEventError(f"{where('type')} must be {JOINER_EVENT_TYPE}", field=where("type"))
+
+
+def _plain(problem: Exception, name: str) -> str:
+    # The package's sentences quote attribute *names*; make sure a hostile name stays harmless.
+    return str(problem).replace(name, quote_name(name).strip("'"))[:200]
+
+
+def _time(value: Any, field: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is not None:
+                return parsed
+    raise InvalidEventError(
+        f"{field} must be an RFC 3339 timestamp with an offset, e.g. 2026-11-28T09:00:00Z",
+        field=field,
+    )
+
+
+def _joiner(
+    data: Any, attributes: Mapping[str, Any], map_field: Callable[[str], str]
+) -> JoinerEvent:
+    if not isinstance(data, dict):
+        raise InvalidEventError(
+            "the CloudEvent data must be the joiner event as a JSON object", field=map_field("/")
+        )
+    event = dict(data)
+    event.setdefault("eventId", attributes["id"])
+    if "occurredAt" not in event and "time" in attributes:
+        event["occurredAt"] = attributes["time"].isoformat()
+    try:
+        return event_from_canonical(event, source="cloudevents")
+    except InvalidEventError as exc:
+        raise relocate(exc, map_field) from None
+
+
+def _media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
+_ORIGIN = re.compile(r"^[A-Za-z0-9*][A-Za-z0-9.\-:*]{0,253}$")
+
+
+def abuse_protection_headers(headers: Mapping[str, str], allowed_rate: str = "*") -> dict[str, str]:
+    """Answer the CloudEvents webhook validation handshake (HTTP OPTIONS), as Event Grid sends it.
+
+    `WebHook-Request-Origin` is echoed as `WebHook-Allowed-Origin`; the function key in the
+    subscription URL is what actually authorises the sender. *headers* must be lower-cased.
+    """
+    origin = headers.get("webhook-request-origin", "").strip()
+    if not origin:
+        raise InvalidEventError(
+            "WebHook-Request-Origin is required for the webhook validation handshake",
+            field="WebHook-Request-Origin",
+        )
+    if not _ORIGIN.match(origin):
+        raise InvalidEventError(
+            "WebHook-Request-Origin must be a host name", field="WebHook-Request-Origin"
+        )
+    return {
+        "WebHook-Allowed-Origin": origin,
+        "WebHook-Allowed-Rate": allowed_rate,
+        "Allow": "POST, OPTIONS",
+    }
