@@ -1,0 +1,86 @@
+"""What the four emails share: recipient checks, the locale, and the base template context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import Markup
+
+from shared.emails.brand import MY_SIGNINS_URL, SECURITY_INFO_URL, Brand
+from shared.emails.i18n import Catalogue, catalogue, negotiate
+from shared.emails.render import header_safe, one_line
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+# Inline styles, one place: mail clients ignore <style> blocks too often to rely on them.
+# Markup because they are ours: escaping would only turn their quotes into entities.
+STYLE = {
+    name: Markup(css)
+    for name, css in {
+        "font": "font-family:'Segoe UI',Helvetica,Arial,sans-serif;",
+        "p": "margin:0 0 14px 0;",
+        "h2": "margin:22px 0 10px 0;font-size:17px;line-height:24px;color:#111827;",
+        "li": "margin:0 0 8px 0;",
+        "link": "color:#0f6cbd;text-decoration:underline;",
+        "accent": "#0f6cbd",
+    }.items()
+}
+
+
+def addresses(value: str | Sequence[str]) -> tuple[str, ...]:
+    """Recipients as a tuple, each one plain address (nothing a header could be split at)."""
+    items = (value,) if isinstance(value, str) else tuple(value)
+    for item in items:
+        if not _ADDRESS.match(item):
+            raise ValueError("not a single plain email address: " + repr(one_line(item)[:80]))
+    return items
+
+
+def zone_of(time_zone: str | None, brand: Brand) -> ZoneInfo:
+    """The recipient's zone; an unknown name falls back to the house default rather than failing."""
+    for name in (time_zone, brand.default_time_zone):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Locale:
+    cat: Catalogue
+    zone: ZoneInfo
+
+    @classmethod
+    def pick(cls, language: str | None, time_zone: str | None, brand: Brand) -> Locale:
+        return cls(
+            catalogue(negotiate(language, brand.default_language)), zone_of(time_zone, brand)
+        )
+
+    def support(self, brand: Brand) -> str:
+        if brand.has_custom_support:
+            return brand.support_contact.strip()
+        return self.cat.text("common.support_default")
+
+    def subject(self, key: str, **values: object) -> str:
+        clean = {k: header_safe(v) if isinstance(v, str) else v for k, v in values.items()}
+        return header_safe(self.cat.text(key, **clean))
+
+
+def base_context(locale: Locale, brand: Brand, subject: str, preheader: str) -> dict[str, Any]:
+    return {
+        "cat": locale.cat,
+        "lang": locale.cat.language,
+        "brand": brand,
+        "support": locale.support(brand),
+        "support_email": brand.support_email,
+        "subject": subject,
+        "preheader": preheader,
+        "links": {"my_signins": MY_SIGNINS_URL, "security_info": SECURITY_INFO_URL},
+        "style": STYLE,
+    }
