@@ -106,3 +106,56 @@ class FakeBlobStore:
 
     async def delete(self, path: str) -> None:
         self.blobs.pop(path, None)
+
+
+@dataclass
+class FakeDirectory:
+    """A tiny in-memory directory for use-case unit tests (functional tests use the Graph emulator)."""
+
+    users: dict[str, Any] = field(default_factory=dict)  # employee id -> DirectoryUser
+    admins: set[str] = field(default_factory=set)
+    methods: dict[str, list[str]] = field(default_factory=dict)
+    managers: dict[str, Any] = field(default_factory=dict)  # user id -> Manager
+    policy: Any = None
+    groups: dict[str, set[str]] = field(default_factory=dict)
+    taps: list[Any] = field(default_factory=list)
+    fail_create_tap: Exception | None = None
+
+    async def find_user(self, employee_id: str, upn: str | None) -> Any:
+        return self.users.get(employee_id)
+
+    async def get_manager(self, user_id: str) -> Any:
+        return self.managers.get(user_id)
+
+    async def is_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
+
+    async def method_types(self, user_id: str) -> list[str]:
+        return self.methods.get(user_id, ["#microsoft.graph.passwordAuthenticationMethod"])
+
+    async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]:
+        members = self.groups.setdefault(group_id, set())
+        result = {uid: "already_member" if uid in members else "added" for uid in user_ids}
+        members.update(user_ids)
+        return result
+
+    async def tap_policy(self) -> Any:
+        return self.policy
+
+    async def group_ids_of(self, user_id: str, candidates: list[str]) -> list[str]:
+        return [g for g in candidates if user_id in self.groups.get(g, set())]
+
+    async def create_tap(self, user_id: str, start: datetime | None, lifetime: int, one_time: bool) -> Any:
+        from shared.ports import IssuedTap
+
+        if self.fail_create_tap:
+            raise self.fail_create_tap
+        tap = IssuedTap(f"tap-{len(self.taps) + 1}", f"Pass{len(self.taps) + 1:04d}!", start or datetime.now(UTC), lifetime, one_time)
+        self.taps.append((user_id, tap))
+        return tap
+
+    async def group_info(self, group_id: str) -> Any:
+        raise NotImplementedError
+
+    async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
+        yield []

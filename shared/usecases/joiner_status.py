@@ -1,0 +1,42 @@
+"""Use case: where a joiner stands, for HR and admins. Never the TAP; recipients masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.domain.email import mask_email
+from shared.domain.record import JoinerRecord
+
+
+def status_view(record: JoinerRecord) -> dict[str, Any]:
+    return {
+        "trackingId": record.tracking_id,
+        "eventId": record.event_id,
+        "employeeId": record.employee_id,
+        "status": record.status.value,
+        "final": record.status.final,
+        "reason": record.reason,
+        "reasonDetail": record.reason_detail,
+        "hireDate": record.hire_date.isoformat(),
+        "acceptedAt": record.accepted_at.isoformat(),
+        "updatedAt": record.updated_at.isoformat() if record.updated_at else None,
+        "tap": {
+            "id": record.tap_id,
+            "validFrom": record.tap_start.isoformat() if record.tap_start else None,
+            "lifetimeMinutes": record.tap_lifetime_minutes,
+            "oneTime": record.tap_one_time,
+        } if record.tap_id else None,
+        "delivery": {
+            "recipient": record.delivered_to_masked,
+            "deliveredAt": record.delivered_at.isoformat() if record.delivered_at else None,
+        },
+        "enrolledAt": record.enrolled_at.isoformat() if record.enrolled_at else None,
+        "steps": [s.to_json() for s in record.steps],
+        "reminders": {
+            "sent": sum(1 for r in record.reminders if r.outcome == "sent"),
+            "skipped": sum(1 for r in record.reminders if r.outcome.startswith("skipped")),
+            "failed": sum(1 for r in record.reminders if r.outcome == "failed"),
+            "log": [r.to_json() for r in record.reminders],
+        },
+        "personalEmail": mask_email(record.personal_email) if record.personal_email else None,
+    }
