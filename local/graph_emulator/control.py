@@ -1,0 +1,353 @@
+"""The control API under ``/_emulator/``: reset and seed the tenant, simulate people, inject
+faults, move the clock, read the request log. Loopback only, no token (tests and the demo).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from .clock import graph_datetime, parse_when
+from .emulator import Emulator
+from .errors import not_found_message
+from .http import EMULATOR_KEY
+from .registration import KNOWN_KINDS, PASSKEYS, tap_usability
+from .routes.tap import policy_allows
+from .routes.users import user_view
+from .seed import SeedError, generate_users, resolve_managers, user_from_spec
+from .state import RegisteredMethod, User, user_initiator
+
+routes = web.RouteTableDef()
+
+
+def _em(request: web.Request) -> Emulator:
+    return request.app[EMULATOR_KEY]
+
+
+def _fail(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text="a JSON object is expected")
+    return data
+
+
+@routes.get("/_emulator/health")
+async def health(request: web.Request) -> web.Response:
+    em = _em(request)
+    return web.json_response(
+        {
+            "status": "ok",
+            "tenantId": em.tenant.id,
+            "users": len(em.tenant.users),
+            "baseUrl": em.base_url,
+        }
+    )
+
+
+@routes.get("/_emulator/tenant")
+async def tenant_summary(request: web.Request) -> web.Response:
+    em = _em(request)
+    tenant = em.tenant
+    return web.json_response(
+        {
+            "id": tenant.id,
+            "domain": tenant.domain,
+            "displayName": tenant.display_name,
+            "authority": em.authority_url,
+            "baseUrl": em.base_url,
+            "apps": [
+                {"clientId": a.client_id, "displayName": a.display_name, "roles": a.roles}
+                for a in tenant.apps.values()
+            ],
+            "groups": [
+                {"id": g.id, "displayName": g.display_name, "members": list(g.members)}
+                for g in tenant.groups.values()
+            ],
+            "users": len(tenant.users),
+            "reportLagSeconds": tenant.settings.report_lag_seconds,
+        }
+    )
+
+
+@routes.post("/_emulator/reset")
+async def reset(request: web.Request) -> web.Response:
+    body = await _body(request)
+    try:
+        _em(request).reset(body or None)
+    except (SeedError, KeyError, ValueError) as exc:
+        return _fail(400, "invalidSeed", str(exc))
+    return web.json_response({"status": "reset", "users": len(_em(request).tenant.users)})
+
+
+@routes.post("/_emulator/users")
+async def add_user(request: web.Request) -> web.Response:
+    em = _em(request)
+    spec = await _body(request)
+    try:
+        user = user_from_spec(spec, em.tenant, em.clock.now())
+        em.tenant.add_user(user)
+        resolve_managers(em.tenant, [spec] if spec.get("manager") else [])
+    except (SeedError, KeyError, ValueError) as exc:
+        em.tenant.users.pop(str(spec.get("id")), None)
+        return _fail(400, "invalidUser", str(exc))
+    for group_id in spec.get("groups", []):
+        if group_id in em.tenant.groups:
+            em.tenant.groups[group_id].members[user.id] = None
+    return web.json_response(_user_out(user), status=201)
+
+
+def _user_out(user: User) -> dict[str, Any]:
+    return {**user.json(), "managerId": user.manager_id, "directoryRoles": user.roles}
+
+
+_PATCHABLE = {
+    "accountEnabled": "account_enabled",
+    "displayName": "display_name",
+    "mail": "mail",
+    "otherMails": "other_mails",
+    "employeeId": "employee_id",
+    "userType": "user_type",
+    "creationType": "creation_type",
+    "preferredLanguage": "preferred_language",
+    "usageLocation": "usage_location",
+    "directoryRoles": "roles",
+}
+
+
+@routes.patch("/_emulator/users/{user}")
+async def patch_user(request: web.Request) -> web.Response:
+    em = _em(request)
+    user = em.tenant.find_user(request.match_info["user"])
+    if user is None:
+        return _fail(404, "Request_ResourceNotFound", not_found_message(request.match_info["user"]))
+    body = await _body(request)
+    for key, attr in _PATCHABLE.items():
+        if key in body:
+            setattr(user, attr, body[key])
+    if "employeeHireDate" in body:
+        value = body["employeeHireDate"]
+        user.employee_hire_date = parse_when(value, em.clock.now()) if value else None
+    if "manager" in body:
+        manager = em.tenant.find_user(body["manager"]) if body["manager"] else None
+        if body["manager"] and manager is None:
+            return _fail(400, "invalidUser", f"unknown manager {body['manager']!r}")
+        user.manager_id = manager.id if manager else None
+    user.touch()
+    em.tenant.version += 1
+    return web.json_response(_user_out(user))
+
+
+@routes.post("/_emulator/users/{user}/register")
+async def register_method(request: web.Request) -> web.Response:
+    """The user signs in (with the TAP when ``viaTap``) and registers a method."""
+    em = _em(request)
+    tenant = em.tenant
+    user = tenant.find_user(request.match_info["user"])
+    if user is None:
+        return _fail(404, "Request_ResourceNotFound", not_found_message(request.match_info["user"]))
+    body = await _body(request)
+    kind = str(body.get("method", "microsoftAuthenticatorPush"))
+    if kind not in KNOWN_KINDS:
+        return _fail(400, "unknownMethod", f"unknown method {kind!r}; known: {sorted(KNOWN_KINDS)}")
+    now = em.clock.now()
+    consumed = False
+    if body.get("viaTap", False):
+        tap = user.tap
+        if tap is None:
+            return _fail(409, "noTemporaryAccessPass", "the user has no Temporary Access Pass")
+        usable, reason = tap_usability(tap, now, policy_allows(tenant, user))
+        if not usable:
+            return _fail(409, "temporaryAccessPassNotUsable", reason)
+        passcode = body.get("temporaryAccessPass")
+        if passcode is not None and not tap.matches(str(passcode)):
+            return _fail(401, "temporaryAccessPassMismatch", "the Temporary Access Pass is wrong")
+        if tap.is_usable_once:
+            tap.used_at = now
+            consumed = True
+    method = RegisteredMethod(str(uuid.uuid4()), kind, now, body.get("displayName"))
+    user.methods.append(method)
+    user.touch()
+    tenant.audit(
+        "User registered security info",
+        category="UserManagement",
+        service="Authentication Methods",
+        target=user,
+        initiated_by=user_initiator(user),
+        details=[
+            {"key": "Method", "value": "Passkey" if kind in PASSKEYS else kind},
+            {
+                "key": "SignInWithTemporaryAccessPass",
+                "value": str(bool(body.get("viaTap"))).lower(),
+            },
+        ],
+    )
+    visible_at = now + timedelta(seconds=tenant.settings.report_lag_seconds)
+    return web.json_response(
+        {
+            "userId": user.id,
+            "methodId": method.id,
+            "method": kind,
+            "tapConsumed": consumed,
+            "registeredDateTime": graph_datetime(now),
+            "reportVisibleAfter": graph_datetime(visible_at),
+        }
+    )
+
+
+@routes.post("/_emulator/bulk-users")
+async def bulk_users(request: web.Request) -> web.Response:
+    em = _em(request)
+    body = await _body(request)
+    added = 0
+    if body.get("generate"):
+        added += generate_users(em.tenant, body["generate"])
+    for spec in body.get("users", []):
+        em.tenant.add_user(user_from_spec(spec, em.tenant, em.clock.now()))
+        added += 1
+    return web.json_response({"added": added, "users": len(em.tenant.users)})
+
+
+@routes.get("/_emulator/faults")
+async def get_faults(request: web.Request) -> web.Response:
+    em = _em(request)
+    return web.json_response({"rules": em.faults.describe(), "throttle": em.throttle.describe()})
+
+
+@routes.post("/_emulator/faults")
+async def set_faults(request: web.Request) -> web.Response:
+    em = _em(request)
+    body = await _body(request)
+    try:
+        if "throttle" in body:
+            em.throttle.configure(body["throttle"], len(em.tenant.users))
+        if "throttle" not in body or len(body) > 1:
+            em.faults.configure({k: v for k, v in body.items() if k != "throttle"})
+    except (KeyError, ValueError, TypeError) as exc:
+        return _fail(400, "invalidFaults", str(exc))
+    return web.json_response({"rules": em.faults.describe(), "throttle": em.throttle.describe()})
+
+
+@routes.delete("/_emulator/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    em = _em(request)
+    em.faults.configure({})
+    em.throttle.configure("off")
+    return web.json_response({"rules": [], "throttle": em.throttle.describe()})
+
+
+@routes.get("/_emulator/requests")
+async def request_log(request: web.Request) -> web.Response:
+    em = _em(request)
+    counts = [
+        {"endpoint": endpoint, "method": method, "status": status, "count": count}
+        for (endpoint, method, status), count in sorted(em.counts.items())
+    ]
+    recent = [
+        {
+            "at": r.at,
+            "method": r.method,
+            "endpoint": r.endpoint,
+            "path": r.path,
+            "status": r.status,
+            "requestId": r.request_id,
+            "inBatch": r.in_batch,
+        }
+        for r in em.log
+    ]
+    return web.json_response(
+        {"total": sum(em.counts.values()), "counts": counts, "requests": recent}
+    )
+
+
+@routes.delete("/_emulator/requests")
+async def clear_requests(request: web.Request) -> web.Response:
+    _em(request).clear_log()
+    return web.json_response({"total": 0})
+
+
+@routes.get("/_emulator/taps")
+async def list_taps(request: web.Request) -> web.Response:
+    """TAP metadata for tests; the passcode is never available here."""
+    em = _em(request)
+    now = em.clock.now()
+    out = []
+    for user in em.tenant.users.values():
+        if user.tap is None:
+            continue
+        usable, reason = tap_usability(user.tap, now, policy_allows(em.tenant, user))
+        out.append(
+            {
+                "userId": user.id,
+                "userPrincipalName": user.user_principal_name,
+                "id": user.tap.id,
+                "createdDateTime": graph_datetime(user.tap.created),
+                "startDateTime": graph_datetime(user.tap.start),
+                "lifetimeInMinutes": user.tap.lifetime_minutes,
+                "isUsableOnce": user.tap.is_usable_once,
+                "isUsable": usable,
+                "methodUsabilityReason": reason,
+                "used": user.tap.used_at is not None,
+            }
+        )
+    return web.json_response({"value": out})
+
+
+@routes.get("/_emulator/clock")
+async def get_clock(request: web.Request) -> web.Response:
+    em = _em(request)
+    return web.json_response(
+        {"now": graph_datetime(em.clock.now()), "offsetSeconds": em.clock.offset.total_seconds()}
+    )
+
+
+@routes.post("/_emulator/clock")
+async def set_clock(request: web.Request) -> web.Response:
+    """``{"offsetSeconds": N}`` sets the offset; ``{"advanceSeconds": N}`` moves it forward."""
+    em = _em(request)
+    body = await _body(request)
+    if "offsetSeconds" in body:
+        em.clock.offset = timedelta(seconds=float(body["offsetSeconds"]))
+    if "advanceSeconds" in body:
+        em.clock.offset += timedelta(seconds=float(body["advanceSeconds"]))
+    return await get_clock(request)
+
+
+@routes.post("/_emulator/settings")
+async def set_settings(request: web.Request) -> web.Response:
+    em = _em(request)
+    body = await _body(request)
+    if "reportLagSeconds" in body:
+        em.tenant.settings.report_lag_seconds = float(body["reportLagSeconds"])
+    return web.json_response({"reportLagSeconds": em.tenant.settings.report_lag_seconds})
+
+
+@routes.get("/_emulator/users/{user}")
+async def get_user_state(request: web.Request) -> web.Response:
+    """Everything about one user, including methods and memberships (for assertions)."""
+    em = _em(request)
+    user = em.tenant.find_user(request.match_info["user"])
+    if user is None:
+        return _fail(404, "Request_ResourceNotFound", not_found_message(request.match_info["user"]))
+    return web.json_response(
+        {
+            **_user_out(user),
+            "methods": [
+                {"id": m.id, "type": m.kind, "registeredDateTime": graph_datetime(m.created)}
+                for m in user.methods
+            ],
+            "groups": [g.id for g in em.tenant.groups_of(user.id, transitive=False)],
+            "hasTemporaryAccessPass": user.tap is not None,
+            "default": user_view(user, None),
+        }
+    )

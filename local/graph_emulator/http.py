@@ -1,0 +1,82 @@
+"""The plain-HTTP Graph front end (aiohttp): parse the wire request, apply injected faults,
+hand it to the emulator pipeline and write Graph's response headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from urllib.parse import unquote
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from .dispatch import JSON_CONTENT_TYPE, GraphRequest, GraphResponse
+from .emulator import Emulator, injected_error
+from .errors import GraphError
+
+EMULATOR_KEY = web.AppKey("emulator", Emulator)
+_VERSION_PREFIXES = ("v1.0",)
+
+
+def parse_target(raw: str) -> tuple[list[str], dict[str, str]]:
+    """Decode each path segment on its own (``user%40contoso.com``) and the query's ``$`` names."""
+    path, _, query_text = raw.partition("?")
+    segments = [unquote(s) for s in path.split("/") if s]
+    if segments and segments[0] in _VERSION_PREFIXES:
+        segments = segments[1:]
+    query: dict[str, str] = {}
+    for pair in query_text.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            query[unquote(key).lower() if unquote(key).startswith("$") else unquote(key)] = unquote(
+                value
+            )
+    return segments, query
+
+
+async def graph_handler(request: web.Request) -> web.StreamResponse:
+    em = request.app[EMULATOR_KEY]
+    request_id = str(uuid.uuid4())
+    client_request_id = request.headers.get("client-request-id", request_id)
+    segments, query = parse_target(request.raw_path)
+    req = GraphRequest(
+        method=request.method,
+        segments=segments,
+        query=query,
+        headers=CIMultiDict(request.headers),
+        body=None,
+        request_id=request_id,
+        client_request_id=client_request_id,
+    )
+    decision = em.faults.decide(request.method, req.path)
+    if decision.delay_seconds:
+        await asyncio.sleep(decision.delay_seconds)
+    if decision.drop:
+        em.record(req, "(dropped)", 0)
+        if request.transport is not None:
+            request.transport.abort()
+        raise ConnectionResetError("connection dropped by fault injection")
+    if decision.status is not None:
+        response = em.error_response(injected_error(decision.status, decision.retry_after), req)
+        em.record(req, "(injected)", response.status)
+    else:
+        raw = await request.read()
+        try:
+            req.body = json.loads(raw) if raw else None
+        except ValueError:
+            error = GraphError(400, "BadRequest", "Unable to read JSON request payload.")
+            response = em.error_response(error, req)
+        else:
+            response = em.handle(req, request.headers.get("Authorization"))
+    return to_aiohttp(response, req)
+
+
+def to_aiohttp(response: GraphResponse, req: GraphRequest) -> web.Response:
+    headers = {"request-id": req.request_id, "client-request-id": req.client_request_id}
+    headers.update(response.headers)
+    body = response.body_bytes()
+    if body:
+        headers.setdefault("Content-Type", JSON_CONTENT_TYPE)
+    return web.Response(status=response.status, body=body or None, headers=headers)

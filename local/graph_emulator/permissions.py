@@ -1,0 +1,34 @@
+"""Application permissions Graph accepts per endpoint (any one of the set grants the call)."""
+
+from __future__ import annotations
+
+USER_READ = frozenset(
+    {"User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+)
+MEMBERSHIP_READ = USER_READ | {"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All"}
+GROUP_READ = frozenset(
+    {
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    }
+)
+GROUP_MEMBER_WRITE = frozenset(
+    {"GroupMember.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+)
+# Role-assignable groups additionally need this one (Graph docs, add member).
+ROLE_ASSIGNABLE_GROUP_WRITE = frozenset({"RoleManagement.ReadWrite.Directory"})
+AUTH_METHODS_READ = frozenset(
+    {"UserAuthenticationMethod.Read.All", "UserAuthenticationMethod.ReadWrite.All"}
+)
+TAP_READ = AUTH_METHODS_READ | {"UserAuthMethod-TAP.Read.All", "UserAuthMethod-TAP.ReadWrite.All"}
+TAP_WRITE = frozenset(
+    {"UserAuthenticationMethod.ReadWrite.All", "UserAuthMethod-TAP.ReadWrite.All"}
+)
+POLICY_READ = frozenset({"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"})
+REPORTS_READ = frozenset({"AuditLog.Read.All", "UserAuthenticationMethod.Read.All"})
+AUDIT_READ = frozenset({"AuditLog.Read.All"})
+NONE: frozenset[str] = frozenset()

@@ -1,0 +1,13 @@
+"""Graph endpoints, one module per area; ``build_router`` registers them all."""
+
+from __future__ import annotations
+
+from ..dispatch import Router
+from . import audit, batch, groups, policies, reports, tap, users
+
+
+def build_router() -> Router:
+    router = Router()
+    for module in (users, tap, groups, policies, reports, audit, batch):
+        module.register(router)
+    return router

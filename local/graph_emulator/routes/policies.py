@@ -1,0 +1,71 @@
+"""Authentication methods policy: the per-method configurations, always with ``@odata.type``
+(the SDK down-casts through it; without it TAP fields land in ``additional_data``).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+from .. import permissions as perm
+from ..dispatch import GraphRequest, GraphResponse, Router
+from ..errors import not_found
+from .common import context, ok
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
+BASE = "policies/authenticationMethodsPolicy"
+
+
+def register(router: Router) -> None:
+    router.add("GET", BASE, perm.POLICY_READ, "directory_read")(get_policy)
+    router.add(
+        "GET",
+        BASE + "/authenticationMethodConfigurations/{config}",
+        perm.POLICY_READ,
+        "directory_read",
+    )(get_configuration)
+
+
+def get_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
+    wanted = req.params["config"].lower()
+    for policy_id, policy in em.tenant.policies.items():
+        if policy_id.lower() == wanted:
+            return ok(
+                {
+                    "@odata.context": context(em, "authenticationMethodConfigurations/$entity"),
+                    **copy.deepcopy(policy),
+                }
+            )
+    raise not_found(req.params["config"])
+
+
+def get_policy(em: Emulator, req: GraphRequest) -> GraphResponse:
+    return ok(
+        {
+            "@odata.context": context(em, "policies/authenticationMethodsPolicy/$entity"),
+            "id": "authenticationMethodsPolicy",
+            "displayName": "Authentication Methods Policy",
+            "description": "The tenant-wide policy that controls which authentication methods are allowed.",
+            "policyVersion": "1.5",
+            "policyMigrationState": "migrationComplete",
+            "registrationEnforcement": {
+                "authenticationMethodsRegistrationCampaign": {
+                    "snoozeDurationInDays": 1,
+                    "state": "default",
+                    "excludeTargets": [],
+                    "includeTargets": [
+                        {
+                            "id": "all_users",
+                            "targetType": "group",
+                            "targetedAuthenticationMethod": "microsoftAuthenticator",
+                        }
+                    ],
+                }
+            },
+            "authenticationMethodConfigurations": [
+                copy.deepcopy(p) for p in em.tenant.policies.values()
+            ],
+        }
+    )

@@ -1,0 +1,261 @@
+"""Build a ``Tenant`` from a seed document (JSON) and generate large synthetic tenants.
+
+Dates in a seed may be absolute ISO values or relative to start-up (``today+7d``, ``now-2h``),
+so the demo tenant's "starts today" user starts today whenever the demo runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from .clock import Clock, parse_when
+from .state import App, Group, RegisteredMethod, Settings, Tenant, User
+
+TAP_POLICY_DEFAULT: dict[str, Any] = {
+    "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+    "id": "TemporaryAccessPass",
+    "state": "enabled",
+    "defaultLifetimeInMinutes": 60,
+    "defaultLength": 8,
+    "minimumLifetimeInMinutes": 60,
+    "maximumLifetimeInMinutes": 480,
+    "isUsableOnce": False,
+    "includeTargets": [{"targetType": "group", "id": "all_users", "isRegistrationRequired": False}],
+    "excludeTargets": [],
+}
+NO_GROUP = "00000000-0000-0000-0000-000000000000"
+AUTHENTICATOR_POLICY_DEFAULT: dict[str, Any] = {
+    "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration",
+    "id": "MicrosoftAuthenticator",
+    "state": "enabled",
+    "isSoftwareOathEnabled": False,
+    "includeTargets": [
+        {
+            "targetType": "group",
+            "id": "all_users",
+            "isRegistrationRequired": False,
+            "authenticationMode": "any",
+        }
+    ],
+    "excludeTargets": [],
+    "featureSettings": {
+        "displayAppInformationRequiredState": {
+            "state": "default",
+            "includeTarget": {"targetType": "group", "id": "all_users"},
+            "excludeTarget": {"targetType": "group", "id": NO_GROUP},
+        },
+        "displayLocationInformationRequiredState": {
+            "state": "default",
+            "includeTarget": {"targetType": "group", "id": "all_users"},
+            "excludeTarget": {"targetType": "group", "id": NO_GROUP},
+        },
+    },
+}
+POLICY_TYPES = {
+    "TemporaryAccessPass": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+    "MicrosoftAuthenticator": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration",
+    "Fido2": "#microsoft.graph.fido2AuthenticationMethodConfiguration",
+    "Email": "#microsoft.graph.emailAuthenticationMethodConfiguration",
+    "Sms": "#microsoft.graph.smsAuthenticationMethodConfiguration",
+    "SoftwareOath": "#microsoft.graph.softwareOathAuthenticationMethodConfiguration",
+    "X509Certificate": "#microsoft.graph.x509CertificateAuthenticationMethodConfiguration",
+}
+
+
+class SeedError(ValueError):
+    pass
+
+
+def load_tenant(seed: dict[str, Any], clock: Clock) -> Tenant:
+    now = clock.now()
+    info = seed.get("tenant") or {}
+    settings = seed.get("settings") or {}
+    tenant = Tenant(
+        id=str(info.get("id", "11111111-2222-3333-4444-555555555555")),
+        domain=str(info.get("domain", "contoso.example")),
+        display_name=str(info.get("displayName", "Contoso (emulated)")),
+        clock=clock,
+        settings=Settings(
+            report_lag_seconds=float(settings.get("reportLagSeconds", 0)),
+            sspr_enabled=bool(settings.get("ssprEnabled", True)),
+            system_preferred_mfa_enabled=bool(settings.get("systemPreferredMfaEnabled", True)),
+        ),
+    )
+    for app in seed.get("apps", []):
+        tenant.apps[app["clientId"]] = App(
+            client_id=app["clientId"],
+            client_secret=app["clientSecret"],
+            display_name=app.get("displayName", "Tapstart"),
+            roles=list(app.get("roles", [])),
+        )
+    for spec in seed.get("users", []):
+        tenant.add_user(user_from_spec(spec, tenant, now))
+    resolve_managers(tenant, seed.get("users", []))
+    for spec in seed.get("groups", []):
+        group = group_from_spec(spec, now)
+        for member in spec.get("members", []):
+            target = tenant.find_user(member) or tenant.groups.get(member)
+            if target is None:
+                raise SeedError(f"group {group.display_name!r}: unknown member {member!r}")
+            group.members[target.id] = None
+        tenant.groups[group.id] = group
+    tenant.policies = {
+        "TemporaryAccessPass": copy.deepcopy(TAP_POLICY_DEFAULT),
+        "MicrosoftAuthenticator": copy.deepcopy(AUTHENTICATOR_POLICY_DEFAULT),
+    }
+    for policy_id, policy in (seed.get("policies") or {}).items():
+        merged = {**tenant.policies.get(policy_id, {}), **copy.deepcopy(policy), "id": policy_id}
+        merged.setdefault(
+            "@odata.type",
+            POLICY_TYPES.get(policy_id, "#microsoft.graph.authenticationMethodConfiguration"),
+        )
+        tenant.policies[policy_id] = merged
+    if seed.get("generate"):
+        generate_users(tenant, seed["generate"])
+    return tenant
+
+
+def user_from_spec(spec: dict[str, Any], tenant: Tenant, now: datetime) -> User:
+    upn = spec.get("userPrincipalName")
+    if not upn:
+        raise SeedError(f"user without userPrincipalName: {spec!r}")
+    user_id = str(spec.get("id") or uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant.id}/{upn.lower()}"))
+    if user_id in tenant.users or upn.lower() in tenant.upn_index:
+        raise SeedError(f"duplicate user {upn!r}")
+
+    def when(key: str) -> datetime | None:
+        return parse_when(spec[key], now) if spec.get(key) else None
+
+    user = User(
+        id=user_id,
+        user_principal_name=upn,
+        display_name=spec.get("displayName", upn.split("@")[0]),
+        created=when("createdDateTime") or now - timedelta(days=30),
+        given_name=spec.get("givenName"),
+        surname=spec.get("surname"),
+        mail=spec.get("mail", upn),
+        other_mails=list(spec.get("otherMails", [])),
+        employee_id=spec.get("employeeId"),
+        employee_hire_date=when("employeeHireDate"),
+        employee_type=spec.get("employeeType"),
+        account_enabled=bool(spec.get("accountEnabled", True)),
+        user_type=spec.get("userType", "Member"),
+        creation_type=spec.get("creationType"),
+        external_user_state=spec.get("externalUserState"),
+        preferred_language=spec.get("preferredLanguage"),
+        usage_location=spec.get("usageLocation"),
+        job_title=spec.get("jobTitle"),
+        department=spec.get("department"),
+        company_name=spec.get("companyName"),
+        mobile_phone=spec.get("mobilePhone"),
+        office_location=spec.get("officeLocation"),
+        business_phones=list(spec.get("businessPhones", [])),
+        roles=list(spec.get("directoryRoles", [])),
+        password_created=when("passwordCreatedDateTime"),
+    )
+    for index, method in enumerate(spec.get("methods", [])):
+        method = {"type": method} if isinstance(method, str) else method
+        user.methods.append(
+            RegisteredMethod(
+                id=str(method.get("id") or uuid.uuid5(uuid.NAMESPACE_URL, f"{user_id}/m{index}")),
+                kind=method["type"],
+                created=parse_when(method.get("registeredDateTime", "now-10d"), now),
+                display_name=method.get("displayName"),
+            )
+        )
+    return user
+
+
+def resolve_managers(tenant: Tenant, specs: list[dict[str, Any]]) -> None:
+    for spec in specs:
+        if not spec.get("manager"):
+            continue
+        user = tenant.find_user(spec.get("id") or spec["userPrincipalName"])
+        manager = tenant.find_user(spec["manager"])
+        if user is None or manager is None:
+            raise SeedError(
+                f"unknown manager {spec['manager']!r} for {spec['userPrincipalName']!r}"
+            )
+        user.manager_id = manager.id
+
+
+def group_from_spec(spec: dict[str, Any], now: datetime) -> Group:
+    return Group(
+        id=str(spec.get("id") or uuid.uuid5(uuid.NAMESPACE_URL, spec["displayName"])),
+        display_name=spec["displayName"],
+        created=parse_when(spec.get("createdDateTime", "now-90d"), now),
+        description=spec.get("description"),
+        group_types=list(spec.get("groupTypes", [])),
+        membership_rule=spec.get("membershipRule"),
+        is_assignable_to_role=bool(spec.get("isAssignableToRole", False)),
+        security_enabled=bool(spec.get("securityEnabled", True)),
+        mail_enabled=bool(spec.get("mailEnabled", False)),
+        mail=spec.get("mail"),
+        mail_nickname=spec.get("mailNickname"),
+    )
+
+
+_FIRST = ["Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Gita", "Hugo", "Ines", "Jon", "Kai", "Lea"]
+_LAST = ["Ng", "Okafor", "Petit", "Quinn", "Rossi", "Sato", "Tan", "Urbina", "Vogel", "Weiss"]
+_ENROLMENTS = (
+    ["microsoftAuthenticatorPush"],
+    ["microsoftAuthenticatorPasswordless"],
+    ["microsoftAuthenticatorPush", "mobilePhone"],
+    ["passKeyDeviceBound"],
+    ["mobilePhone"],
+)
+
+
+def generate_users(tenant: Tenant, spec: dict[str, Any]) -> int:
+    """Add ``users`` synthetic users quickly (the report benchmark needs 100,000).
+
+    ``{"users": N, "seed": 1, "enrolledFraction": 0.6, "disabledFraction": 0.02,
+    "guestFraction": 0.03, "adminFraction": 0.005, "prefix": "gen"}``
+    """
+    count = int(spec.get("users", 0))
+    rng = random.Random(spec.get("seed", 1))
+    enrolled = float(spec.get("enrolledFraction", 0.6))
+    disabled = float(spec.get("disabledFraction", 0.02))
+    guests = float(spec.get("guestFraction", 0.03))
+    admins = float(spec.get("adminFraction", 0.005))
+    prefix = str(spec.get("prefix", "gen"))
+    start = len(tenant.users)
+    now = tenant.clock.now()
+    for n in range(count):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        user_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        guest = rng.random() < guests
+        upn = (
+            f"{prefix}{start + n}_partner.example#EXT#@{tenant.domain}"
+            if guest
+            else f"{prefix}{start + n}@{tenant.domain}"
+        )
+        created = now - timedelta(days=rng.randint(1, 2000))
+        user = User(
+            id=user_id,
+            user_principal_name=upn,
+            display_name=f"{first} {last} {start + n}",
+            created=created,
+            given_name=first,
+            surname=last,
+            mail=upn if not guest else f"{prefix}{start + n}@partner.example",
+            employee_id=None if guest else f"G{start + n:07d}",
+            account_enabled=rng.random() >= disabled,
+            user_type="Guest" if guest else "Member",
+            creation_type="Invitation" if guest else None,
+            roles=["User Administrator"] if rng.random() < admins else [],
+        )
+        if rng.random() < enrolled:
+            registered = created + timedelta(days=rng.randint(0, 30))
+            for index, kind in enumerate(rng.choice(_ENROLMENTS)):
+                user.methods.append(
+                    RegisteredMethod(f"{user_id[:-2]}{index:02x}", kind, min(registered, now))
+                )
+        tenant.users[user_id] = user
+        tenant.upn_index[upn.lower()] = user_id
+    tenant.version += 1
+    return count
