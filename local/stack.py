@@ -13,6 +13,7 @@ import importlib.util
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -82,6 +83,28 @@ def preferred_port(port: int) -> int:
     return port if port_is_free(port) else free_port()
 
 
+class LoggedProcess(ManagedProcess):
+    """A ManagedProcess whose log file is closed in this process once the child holds it.
+
+    (ManagedProcess.start leaves its handle open, which pytest reports as a ResourceWarning.)
+    """
+
+    def start(self) -> LoggedProcess:
+        if self.log_path is None:
+            super().start()
+            return self
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                list(self.args),
+                cwd=REPO_ROOT,
+                env={**os.environ, **self.env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self
+
+
 def azurite_process(ports: AzuritePorts, log_path: Path | None = None) -> ManagedProcess:
     if not AZURITE_BIN.exists():
         raise FileNotFoundError(f"{AZURITE_BIN} is missing: run `make node_modules` (npm ci)")
@@ -96,7 +119,7 @@ def azurite_process(ports: AzuritePorts, log_path: Path | None = None) -> Manage
         *("--queueHost", "127.0.0.1", "--queuePort", str(ports.queue)),
         *("--tableHost", "127.0.0.1", "--tablePort", str(ports.table)),
     ]
-    return ManagedProcess("azurite", args, log_path=log_path)
+    return LoggedProcess("azurite", args, log_path=log_path)
 
 
 def wait_for_azurite(ports: AzuritePorts, process: ManagedProcess, timeout: float = 60.0) -> None:
@@ -210,7 +233,7 @@ class Stack:
         if seed.exists():
             args += ["--seed", str(seed)]
         self._start(
-            ManagedProcess(
+            LoggedProcess(
                 "graph",
                 python_module("local.graph_emulator", *args),
                 log_path=logs / "graph.log",
@@ -234,7 +257,7 @@ class Stack:
         args = ["--port", str(endpoint.port), "--outbox", str(outbox)]
         args += ["--access-key", endpoint.access_key]
         self._start(
-            ManagedProcess(
+            LoggedProcess(
                 "acs",
                 python_module("local.acs_email_emulator", *args),
                 log_path=logs / "acs.log",
@@ -259,8 +282,6 @@ def free_or(port: int) -> int:
 
 def _inherit_output(process: ManagedProcess) -> ManagedProcess:
     """Start a process whose output goes to this terminal rather than a log file."""
-    import subprocess
-
     process.proc = subprocess.Popen(
         list(process.args),
         cwd=REPO_ROOT,
