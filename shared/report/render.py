@@ -200,7 +200,10 @@ def render_error_digest(
         "run_id": run_id,
     }
     return RenderedEmail(
-        subject=f"{settings.brand_company_name} sign-in report FAILED {day}: {failure.headline}",
+        subject=(
+            f"{settings.brand_company_name} sign-in report FAILED {day}: "
+            f"{failure.headline.rstrip('.')}"
+        ),
         html=_HTML.get_template("error.html.j2").render(context),
         text=_TEXT.get_template("error.txt.j2").render(context),
     )

@@ -103,7 +103,14 @@ def cohort_records() -> list[JoinerRecord]:
             delivered_to_masked="b***s@contoso.example",
             reminders=(ReminderLog(1, NOW - timedelta(hours=20), "failed"),),
         ),
-        _record(6, Status.ENROLLED, tap_id="tap6", delivered_at=t, tap_start=t, enrolled_at=t + timedelta(hours=2)),
+        _record(
+            6,
+            Status.ENROLLED,
+            tap_id="tap6",
+            delivered_at=t,
+            tap_start=t,
+            enrolled_at=t + timedelta(hours=2),
+        ),
         # A pre-hire: the TAP was delivered a day before it became valid.
         _record(
             7,
@@ -121,7 +128,9 @@ def cohort_records() -> list[JoinerRecord]:
             enrolled_at=t + timedelta(hours=10),
             reminders=(ReminderLog(1, t + timedelta(hours=9), "skipped_enrolled"),),
         ),
-        _record(9, Status.ENROLLED, tap_id="tap9", delivered_at=t, enrolled_at=t + timedelta(hours=50)),
+        _record(
+            9, Status.ENROLLED, tap_id="tap9", delivered_at=t, enrolled_at=t + timedelta(hours=50)
+        ),
         _record(10, Status.REFUSED, reason="admin_role"),
         _record(11, Status.REFUSED, reason="guest_account"),
         _record(12, Status.REFUSED, reason="admin_role"),

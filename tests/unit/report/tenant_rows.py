@@ -2,18 +2,18 @@
 
 Expected values were counted by hand from the table below, not computed by the code under test.
 
-| user  | admin | type  | mfaReg | mfaCap | pwless | sspr | methods                                   |
-|-------|-------|-------|--------|--------|--------|------|-------------------------------------------|
-| alice | yes   | member| T      | T      | T      | T    | passKeyDeviceBoundAuthenticator, push     |
-| bob   | yes   | member| T      | T      | F      | T    | push, mobilePhone              -> finding |
-| carol | yes   | member| F      | F      | F      | F    | (none)                         -> finding |
-| dave  |       | member| T      | T      | T      | F    | authenticatorPasswordless, push           |
-| erin  |       | member| T      | T      | T      | F    | windowsHelloForBusiness                   |
-| frank |       | member| T      | F      | F      | T    | mobilePhone                               |
-| grace |       | guest | F      | F      | F      | F    | (none)                                    |
-| heidi |       | member| T      | T      | F      | F    | softwareOneTimePasscode, push             |
-| ivan  | yes   | member| T      | T      | T      | F    | fido2SecurityKey                          |
-| judy  |       | member| null   | missing| F      | F    | null                                      |
+| user | admin | type | mfaReg | mfaCap | pwless | sspr | methods |
+|---|---|---|---|---|---|---|---|
+| alice | yes | member | T | T | T | T | passKeyDeviceBoundAuthenticator, push |
+| bob | yes | member | T | T | F | T | push, mobilePhone (finding) |
+| carol | yes | member | F | F | F | F | (none) (finding) |
+| dave |  | member | T | T | T | F | authenticatorPasswordless, push |
+| erin |  | member | T | T | T | F | windowsHelloForBusiness |
+| frank |  | member | T | F | F | T | mobilePhone |
+| grace |  | guest | F | F | F | F | (none) |
+| heidi |  | member | T | T | F | F | softwareOneTimePasscode, push |
+| ivan | yes | member | T | T | T | F | fido2SecurityKey |
+| judy |  | member | null | missing | F | F | null |
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def _row(
 ROWS: list[dict[str, Any]] = [
     _row("alice", ["passKeyDeviceBoundAuthenticator", PUSH], True, True, True, True, admin=True),
     _row("bob", [PUSH, "mobilePhone"], True, True, False, True, admin=True),
-    _row("carol", [], False, False, False, False, admin=True, display="<script>alert('x')</script>"),
+    _row(
+        "carol", [], False, False, False, False, admin=True, display="<script>alert('x')</script>"
+    ),
     _row("dave", ["microsoftAuthenticatorPasswordless", PUSH], True, True, True, False),
     _row("erin", ["windowsHelloForBusiness"], True, True, True, False),
     _row("frank", ["mobilePhone"], True, False, False, True),

@@ -13,7 +13,7 @@ from tests.unit.report.tenant_rows import PAGES, ROWS
 @pytest.mark.parametrize(
     ("raw", "written"),
     [
-        ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
         ("+1+2", "'+1+2"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -36,7 +36,7 @@ def test_dangerous_display_names_come_out_as_text_in_the_csv() -> None:
     out = io.StringIO(newline="")
     write = CsvRowWriter(out)
     write({"userPrincipalName": "mallory@contoso.example", "userDisplayName": "=cmd|' /C calc'!A0"})
-    write({"userPrincipalName": "@evil@contoso.example", "userDisplayName": "Plain, \"quoted\" name"})
+    write({"userPrincipalName": "@evil@contoso.example", "userDisplayName": 'Plain, "quoted" name'})
 
     header, first, second = _read(out.getvalue())
 
@@ -60,6 +60,12 @@ def test_rows_stream_through_the_aggregator_into_the_csv() -> None:
     assert writer.rows == len(ROWS) == len(rows) - 1
     alice = by_upn["alice@contoso.example"]
     assert alice["isAdmin"] == "true"
-    assert alice["methodsRegistered"] == "microsoftAuthenticatorPush;passKeyDeviceBoundAuthenticator"
+    assert (
+        alice["methodsRegistered"] == "microsoftAuthenticatorPush;passKeyDeviceBoundAuthenticator"
+    )
     judy = by_upn["judy@contoso.example"]
-    assert (judy["isMfaRegistered"], judy["isMfaCapable"], judy["methodsRegistered"]) == ("", "", "")
+    assert (judy["isMfaRegistered"], judy["isMfaCapable"], judy["methodsRegistered"]) == (
+        "",
+        "",
+        "",
+    )
