@@ -6,10 +6,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from shared.domain.quiet_hours import recipient_zone
 from shared.emails.brand import MY_SIGNINS_URL, SECURITY_INFO_URL, Brand
 from shared.emails.i18n import Catalogue, catalogue, negotiate
 from shared.emails.render import header_safe, one_line
@@ -40,17 +41,6 @@ def addresses(value: str | Sequence[str]) -> tuple[str, ...]:
     return items
 
 
-def zone_of(time_zone: str | None, brand: Brand) -> ZoneInfo:
-    """The recipient's zone; an unknown name falls back to the house default rather than failing."""
-    for name in (time_zone, brand.default_time_zone):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
-
-
 @dataclass(frozen=True)
 class Locale:
     cat: Catalogue
@@ -59,7 +49,8 @@ class Locale:
     @classmethod
     def pick(cls, language: str | None, time_zone: str | None, brand: Brand) -> Locale:
         return cls(
-            catalogue(negotiate(language, brand.default_language)), zone_of(time_zone, brand)
+            catalogue(negotiate(language, brand.default_language)),
+            recipient_zone(time_zone, brand.default_time_zone),
         )
 
     def support(self, brand: Brand) -> str:
