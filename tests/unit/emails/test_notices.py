@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from shared.emails import KNOWN_REASONS, compose_admin_alert, compose_manager_final_notice
+from tests.unit.emails.conftest import HOSTILE_NAME
+
+WHEN = datetime(2026, 1, 5, 6, 30, tzinfo=UTC)
+
+
+def test_final_notice_tells_the_manager_the_joiner_has_not_enrolled(brand):
+    email = compose_manager_final_notice(
+        to="anna.boss@fabrikam.example",
+        joiner_name="Eve Example",
+        joiner_upn="eve@fabrikam.example",
+        hire_date=date(2026, 1, 5),
+        reminders_sent=4,
+        manager_name="Anna",
+        brand=brand,
+    )
+
+    assert email.subject == "Eve Example has not set up passwordless sign-in yet"
+    for body in (email.html, email.text):
+        assert "Eve Example started on Monday, 5 January 2026" in body
+        assert "Reminders sent: 4" in body
+        assert "Work or school account" in body
+    assert email.kind == "notice"
+
+
+def test_final_notice_in_german_escapes_hostile_names(brand):
+    email = compose_manager_final_notice(
+        to="anna.boss@fabrikam.example",
+        joiner_name=HOSTILE_NAME,
+        hire_date=date(2026, 1, 5),
+        reminders_sent=3,
+        language="de",
+        brand=brand,
+    )
+
+    assert email.subject.endswith("hat die kennwortlose Anmeldung noch nicht eingerichtet")
+    assert "\n" not in email.subject and "<" not in email.subject
+    assert "<script>" not in email.html
+    assert "Gesendete Erinnerungen: 3" in email.text
+
+
+@pytest.mark.parametrize("reason", KNOWN_REASONS)
+def test_each_known_alert_reason_has_its_own_explanation(brand, reason):
+    email = compose_admin_alert(
+        to=["admin@fabrikam.example"], reason=reason, occurred_at=WHEN, brand=brand
+    )
+
+    assert email.subject.startswith("[Tapstart] ")
+    assert f"({reason})" in email.subject
+    assert "Tapstart stopped processing a joiner" not in email.text  # not the generic text
+    assert email.kind == "alert"
+
+
+def test_alert_shows_tracking_id_reason_details_and_what_to_do(brand):
+    email = compose_admin_alert(
+        to=["admin@fabrikam.example", "ops@fabrikam.example"],
+        reason="poison_message",
+        occurred_at=WHEN,
+        tracking_id="0f8fad5b-d9cb-469f-a165-70867728950e",
+        details={"queue": "onboarding-poison", "dequeue_count": "5"},
+        brand=brand,
+    )
+
+    assert email.to == ("admin@fabrikam.example", "ops@fabrikam.example")
+    for body in (email.html, email.text):
+        assert "0f8fad5b-d9cb-469f-a165-70867728950e" in body
+        assert "poison queue" in body
+        assert "send the HR event again" in body
+        assert "onboarding-poison" in body
+    assert "- dequeue_count: 5" in email.text
+    assert "When: Monday, 5 January 2026, 07:30 (Europe/Berlin)" in email.text
+
+
+def test_unknown_reason_gets_the_generic_text_and_escaped_details(brand):
+    email = compose_admin_alert(
+        to="admin@fabrikam.example",
+        reason="graph_permission_missing",
+        occurred_at=WHEN,
+        details={"detail": "<img src=x onerror=alert(1)>"},
+        brand=brand,
+    )
+
+    assert "(graph_permission_missing)" in email.subject
+    assert "for the reason shown below" in email.text
+    assert "<img src=x" not in email.html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in email.html
