@@ -1,7 +1,7 @@
 """`python -m local.host`: run a FunctionApp locally, against Azurite.
 
     python -m local.host [--app function_app:app] [--port 7071]
-                         [--host-json PATH] [--settings PATH]
+                         [--host-json PATH] [--settings PATH] [--list]
 
 host.json and local.settings.json default to the files beside the app module.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import logging
 import os
 import secrets
@@ -19,7 +20,7 @@ import sys
 from pathlib import Path
 
 from local.host.http_server import Keys
-from local.host.indexing import check_supported, index_app, load_app, resolve_spec
+from local.host.indexing import check_supported, describe, index_app, load_app, resolve_spec
 from local.host.runtime import LocalHost, run_until_stopped
 from local.host.settings import HostConfigError, HostOptions, load_local_settings, merged_settings
 
@@ -35,6 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settings", type=Path, help="default: local.settings.json beside it")
     parser.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print the indexed functions (bindings, settings, connections) as JSON and exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +61,15 @@ def keys_from(settings: dict[str, str]) -> Keys:
         log.warning("TAPSTART_MASTER_KEY not set; generated master key for this run: %s", master)
     function_keys = {k.strip() for k in settings.get("TAPSTART_FUNCTION_KEYS", "").split(",")}
     return Keys(function_keys=frozenset(k for k in function_keys if k), master_key=master)
+
+
+def list_functions(args: argparse.Namespace) -> str:
+    """The app's functions as the host indexes them, before any setting is resolved."""
+    app_directory(args.app)
+    specs = index_app(load_app(args.app))
+    for spec in specs:
+        check_supported(spec)
+    return json.dumps([describe(spec) for spec in specs], indent=2)
 
 
 def build_host(args: argparse.Namespace) -> LocalHost:
@@ -100,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     # The storage SDK logs every request at INFO; the host's own lines are the useful ones.
     logging.getLogger("azure").setLevel(logging.WARNING)
     try:
+        if args.list:
+            print(list_functions(args))
+            return 0
         asyncio.run(serve(args))
     except HostConfigError as exc:
         log.error("cannot start: %s", exc)

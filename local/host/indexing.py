@@ -15,7 +15,7 @@ from typing import Any
 
 import azure.functions as func
 
-from local.host.settings import HostConfigError, resolve_references
+from local.host.settings import HostConfigError, resolve_references, setting_references
 
 SUPPORTED_TRIGGERS = frozenset({"httpTrigger", "queueTrigger", "timerTrigger"})
 SUPPORTED_OUTPUTS = frozenset({"http", "queue"})
@@ -132,3 +132,34 @@ def resolve_spec(spec: FunctionSpec, settings: Mapping[str, str]) -> FunctionSpe
 
 def connection_name(binding: Binding) -> str:
     return str(binding.get("connection") or DEFAULT_CONNECTION)
+
+
+def referenced_settings(spec: FunctionSpec) -> list[str]:
+    """App settings named as `%NAME%` anywhere in the function's bindings."""
+    names = {
+        name
+        for binding in spec.raw_bindings
+        for value in binding.values()
+        if isinstance(value, str)
+        for name in setting_references(value)
+    }
+    return sorted(names)
+
+
+def storage_connections(spec: FunctionSpec) -> list[str]:
+    """Connection setting names used by the function's storage (queue) bindings."""
+    return sorted(
+        {connection_name(b) for b in spec.raw_bindings if b["type"] in {"queueTrigger", "queue"}}
+    )
+
+
+def describe(spec: FunctionSpec) -> dict[str, Any]:
+    """What `python -m local.host --list` prints for one function."""
+    return {
+        "name": spec.name,
+        "trigger": spec.trigger_type,
+        "bindings": list(spec.raw_bindings),
+        "settings": referenced_settings(spec),
+        "connections": storage_connections(spec),
+        "is_async": spec.is_async,
+    }

@@ -1,0 +1,168 @@
+"""The local host's rules in isolation: routes, host.json values, encoding, schedules."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from local.host.queue_listener import (
+    UndecodableMessage,
+    decode_body,
+    next_polling_delay,
+    poison_queue_name,
+)
+from local.host.routes import compile_route
+from local.host.settings import (
+    HostConfigError,
+    HostOptions,
+    QueueOptions,
+    parse_timespan,
+    resolve_references,
+)
+from local.host.timers import next_occurrence
+
+
+@pytest.mark.parametrize(
+    ("template", "path", "expected"),
+    [
+        ("hello/{name}", "hello/ada", {"name": "ada"}),
+        ("hello/{name}", "HELLO/ada/", {"name": "ada"}),
+        ("hello/{name}", "hello", None),
+        ("hello/{name}", "hello/ada/more", None),
+        ("items/{id:int?}", "items", {}),
+        ("items/{id:int?}", "items/-3", {"id": "-3"}),
+        ("items/{id:int?}", "items/x", None),
+        (
+            "users/{id:guid}",
+            "users/0f8fad5b-d9cb-469f-a165-70867728950e",
+            {"id": "0f8fad5b-d9cb-469f-a165-70867728950e"},
+        ),
+        ("users/{id:guid}", "users/42", None),
+        ("files/{*path}", "files/a/b/c.txt", {"path": "a/b/c.txt"}),
+        ("files/{*path}", "files", {}),
+        ("{a}.{b}", "report.csv", {"a": "report", "b": "csv"}),
+        ("onboarding/{trackingId}", "onboarding/t-1", {"trackingId": "t-1"}),
+    ],
+)
+def test_route_templates(template: str, path: str, expected: dict[str, str] | None) -> None:
+    assert compile_route(template).match(path) == expected
+
+
+def test_literal_routes_win_over_parameters_and_catch_alls() -> None:
+    routes = [compile_route(t) for t in ("{*any}", "items/{id}", "items/new")]
+    ordered = sorted(routes, key=lambda r: r.precedence)
+    assert [r.template for r in ordered] == ["items/new", "items/{id}", "{*any}"]
+
+
+def test_catch_all_must_be_last() -> None:
+    with pytest.raises(ValueError, match="catch-all"):
+        compile_route("{*rest}/tail")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("00:00:30", timedelta(seconds=30)),
+        ("00:00:00.200", timedelta(milliseconds=200)),
+        ("01:02:03", timedelta(hours=1, minutes=2, seconds=3)),
+        ("1.00:00:00", timedelta(days=1)),
+    ],
+)
+def test_timespans(raw: str, expected: timedelta) -> None:
+    assert parse_timespan(raw, "test") == expected
+
+
+def test_bad_timespan_names_the_value() -> None:
+    with pytest.raises(HostConfigError, match="'30s'"):
+        parse_timespan("30s", "host.json extensions.queues")
+
+
+def test_queue_defaults_follow_the_extension() -> None:
+    options = HostOptions.load(None)
+    assert options.route_prefix == "api"
+    assert options.queues == QueueOptions(
+        batch_size=16,
+        new_batch_threshold=8,
+        max_polling_interval=timedelta(seconds=2),
+        visibility_timeout=timedelta(0),
+        max_dequeue_count=5,
+        message_encoding="base64",
+    )
+
+
+def test_queue_options_from_host_json() -> None:
+    options = QueueOptions.from_host_json(
+        {
+            "batchSize": 4,
+            "maxDequeueCount": 2,
+            "messageEncoding": "None",
+            "maxPollingInterval": "00:00:00.010",
+            "visibilityTimeout": "00:00:05",
+        }
+    )
+    assert options.new_batch_threshold == 2  # batchSize / 2 when not set
+    assert options.message_encoding == "none"
+    assert options.max_polling_interval == timedelta(milliseconds=100)  # the host's minimum
+    assert options.visibility_timeout == timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    "section", [{"batchSize": 33}, {"maxDequeueCount": 0}, {"messageEncoding": "utf8"}]
+)
+def test_invalid_queue_options_are_refused(section: dict[str, object]) -> None:
+    with pytest.raises(HostConfigError):
+        QueueOptions.from_host_json(section)
+
+
+def test_setting_references_resolve_or_name_the_missing_setting() -> None:
+    settings = {"QUEUE": "onboarding"}
+    assert resolve_references("%QUEUE%-poison", settings, "f") == "onboarding-poison"
+    with pytest.raises(HostConfigError, match="'REPORT_SCHEDULE'"):
+        resolve_references("%REPORT_SCHEDULE%", settings, "function report")
+
+
+def test_base64_decoding_is_strict() -> None:
+    assert decode_body("aGVsbG8=", "base64") == b"hello"
+    assert decode_body("aGVsbG8=", "none") == b"aGVsbG8="
+    for raw in ("hello world", "aGVsbG8", "{}"):
+        with pytest.raises(UndecodableMessage):
+            decode_body(raw, "base64")
+
+
+def test_poison_queue_names() -> None:
+    assert poison_queue_name("onboarding") == "onboarding-poison"
+    assert poison_queue_name("onboarding-poison") is None
+
+
+def test_polling_backoff_grows_to_the_maximum() -> None:
+    rng = random.Random(7)
+    delay = timedelta(milliseconds=100)
+    seen = []
+    for _ in range(20):
+        delay = next_polling_delay(delay, timedelta(seconds=2), rng)
+        seen.append(delay)
+    assert seen == sorted(seen)
+    assert seen[-1] == timedelta(seconds=2)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "after", "expected"),
+    [
+        ("0 */5 * * * *", "09:29:50", "09:30:00"),  # six fields: seconds first
+        ("*/10 * * * * *", "09:29:51", "09:30:00"),
+        ("0 30 9 * * 1-5", "09:29:50", "09:30:00"),  # 2026-03-02 is a Monday
+        ("*/15 * * * *", "09:29:50", "09:30:00"),  # five fields: minutes first
+    ],
+)
+def test_ncrontab_schedules(schedule: str, after: str, expected: str) -> None:
+    base = datetime.fromisoformat(f"2026-03-02T{after}+00:00")
+    assert next_occurrence(schedule, base) == datetime.fromisoformat(
+        f"2026-03-02T{expected}+00:00"
+    ).astimezone(UTC)
+
+
+def test_invalid_schedule_is_refused() -> None:
+    with pytest.raises(HostConfigError, match="NCRONTAB"):
+        next_occurrence("every day", datetime.now(UTC))
