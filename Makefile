@@ -1,0 +1,57 @@
+# Tapstart's entry points. A fresh clone needs only Python 3.11, Node 20 and make:
+#   make test   creates .venv and node_modules, then lint, type check, IaC check and pytest
+#   make up     runs the local stack (Azurite, emulators, local Functions host) in the foreground
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.tapstart-installed
+NODE_STAMP := node_modules/.tapstart-installed
+
+# CI=true: no colours, no cache writes in the clone, and the summary of every non-passed test.
+ifeq ($(CI),true)
+PYTEST_FLAGS ?= -ra --color=no -p no:cacheprovider
+else
+PYTEST_FLAGS ?=
+endif
+
+.PHONY: venv node_modules lint typecheck iac-check test up demo
+
+venv: $(VENV_STAMP)
+
+# Re-installs whenever a requirements file or pyproject.toml changes.
+$(VENV_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . --no-deps
+	touch $@
+
+node_modules: $(NODE_STAMP)
+
+# npm ci installs exactly the lockfile (Azurite 3.35.0, the last release for Node 20).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+iac-check:
+	if [ -f scripts/iac_check.sh ]; then bash scripts/iac_check.sh; fi
+
+# The pytest session starts Azurite (and the emulators) on free ports and stops them at the end.
+test: venv node_modules lint typecheck iac-check
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) </dev/null
+
+up: venv node_modules
+	$(BIN)/python -m local.stack up
+
+demo: venv node_modules
+	if [ -f local/demo.py ]; then $(BIN)/python -m local.demo; else $(MAKE) up; fi
