@@ -54,7 +54,6 @@ var token = toLower(uniqueString(subscription().id, resourceGroup().id, environm
 var allTags = union(tags, {
   'azd-env-name': environmentName
 })
-var deploymentContainerName = 'app-package'
 
 module identity 'modules/identity.bicep' = {
   name: 'identity'
@@ -71,7 +70,6 @@ module storage 'modules/storage.bicep' = {
     location: location
     name: 'st${token}'
     tags: allTags
-    deploymentContainerName: deploymentContainerName
     reportRetentionDays: reportRetentionDays
   }
 }

@@ -125,6 +125,7 @@ var tapstartSettings = {
   DEFAULT_TIME_ZONE: 'UTC'
   DEFAULT_LANGUAGE: 'en'
   PREHIRE_LEAD_DAYS: '3'
+  TAP_START_HOUR: '7'
   PROVISIONING_DEADLINE_HOURS: '72'
   MAX_ACCOUNT_AGE_DAYS: '60'
   // NCRONTAB in UTC: Flex Consumption does not support WEBSITE_TIME_ZONE.
@@ -139,6 +140,7 @@ var tapstartSettings = {
   BRAND_COMPANY_NAME: brandCompanyName
   BRAND_LOGO_URL: ''
   BRAND_SUPPORT_CONTACT: 'your IT service desk'
+  TAPSTART_LOG_LEVEL: 'INFO'
 }
 
 // Settings of the Functions host and the Azure SDKs; applied last so overrides cannot break

@@ -18,9 +18,6 @@ param name string
 @description('Tags applied to the storage account.')
 param tags object = {}
 
-@description('Blob container that holds the Flex Consumption deployment package.')
-param deploymentContainerName string
-
 @description('Days a report snapshot is kept before a lifecycle rule deletes it (REPORT_RETENTION_DAYS).')
 @minValue(1)
 param reportRetentionDays int
@@ -79,9 +76,10 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
+// The Flex Consumption deployment package (azd and zip deploy upload it here).
 resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
-  name: deploymentContainerName
+  name: 'app-package'
   properties: {
     publicAccess: 'None'
   }
