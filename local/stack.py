@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -31,6 +32,11 @@ AZURITE_BIN = REPO_ROOT / "node_modules" / ".bin" / "azurite"
 STATE_DIR = REPO_ROOT / ".local"
 LOCAL_MASTER_KEY = "local-master-key"
 LOCAL_FUNCTION_KEY = "local-function-key"
+# The demo tenant when it exists, else the tests' tenant.
+SEEDS = (
+    REPO_ROOT / "local" / "seeds" / "demo_tenant.json",
+    REPO_ROOT / "local" / "seeds" / "test_tenant.json",
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,18 @@ class GraphEndpoint:
     port: int
     tls_port: int
     ca_file: Path
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+
+    @classmethod
+    def from_seed(cls, port: int, tls_port: int, ca_file: Path, seed: Path) -> GraphEndpoint:
+        """The app registration the app signs in as is the seed's first app."""
+        document = json.loads(seed.read_text(encoding="utf-8"))
+        app = document["apps"][0]
+        return cls(
+            port, tls_port, ca_file, document["tenant"]["id"], app["clientId"], app["clientSecret"]
+        )
 
 
 @dataclass(frozen=True)
@@ -168,6 +186,10 @@ def stack_environment(
         # The token endpoint is served over TLS (azure-identity refuses a plain-http authority).
         env["GRAPH_AUTHORITY_HOST"] = f"https://127.0.0.1:{graph.tls_port}"
         env["GRAPH_CA_BUNDLE"] = str(graph.ca_file)
+        if graph.client_id:
+            env["GRAPH_TENANT_ID"] = graph.tenant_id
+            env["GRAPH_CLIENT_ID"] = graph.client_id
+            env["GRAPH_CLIENT_SECRET"] = graph.client_secret
     if acs is not None:
         env["ACS_ENDPOINT"] = f"http://127.0.0.1:{acs.port}"
         env["ACS_ACCESS_KEY"] = acs.access_key
@@ -213,7 +235,7 @@ class Stack:
         )
         # The host logs to this terminal: one line per invocation is the point of `up`.
         self.processes.append(_inherit_output(host))
-        wait_for_http(f"http://127.0.0.1:{port}/admin/host/status", timeout=60)
+        wait_ready(host, f"http://127.0.0.1:{port}/admin/host/status")
         self.summary.append(f"Functions host http://127.0.0.1:{port}/api/...")
         self.summary.append(
             f"  admin: POST http://127.0.0.1:{port}/admin/functions/<name> "
@@ -226,23 +248,26 @@ class Stack:
         if not _module_exists("local.graph_emulator"):
             self.summary.append("Graph emulator (not present yet)")
             return None
-        endpoint = GraphEndpoint(free_or(8081), free_or(8443), self.state_dir / "graph-ca.pem")
-        seed = REPO_ROOT / "local" / "seeds" / "demo_tenant.json"
+        seed = next((p for p in SEEDS if p.exists()), None)
+        if seed is None:
+            self.summary.append(f"Graph emulator (no seed: {SEEDS[0]} missing)")
+            return None
+        endpoint = GraphEndpoint.from_seed(
+            preferred_port(7101), preferred_port(7102), self.state_dir / "graph-ca.pem", seed
+        )
         args = ["--port", str(endpoint.port), "--tls-port", str(endpoint.tls_port)]
-        args += ["--ca-file", str(endpoint.ca_file)]
-        if seed.exists():
-            args += ["--seed", str(seed)]
-        self._start(
+        args += ["--ca-file", str(endpoint.ca_file), "--seed", str(seed)]
+        process = self._start(
             LoggedProcess(
                 "graph",
                 python_module("local.graph_emulator", *args),
                 log_path=logs / "graph.log",
             )
         )
-        wait_for_http(f"http://127.0.0.1:{endpoint.port}/_emulator/health", timeout=60)
+        wait_ready(process, f"http://127.0.0.1:{endpoint.port}/_emulator/health")
         self.summary.append(
             f"Graph emulator http://127.0.0.1:{endpoint.port}/v1.0  "
-            f"token https://127.0.0.1:{endpoint.tls_port}"
+            f"token https://127.0.0.1:{endpoint.tls_port}  seed {seed.relative_to(REPO_ROOT)}"
         )
         return endpoint
 
@@ -252,18 +277,18 @@ class Stack:
             return None
         from local.acs_email_emulator.config import WELL_KNOWN_ACCESS_KEY
 
-        endpoint = AcsEndpoint(free_or(8082), WELL_KNOWN_ACCESS_KEY)
+        endpoint = AcsEndpoint(preferred_port(7103), WELL_KNOWN_ACCESS_KEY)
         outbox = self.state_dir / "outbox"
         args = ["--port", str(endpoint.port), "--outbox", str(outbox)]
         args += ["--access-key", endpoint.access_key]
-        self._start(
+        process = self._start(
             LoggedProcess(
                 "acs",
                 python_module("local.acs_email_emulator", *args),
                 log_path=logs / "acs.log",
             )
         )
-        wait_for_http(f"http://127.0.0.1:{endpoint.port}/_emulator/health", timeout=60)
+        wait_ready(process, f"http://127.0.0.1:{endpoint.port}/_emulator/health")
         self.summary.append(
             f"ACS emulator   http://127.0.0.1:{endpoint.port}  "
             f"outbox http://127.0.0.1:{endpoint.port}/  (files: {outbox})"
@@ -276,8 +301,19 @@ class Stack:
         self.processes.clear()
 
 
-def free_or(port: int) -> int:
-    return preferred_port(port)
+def wait_ready(process: ManagedProcess, url: str, timeout: float = 60.0) -> None:
+    """Wait for a health URL, failing at once if the process has exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if not process.alive():
+            where = f"; see {process.log_path}" if process.log_path else ""
+            raise RuntimeError(f"{process.name} exited during start{where}")
+        try:
+            wait_for_http(url, timeout=0.5)
+            return
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def _inherit_output(process: ManagedProcess) -> ManagedProcess:
@@ -316,7 +352,8 @@ def up(host_port: int) -> int:
                 print(f"  {line}")
             print("  app settings:")
             for name in sorted(env):
-                value = env[name] if "KEY" not in name else env[name][:12] + "..."
+                secret = "KEY" in name or "SECRET" in name
+                value = env[name][:12] + "..." if secret else env[name]
                 print(f"    {name}={value}")
             print(f"  logs: {stack.state_dir / 'logs'}", flush=True)
             while not stopping and all(p.alive() for p in stack.processes):
@@ -327,6 +364,9 @@ def up(host_port: int) -> int:
                 return 1
     except KeyboardInterrupt:
         pass
+    except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
+        print(f"local stack failed to start: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
