@@ -9,4 +9,6 @@ import azure.functions as func
 
 def problem(status: int, title: str, detail: str, **extra: object) -> func.HttpResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/problem+json")
+    return func.HttpResponse(
+        json.dumps(body), status_code=status, mimetype="application/problem+json"
+    )

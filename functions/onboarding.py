@@ -19,7 +19,7 @@ from functions.wiring import onboarding_deps
 from shared.logging_setup import bound
 from shared.usecases.onboard_joiner import fail, onboard_joiner
 
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
 log = logging.getLogger(__name__)
 
 
@@ -40,14 +40,24 @@ async def onboarding_worker(msg: func.QueueMessage) -> None:
         return
     with bound(tracking_id=tracking_id, message_id=msg.id, dequeue_count=msg.dequeue_count):
         outcome = await onboard_joiner(tracking_id, onboarding_deps())
-        log.info("onboarding step finished", extra={"status": outcome.status.value, "reason": outcome.reason})
+        log.info(
+            "onboarding step finished",
+            extra={"status": outcome.status.value, "reason": outcome.reason},
+        )
 
 
-@bp.queue_trigger(arg_name="msg", queue_name="%ONBOARDING_QUEUE%-poison", connection="AzureWebJobsStorage")
+@bp.queue_trigger(
+    arg_name="msg", queue_name="%ONBOARDING_QUEUE%-poison", connection="AzureWebJobsStorage"
+)
 async def onboarding_poison(msg: func.QueueMessage) -> None:
     tracking_id = tracking_id_of(msg)
     if tracking_id is None:
         log.error("unreadable message in the onboarding poison queue", extra={"message_id": msg.id})
         return
     with bound(tracking_id=tracking_id, message_id=msg.id):
-        await fail(onboarding_deps(), tracking_id, "poison_message", "onboarding kept failing until its retries ran out; see the logs for this tracking id")
+        await fail(
+            onboarding_deps(),
+            tracking_id,
+            "poison_message",
+            "onboarding kept failing until its retries ran out; see the logs for this tracking id",
+        )

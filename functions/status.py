@@ -10,7 +10,7 @@ from functions.http_problem import problem
 from shared.bootstrap import get_container
 from shared.usecases.joiner_status import status_view
 
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
 
 
 @bp.route(route="onboarding/{trackingId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
@@ -18,5 +18,9 @@ async def onboarding_status(req: func.HttpRequest) -> func.HttpResponse:
     tracking_id = req.route_params.get("trackingId", "")
     record = await get_container().ledger.get(tracking_id)
     if record is None:
-        return problem(404, "Unknown tracking id", f"no joiner with tracking id {tracking_id[:64]!r}")
-    return func.HttpResponse(json.dumps(status_view(record)), status_code=200, mimetype="application/json")
+        return problem(
+            404, "Unknown tracking id", f"no joiner with tracking id {tracking_id[:64]!r}"
+        )
+    return func.HttpResponse(
+        json.dumps(status_view(record)), status_code=200, mimetype="application/json"
+    )

@@ -62,8 +62,15 @@ def build_container(settings: Settings) -> Container:
         ledger=TableLedger(storage, settings.ledger_table),
         queue=StorageJobQueue(storage),
         blobs=AzureBlobStore(storage, settings.report_container),
-        mailer=AcsMailer(settings.acs_endpoint, settings.acs_access_key, settings.mail_sender, settings.azure_client_id),
-        directory_factory=lambda: GraphDirectory(build_graph_client(settings), settings.graph_base_url),
+        mailer=AcsMailer(
+            settings.acs_endpoint,
+            settings.acs_access_key,
+            settings.mail_sender,
+            settings.azure_client_id,
+        ),
+        directory_factory=lambda: GraphDirectory(
+            build_graph_client(settings), settings.graph_base_url
+        ),
     )
 
 

@@ -130,56 +130,177 @@ def _s(env: str, parse: Callable[[str], Any], default: str | None, doc: str, **k
 @dataclass(frozen=True)
 class Settings:
     # --- Storage and queues (AzureWebJobsStorage is read by the storage adapters as the host does)
-    onboarding_queue: str = _s("ONBOARDING_QUEUE", _text, "onboarding", "Queue of joiners to onboard")
+    onboarding_queue: str = _s(
+        "ONBOARDING_QUEUE", _text, "onboarding", "Queue of joiners to onboard"
+    )
     reminder_queue: str = _s("REMINDER_QUEUE", _text, "reminders", "Queue of reminders to send")
-    ledger_table: str = _s("LEDGER_TABLE", _text, "TapstartLedger", "Table of joiners and their steps")
-    report_container: str = _s("REPORT_CONTAINER", _text, "tapstart-reports", "Blob container for report snapshots")
+    ledger_table: str = _s(
+        "LEDGER_TABLE", _text, "TapstartLedger", "Table of joiners and their steps"
+    )
+    report_container: str = _s(
+        "REPORT_CONTAINER", _text, "tapstart-reports", "Blob container for report snapshots"
+    )
     # --- Microsoft Graph
-    graph_base_url: str = _s("GRAPH_BASE_URL", _url, "https://graph.microsoft.com/v1.0", "Graph endpoint")
-    graph_authority_host: str = _s("GRAPH_AUTHORITY_HOST", _url, "https://login.microsoftonline.com", "Entra authority for client-secret auth")
-    graph_tenant_id: str = _s("GRAPH_TENANT_ID", _text, "", "Tenant id; required with GRAPH_CLIENT_SECRET")
-    graph_client_id: str = _s("GRAPH_CLIENT_ID", _text, "", "App (client) id for client-secret auth; empty = managed identity")
-    graph_client_secret: str = _s("GRAPH_CLIENT_SECRET", _text, "", "Client secret (local emulator only; Azure uses managed identity)", secret=True)
-    graph_ca_bundle: str = _s("GRAPH_CA_BUNDLE", _text, "", "CA bundle to trust for the authority (local emulator only)")
-    azure_client_id: str = _s("AZURE_CLIENT_ID", _text, "", "Client id of the user-assigned managed identity")
+    graph_base_url: str = _s(
+        "GRAPH_BASE_URL", _url, "https://graph.microsoft.com/v1.0", "Graph endpoint"
+    )
+    graph_authority_host: str = _s(
+        "GRAPH_AUTHORITY_HOST",
+        _url,
+        "https://login.microsoftonline.com",
+        "Entra authority for client-secret auth",
+    )
+    graph_tenant_id: str = _s(
+        "GRAPH_TENANT_ID", _text, "", "Tenant id; required with GRAPH_CLIENT_SECRET"
+    )
+    graph_client_id: str = _s(
+        "GRAPH_CLIENT_ID",
+        _text,
+        "",
+        "App (client) id for client-secret auth; empty = managed identity",
+    )
+    graph_client_secret: str = _s(
+        "GRAPH_CLIENT_SECRET",
+        _text,
+        "",
+        "Client secret (local emulator only; Azure uses managed identity)",
+        secret=True,
+    )
+    graph_ca_bundle: str = _s(
+        "GRAPH_CA_BUNDLE", _text, "", "CA bundle to trust for the authority (local emulator only)"
+    )
+    azure_client_id: str = _s(
+        "AZURE_CLIENT_ID", _text, "", "Client id of the user-assigned managed identity"
+    )
     # --- Email (Azure Communication Services)
-    acs_endpoint: str = _s("ACS_ENDPOINT", _url, None, "ACS endpoint, e.g. https://<name>.communication.azure.com")
-    acs_access_key: str = _s("ACS_ACCESS_KEY", _text, "", "ACS access key; empty = managed identity", secret=True)
+    acs_endpoint: str = _s(
+        "ACS_ENDPOINT", _url, None, "ACS endpoint, e.g. https://<name>.communication.azure.com"
+    )
+    acs_access_key: str = _s(
+        "ACS_ACCESS_KEY", _text, "", "ACS access key; empty = managed identity", secret=True
+    )
     mail_sender: str = _s("MAIL_SENDER", _email, None, "Sender address on a linked ACS domain")
-    admin_emails: tuple[str, ...] = _s("ADMIN_EMAILS", _emails, None, "Admins who get alerts and the daily report")
-    fallback_delivery_email: str = _s("FALLBACK_DELIVERY_EMAIL", _email, "", "HR/IT address for TAPs of joiners without a manager mail")
-    email_rate_per_minute: int = _s("EMAIL_RATE_PER_MINUTE", _int_range(1, 10000), "30", "Client-side email send limit per minute")
-    email_rate_per_hour: int = _s("EMAIL_RATE_PER_HOUR", _int_range(1, 100000), "100", "Client-side email send limit per hour")
+    admin_emails: tuple[str, ...] = _s(
+        "ADMIN_EMAILS", _emails, None, "Admins who get alerts and the daily report"
+    )
+    fallback_delivery_email: str = _s(
+        "FALLBACK_DELIVERY_EMAIL",
+        _email,
+        "",
+        "HR/IT address for TAPs of joiners without a manager mail",
+    )
+    email_rate_per_minute: int = _s(
+        "EMAIL_RATE_PER_MINUTE",
+        _int_range(1, 10000),
+        "30",
+        "Client-side email send limit per minute",
+    )
+    email_rate_per_hour: int = _s(
+        "EMAIL_RATE_PER_HOUR", _int_range(1, 100000), "100", "Client-side email send limit per hour"
+    )
     # --- HR intake
-    hr_webhook_secrets: tuple[str, ...] = _s("HR_WEBHOOK_SECRETS", _secrets, None, "Standard Webhooks secrets (whsec_...), several for rotation", secret=True)
-    max_event_bytes: int = _s("MAX_EVENT_BYTES", _int_range(1024, 16 * 1024 * 1024), "1048576", "Largest HR request body accepted")
+    hr_webhook_secrets: tuple[str, ...] = _s(
+        "HR_WEBHOOK_SECRETS",
+        _secrets,
+        None,
+        "Standard Webhooks secrets (whsec_...), several for rotation",
+        secret=True,
+    )
+    max_event_bytes: int = _s(
+        "MAX_EVENT_BYTES",
+        _int_range(1024, 16 * 1024 * 1024),
+        "1048576",
+        "Largest HR request body accepted",
+    )
     # --- Onboarding policy
-    passwordless_group_ids: tuple[str, ...] = _s("PASSWORDLESS_GROUP_IDS", _guids, None, "Groups joiners are added to")
-    tap_lifetime_minutes: int = _s("TAP_LIFETIME_MINUTES", _int_range(10, 43200), "480", "Requested TAP lifetime, clamped into the tenant policy")
+    passwordless_group_ids: tuple[str, ...] = _s(
+        "PASSWORDLESS_GROUP_IDS", _guids, None, "Groups joiners are added to"
+    )
+    tap_lifetime_minutes: int = _s(
+        "TAP_LIFETIME_MINUTES",
+        _int_range(10, 43200),
+        "480",
+        "Requested TAP lifetime, clamped into the tenant policy",
+    )
     tap_one_time: bool = _s("TAP_ONE_TIME", _bool, "true", "Request one-time TAPs")
-    tap_max_per_hour: int = _s("TAP_MAX_PER_HOUR", _int_range(1, 100000), "50", "Flood cap: TAPs issued per hour before issuance pauses")
-    tap_start_hour: int = _s("TAP_START_HOUR", _int_range(0, 23), "7", "Local hour on the hire day from which a pre-hire's TAP is valid")
-    default_time_zone: str = _s("DEFAULT_TIME_ZONE", _zone, "UTC", "Time zone of joiners whose event has none")
-    default_language: str = _s("DEFAULT_LANGUAGE", _text, "en", "Email language when the joiner's is unknown")
-    prehire_lead_days: int = _s("PREHIRE_LEAD_DAYS", _int_range(0, 30), "3", "Onboard this many days before the hire day")
-    provisioning_deadline_hours: int = _s("PROVISIONING_DEADLINE_HOURS", _int_range(1, 720), "72", "How long to wait for the Entra account to appear")
-    max_account_age_days: int = _s("MAX_ACCOUNT_AGE_DAYS", _int_range(1, 3650), "60", "Refuse accounts created longer ago than this")
+    tap_max_per_hour: int = _s(
+        "TAP_MAX_PER_HOUR",
+        _int_range(1, 100000),
+        "50",
+        "Flood cap: TAPs issued per hour before issuance pauses",
+    )
+    tap_start_hour: int = _s(
+        "TAP_START_HOUR",
+        _int_range(0, 23),
+        "7",
+        "Local hour on the hire day from which a pre-hire's TAP is valid",
+    )
+    default_time_zone: str = _s(
+        "DEFAULT_TIME_ZONE", _zone, "UTC", "Time zone of joiners whose event has none"
+    )
+    default_language: str = _s(
+        "DEFAULT_LANGUAGE", _text, "en", "Email language when the joiner's is unknown"
+    )
+    prehire_lead_days: int = _s(
+        "PREHIRE_LEAD_DAYS", _int_range(0, 30), "3", "Onboard this many days before the hire day"
+    )
+    provisioning_deadline_hours: int = _s(
+        "PROVISIONING_DEADLINE_HOURS",
+        _int_range(1, 720),
+        "72",
+        "How long to wait for the Entra account to appear",
+    )
+    max_account_age_days: int = _s(
+        "MAX_ACCOUNT_AGE_DAYS",
+        _int_range(1, 3650),
+        "60",
+        "Refuse accounts created longer ago than this",
+    )
     # --- Report
-    report_schedule: str = _s("REPORT_SCHEDULE", _text, "0 0 6 * * *", "NCRONTAB schedule of the daily report (UTC)")
-    report_retention_days: int = _s("REPORT_RETENTION_DAYS", _int_range(1, 3650), "400", "Days report snapshots are kept")
-    report_overdue_days: int = _s("REPORT_OVERDUE_DAYS", _int_range(1, 365), "7", "Joiners not enrolled after this many days are named")
+    report_schedule: str = _s(
+        "REPORT_SCHEDULE", _text, "0 0 6 * * *", "NCRONTAB schedule of the daily report (UTC)"
+    )
+    report_retention_days: int = _s(
+        "REPORT_RETENTION_DAYS", _int_range(1, 3650), "400", "Days report snapshots are kept"
+    )
+    report_overdue_days: int = _s(
+        "REPORT_OVERDUE_DAYS",
+        _int_range(1, 365),
+        "7",
+        "Joiners not enrolled after this many days are named",
+    )
     # --- Reminders
-    reminder_days: tuple[int, ...] = _s("REMINDER_DAYS", _days, "1,3,7,14", "Days after the TAP became valid when reminders are due")
-    reminder_max_count: int = _s("REMINDER_MAX_COUNT", _int_range(0, 20), "4", "Most reminders per joiner")
-    reminder_manager_cc_from: int = _s("REMINDER_MANAGER_CC_FROM", _int_range(1, 20), "3", "Copy the manager from this reminder on")
-    reminder_reissue_tap: bool = _s("REMINDER_REISSUE_TAP", _bool, "false", "Issue a fresh TAP to the manager when the old one expired")
-    quiet_hours: tuple[int, int] = _s("QUIET_HOURS", _hours_range, "20-7", "No reminders between these local hours")
+    reminder_days: tuple[int, ...] = _s(
+        "REMINDER_DAYS", _days, "1,3,7,14", "Days after the TAP became valid when reminders are due"
+    )
+    reminder_max_count: int = _s(
+        "REMINDER_MAX_COUNT", _int_range(0, 20), "4", "Most reminders per joiner"
+    )
+    reminder_manager_cc_from: int = _s(
+        "REMINDER_MANAGER_CC_FROM", _int_range(1, 20), "3", "Copy the manager from this reminder on"
+    )
+    reminder_reissue_tap: bool = _s(
+        "REMINDER_REISSUE_TAP",
+        _bool,
+        "false",
+        "Issue a fresh TAP to the manager when the old one expired",
+    )
+    quiet_hours: tuple[int, int] = _s(
+        "QUIET_HOURS", _hours_range, "20-7", "No reminders between these local hours"
+    )
     # --- Branding
     brand_company_name: str = _s("BRAND_COMPANY_NAME", _text, "Contoso", "Company name in emails")
     brand_logo_url: str = _s("BRAND_LOGO_URL", _url, "", "Logo URL in emails")
-    brand_support_contact: str = _s("BRAND_SUPPORT_CONTACT", _text, "your IT service desk", "Support contact in emails")
+    brand_support_contact: str = _s(
+        "BRAND_SUPPORT_CONTACT", _text, "your IT service desk", "Support contact in emails"
+    )
     # --- Telemetry
-    appinsights_connection_string: str = _s("APPLICATIONINSIGHTS_CONNECTION_STRING", _text, "", "Sends logs and traces to Application Insights when set")
+    appinsights_connection_string: str = _s(
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        _text,
+        "",
+        "Sends logs and traces to Application Insights when set",
+    )
 
     @classmethod
     def specs(cls) -> dict[str, Spec]:
@@ -211,7 +332,9 @@ class Settings:
 
 def _cross_checks(values: Mapping[str, Any]) -> list[str]:
     problems = []
-    if values["graph_client_secret"] and not (values["graph_tenant_id"] and values["graph_client_id"]):
+    if values["graph_client_secret"] and not (
+        values["graph_tenant_id"] and values["graph_client_id"]
+    ):
         problems.append("GRAPH_CLIENT_SECRET needs GRAPH_TENANT_ID and GRAPH_CLIENT_ID")
     if values["reminder_manager_cc_from"] > max(values["reminder_max_count"], 1) + 1:
         problems.append("REMINDER_MANAGER_CC_FROM is larger than REMINDER_MAX_COUNT")

@@ -16,21 +16,26 @@ import contextvars
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("tapstart_log_context", default={})
-_secrets: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("tapstart_secrets", default=frozenset())
+_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
+    "tapstart_log_context", default={}
+)
+_secrets: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "tapstart_secrets", default=frozenset()
+)
 _REDACTED = "[redacted]"
 _configured = False
 
 
-def bind(**keys: Any) -> contextvars.Token[dict[str, Any]]:
+def bind(**keys: Any) -> contextvars.Token[Mapping[str, Any]]:
     """Add keys to the logging context of the current task/thread; returns a token for `unbind`."""
     return _context.set({**_context.get(), **{k: v for k, v in keys.items() if v is not None}})
 
 
-def unbind(token: contextvars.Token[dict[str, Any]]) -> None:
+def unbind(token: contextvars.Token[Mapping[str, Any]]) -> None:
     _context.reset(token)
 
 
@@ -75,11 +80,17 @@ class ContextFilter(logging.Filter):
             record.msg = _scrub(str(record.msg), secrets)
             if record.args:
                 args = record.args if isinstance(record.args, tuple) else (record.args,)
-                record.args = tuple(_scrub(str(a), secrets) if isinstance(a, str) else a for a in args)
+                record.args = tuple(
+                    _scrub(str(a), secrets) if isinstance(a, str) else a for a in args
+                )
         return True
 
 
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "tapstart_keys"}
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "tapstart_keys",
+}
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -90,7 +101,9 @@ class KeyValueFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
-        extras = {k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")}
+        extras = {
+            k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")
+        }
         if not extras:
             return base
         return base + " " + " ".join(f"{k}={v}" for k, v in sorted(extras.items()))
@@ -115,7 +128,13 @@ def configure_logging(level: str | None = None) -> None:
         handler.addFilter(context_filter)
         root.addHandler(handler)
     # The SDKs log request URLs and headers at INFO; keep them at WARNING.
-    for noisy in ("azure", "azure.core.pipeline.policies.http_logging_policy", "httpx", "msal", "urllib3"):
+    for noisy in (
+        "azure",
+        "azure.core.pipeline.policies.http_logging_policy",
+        "httpx",
+        "msal",
+        "urllib3",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

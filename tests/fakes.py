@@ -47,7 +47,9 @@ class FakeLedger:
         return stored
 
     async def find_by_upn(self, upn: str) -> JoinerRecord | None:
-        return next((r for r in self.records.values() if (r.upn or "").lower() == upn.lower()), None)
+        return next(
+            (r for r in self.records.values() if (r.upn or "").lower() == upn.lower()), None
+        )
 
     async def all(self) -> AsyncIterator[JoinerRecord]:
         for record in list(self.records.values()):
@@ -145,12 +147,20 @@ class FakeDirectory:
     async def group_ids_of(self, user_id: str, candidates: list[str]) -> list[str]:
         return [g for g in candidates if user_id in self.groups.get(g, set())]
 
-    async def create_tap(self, user_id: str, start: datetime | None, lifetime: int, one_time: bool) -> Any:
+    async def create_tap(
+        self, user_id: str, start: datetime | None, lifetime: int, one_time: bool
+    ) -> Any:
         from shared.ports import IssuedTap
 
         if self.fail_create_tap:
             raise self.fail_create_tap
-        tap = IssuedTap(f"tap-{len(self.taps) + 1}", f"Pass{len(self.taps) + 1:04d}!", start or datetime.now(UTC), lifetime, one_time)
+        tap = IssuedTap(
+            f"tap-{len(self.taps) + 1}",
+            f"Pass{len(self.taps) + 1:04d}!",
+            start or datetime.now(UTC),
+            lifetime,
+            one_time,
+        )
         self.taps.append((user_id, tap))
         return tap
 

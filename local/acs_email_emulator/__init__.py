@@ -13,11 +13,12 @@ from local.acs_email_emulator.config import (
     EmulatorConfig,
     Limits,
 )
-from local.acs_email_emulator.control import ControlClient, Fault
+from local.acs_email_emulator.control import UNLIMITED, ControlClient, Fault
 
 __all__ = [
     "PROFILES",
     "SUPPORTED_API_VERSIONS",
+    "UNLIMITED",
     "WELL_KNOWN_ACCESS_KEY",
     "ControlClient",
     "EmulatorConfig",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import signal
 import ssl
+import sys
 from pathlib import Path
 
 import trustme
@@ -27,6 +29,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=Path, required=True, help="tenant seed JSON")
     parser.add_argument("--profile", choices=["off", "realistic"], default="off", help="throttling")
     parser.add_argument("--report-lag-seconds", type=float, default=None, help="report refresh lag")
+    parser.add_argument("--log-file", type=Path, default=None, help="log here instead of stderr")
     return parser.parse_args(argv)
 
 
@@ -78,7 +81,13 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    asyncio.run(serve(parse_args(argv)))
+    args = parse_args(argv)
+    if args.log_file:
+        # Server errors and the ready line go to the file; request bodies are never logged.
+        stream = open(args.log_file, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        sys.stdout = sys.stderr = stream
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

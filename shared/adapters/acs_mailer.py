@@ -33,14 +33,20 @@ def message_payload(email: OutgoingEmail, sender: str) -> dict[str, Any]:
     }
     if email.attachments:
         payload["attachments"] = [
-            {"name": a.name, "contentType": a.content_type, "contentInBase64": base64.b64encode(a.content).decode()}
+            {
+                "name": a.name,
+                "contentType": a.content_type,
+                "contentInBase64": base64.b64encode(a.content).decode(),
+            }
             for a in email.attachments
         ]
     return payload
 
 
 class AcsMailer:
-    def __init__(self, endpoint: str, access_key: str, sender: str, managed_identity_client_id: str = "") -> None:
+    def __init__(
+        self, endpoint: str, access_key: str, sender: str, managed_identity_client_id: str = ""
+    ) -> None:
         from azure.communication.email import EmailClient
 
         credential: Any
@@ -57,7 +63,9 @@ class AcsMailer:
     def _send(self, email: OutgoingEmail, operation_id: str) -> str:
         # Wait for the accept (202) only: polling each send's status would spend the status quota
         # (10/min on a managed domain); delivery failures surface through was_sent()/the report.
-        poller = self._client.begin_send(message_payload(email, self._sender), operation_id=operation_id, polling=False)
+        poller = self._client.begin_send(
+            message_payload(email, self._sender), operation_id=operation_id, polling=False
+        )
         accepted = poller.result() or {}
         return str(accepted.get("id") or operation_id)
 
@@ -74,7 +82,9 @@ class AcsMailer:
             raise TransientError("acs_unreachable") from exc
 
     def _status(self, operation_id: str) -> bool | None:
-        request = HttpRequest("GET", f"/emails/operations/{operation_id}", params={"api-version": API_VERSION})
+        request = HttpRequest(
+            "GET", f"/emails/operations/{operation_id}", params={"api-version": API_VERSION}
+        )
         response = self._client.send_request(request)
         if response.status_code == 404:
             return False
@@ -92,9 +102,10 @@ class AcsMailer:
 
 def _retry_after(exc: HttpResponseError) -> float | None:
     response = exc.response
-    if response is None:
+    headers = getattr(response, "headers", None)
+    if not headers:
         return None
-    value = response.headers.get("retry-after")
+    value = headers.get("retry-after")
     try:
         return float(value) if value else None
     except ValueError:

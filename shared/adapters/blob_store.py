@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from azure.core.exceptions import (
     HttpResponseError,
@@ -13,7 +15,10 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
 from shared.adapters.storage_connection import StorageConnection
+from shared.adapters.threads import in_thread
 from shared.domain.errors import TransientError
+
+T = TypeVar("T")
 
 
 class AzureBlobStore:
@@ -27,25 +32,25 @@ class AzureBlobStore:
 
     def _container(self) -> ContainerClient:
         if not self._created:
-            try:
+            with contextlib.suppress(ResourceExistsError):
                 self._container_client.create_container()
-            except ResourceExistsError:
-                pass
             self._created = True
         return self._container_client
 
-    async def _run(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def _run(self, fn: Callable[[], T]) -> T:
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await in_thread(fn)
         except ResourceNotFoundError:
             raise
         except (HttpResponseError, ServiceRequestError) as exc:
             raise TransientError(f"blob storage error: {type(exc).__name__}") from exc
 
     async def put(self, path: str, data: bytes, content_type: str) -> None:
+        settings = ContentSettings(content_type=content_type)
         await self._run(
-            self._container().upload_blob, path, data, overwrite=True,
-            content_settings=ContentSettings(content_type=content_type),
+            lambda: self._container().upload_blob(
+                path, data, overwrite=True, content_settings=settings
+            )
         )
 
     async def get(self, path: str) -> bytes | None:
@@ -53,20 +58,16 @@ class AzureBlobStore:
             return bytes(self._container().download_blob(path).readall())
 
         try:
-            result: bytes = await self._run(read)
+            return await self._run(read)
         except ResourceNotFoundError:
             return None
-        return result
 
     async def list(self, prefix: str) -> list[str]:
         def names() -> list[str]:
             return sorted(b.name for b in self._container().list_blobs(name_starts_with=prefix))
 
-        result: list[str] = await self._run(names)
-        return result
+        return await self._run(names)
 
     async def delete(self, path: str) -> None:
-        try:
-            await self._run(self._container().delete_blob, path)
-        except ResourceNotFoundError:
-            pass
+        with contextlib.suppress(ResourceNotFoundError):
+            await self._run(lambda: self._container().delete_blob(path))

@@ -21,18 +21,24 @@ def build_credential(settings: Settings) -> Any:
     if settings.graph_client_secret:
         kwargs: dict[str, Any] = {
             "authority": settings.graph_authority_host,
-            "disable_instance_discovery": settings.graph_authority_host != "https://login.microsoftonline.com",
+            "disable_instance_discovery": settings.graph_authority_host
+            != "https://login.microsoftonline.com",
         }
         if settings.graph_ca_bundle:
             kwargs["connection_verify"] = settings.graph_ca_bundle
         return ClientSecretCredential(
-            settings.graph_tenant_id, settings.graph_client_id, settings.graph_client_secret, **kwargs
+            settings.graph_tenant_id,
+            settings.graph_client_id,
+            settings.graph_client_secret,
+            **kwargs,
         )
     return ManagedIdentityCredential(client_id=settings.azure_client_id or None)
 
 
 def build_graph_client(settings: Settings) -> Any:
-    from msgraph import GraphServiceClient  # heavy import (~0.4 s): only when Graph is first used
+    from msgraph.graph_service_client import (
+        GraphServiceClient,
+    )  # heavy import (~0.4 s): only when Graph is first used
 
     client = GraphServiceClient(credentials=build_credential(settings), scopes=GRAPH_SCOPES)
     client.request_adapter.base_url = settings.graph_base_url

@@ -24,7 +24,9 @@ USER_FIELDS = (
     "createdDateTime,mail,otherMails,preferredLanguage,creationType,externalUserState"
 )
 _POLICY_TTL_SECONDS = 600.0
-_TAP_POLICY = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
+_TAP_POLICY = (
+    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
+)
 
 
 def _odata_literal(value: str) -> str:
@@ -94,7 +96,9 @@ class GraphDirectory:
         if upn:
             filters.append(f"userPrincipalName eq {_odata_literal(upn)}")
         for expr in filters:
-            page = await self._get(f"/users?$filter={quote(expr)}&$select={USER_FIELDS}", "find user")
+            page = await self._get(
+                f"/users?$filter={quote(expr)}&$select={USER_FIELDS}", "find user"
+            )
             values = page.get("value") or []
             if values:
                 return user_from_json(values[0])
@@ -106,10 +110,17 @@ class GraphDirectory:
         if cached is None:
             uid = quote(user_id)
             requests = [
-                {"id": "roles", "method": "GET", "url": f"/users/{uid}/memberOf?$select=id,displayName"},
+                {
+                    "id": "roles",
+                    "method": "GET",
+                    "url": f"/users/{uid}/memberOf?$select=id,displayName",
+                },
                 {"id": "methods", "method": "GET", "url": f"/users/{uid}/authentication/methods"},
-                {"id": "manager", "method": "GET",
-                 "url": f"/users/{uid}/manager?$select=id,displayName,mail,preferredLanguage"},
+                {
+                    "id": "manager",
+                    "method": "GET",
+                    "url": f"/users/{uid}/manager?$select=id,displayName,mail,preferredLanguage",
+                },
             ]
             try:
                 cached = await self.raw.batch(requests)
@@ -130,12 +141,16 @@ class GraphDirectory:
         if status >= 400:
             self.forget(user_id)
             err = (body or {}).get("error", {}) if isinstance(body, dict) else {}
-            raise GraphRequestError(status, err.get("code", ""), err.get("message", "")).as_tapstart_error(item)
+            raise GraphRequestError(
+                status, err.get("code", ""), err.get("message", "")
+            ).as_tapstart_error(item)
         return body
 
     async def is_admin(self, user_id: str) -> bool:
         body = await self._item(user_id, "roles")
-        return any(o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", []))
+        return any(
+            o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", [])
+        )
 
     async def method_types(self, user_id: str) -> list[str]:
         body = await self._item(user_id, "methods")
@@ -145,7 +160,9 @@ class GraphDirectory:
         body = await self._item(user_id, "manager")
         if not body:
             return None
-        return Manager(body["id"], body.get("displayName"), body.get("mail"), body.get("preferredLanguage"))
+        return Manager(
+            body["id"], body.get("displayName"), body.get("mail"), body.get("preferredLanguage")
+        )
 
     async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]:
         results = await asyncio.gather(*(self._groups.add(group_id, uid) for uid in user_ids))
@@ -170,7 +187,9 @@ class GraphDirectory:
             raise exc.as_tapstart_error("check group membership") from exc
         return [str(g) for g in body.get("value", [])]
 
-    async def create_tap(self, user_id: str, start: datetime | None, lifetime: int, one_time: bool) -> IssuedTap:
+    async def create_tap(
+        self, user_id: str, start: datetime | None, lifetime: int, one_time: bool
+    ) -> IssuedTap:
         body: dict[str, Any] = {"lifetimeInMinutes": lifetime, "isUsableOnce": one_time}
         if start is not None:
             body["startDateTime"] = start.isoformat()
@@ -183,7 +202,9 @@ class GraphDirectory:
         return IssuedTap(
             id=created["id"],
             passcode=created["temporaryAccessPass"],
-            start=_parse_time(created.get("startDateTime")) or _parse_time(created.get("createdDateTime")) or datetime.now().astimezone(),
+            start=_parse_time(created.get("startDateTime"))
+            or _parse_time(created.get("createdDateTime"))
+            or datetime.now().astimezone(),
             lifetime_minutes=int(created.get("lifetimeInMinutes", lifetime)),
             one_time=bool(created.get("isUsableOnce", one_time)),
         )
@@ -229,7 +250,9 @@ def _tap_error(exc: GraphRequestError) -> Exception:
     if exc.status == 400 and "LifetimeInMinutes" in message:
         return PermanentError("tap_lifetime_rejected", message)
     if exc.status == 400 and "Converged UserCredentialPolicy" in message:
-        return PermanentError("tap_policy_disallows", "the TAP policy is off or does not cover this user")
+        return PermanentError(
+            "tap_policy_disallows", "the TAP policy is off or does not cover this user"
+        )
     if exc.status == 400 and "external guest" in message:
         return PermanentError("guest_account", message)
     if exc.status == 404:

@@ -92,5 +92,3 @@ def _error(exc: BaseException) -> BaseException:
             return PermanentError("group_is_dynamic", exc.message)
         return exc.as_tapstart_error("add group member")
     return exc
-
-

@@ -23,7 +23,9 @@ _MAX_BATCH = 20
 class GraphRequestError(Exception):
     """A non-2xx Graph answer, kept with status, code and message for callers to classify."""
 
-    def __init__(self, status: int, code: str, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
@@ -59,7 +61,11 @@ class GraphRaw:
         self.base_url = base_url.rstrip("/")
 
     async def request(
-        self, method: str, path_or_url: str, body: Any = None, headers: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path_or_url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request; return the parsed JSON body (None for 204). Raise GraphRequestError."""
         from kiota_abstractions.method import Method
@@ -75,7 +81,9 @@ class GraphRaw:
         if body is not None:
             info.set_stream_content(json.dumps(body).encode(), "application/json")
         try:
-            raw = await self._client.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+            raw = await self._client.request_adapter.send_primitive_async(
+                info, "bytes", {"XXX": ODataError}
+            )
         except ODataError as exc:
             err = exc.error
             raise GraphRequestError(
@@ -84,11 +92,13 @@ class GraphRaw:
                 (err.message if err else None) or "",
                 _retry_after(exc.response_headers),
             ) from exc
-        except (httpx.TransportError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, httpx.TransportError) as exc:
             raise GraphRequestError(503, "transport", type(exc).__name__) from exc
         return json.loads(raw) if raw else None
 
-    async def batch(self, requests: list[dict[str, Any]], attempts: int = 4) -> dict[str, tuple[int, Any]]:
+    async def batch(
+        self, requests: list[dict[str, Any]], attempts: int = 4
+    ) -> dict[str, tuple[int, Any]]:
         """POST /$batch (≤20 per call); per-item 429/503 are retried after their Retry-After."""
         results: dict[str, tuple[int, Any]] = {}
         pending = list(requests)

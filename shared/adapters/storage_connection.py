@@ -36,7 +36,9 @@ class StorageConnection:
         return DefaultAzureCredential()
 
 
-def resolve_storage(name: str = "AzureWebJobsStorage", env: Mapping[str, str] | None = None) -> StorageConnection:
+def resolve_storage(
+    name: str = "AzureWebJobsStorage", env: Mapping[str, str] | None = None
+) -> StorageConnection:
     source = os.environ if env is None else env
     direct = source.get(name, "").strip()
     if direct:

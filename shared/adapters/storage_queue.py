@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +27,9 @@ class StorageJobQueue:
             )
         else:
             self._service = QueueServiceClient(
-                connection.uri("queue"), credential=connection.credential(), message_encode_policy=policy
+                connection.uri("queue"),
+                credential=connection.credential(),
+                message_encode_policy=policy,
             )
         self._clients: dict[str, QueueClient] = {}
 
@@ -34,10 +37,8 @@ class StorageJobQueue:
         client = self._clients.get(queue)
         if client is None:
             client = self._service.get_queue_client(queue)
-            try:
+            with contextlib.suppress(ResourceExistsError):
                 client.create_queue()
-            except ResourceExistsError:
-                pass
             self._clients[queue] = client
         return client
 

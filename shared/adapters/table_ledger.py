@@ -65,7 +65,9 @@ def entity_to_record(entity: dict[str, Any], etag: str | None) -> JoinerRecord:
     values["hire_date"] = date.fromisoformat(values["hire_date"])
     values["status"] = Status(values.get("status", Status.ACCEPTED))
     values["steps"] = tuple(StepLog.from_json(s) for s in json.loads(values.get("steps", "[]")))
-    values["reminders"] = tuple(ReminderLog.from_json(r) for r in json.loads(values.get("reminders", "[]")))
+    values["reminders"] = tuple(
+        ReminderLog.from_json(r) for r in json.loads(values.get("reminders", "[]"))
+    )
     return JoinerRecord(**values, etag=etag)
 
 
@@ -79,7 +81,9 @@ class TableLedger:
         if connection.connection_string:
             service = TableServiceClient.from_connection_string(connection.connection_string)
         else:
-            service = TableServiceClient(connection.uri("table"), credential=connection.credential())
+            service = TableServiceClient(
+                connection.uri("table"), credential=connection.credential()
+            )
         self._service = service
         self._table_name = table
         self._table: TableClient | None = None
@@ -124,7 +128,9 @@ class TableLedger:
         try:
             meta = await self._run(self._client().update_entity, record_to_entity(record), **kwargs)
         except ResourceModifiedError as exc:
-            raise ConflictError(f"joiner {record.tracking_id} was changed by another worker") from exc
+            raise ConflictError(
+                f"joiner {record.tracking_id} was changed by another worker"
+            ) from exc
         return replace(record, etag=meta.get("etag"))
 
     async def find_by_upn(self, upn: str) -> JoinerRecord | None:
@@ -138,7 +144,11 @@ class TableLedger:
         return entity_to_record(dict(entity), entity.metadata.get("etag")) if entity else None
 
     async def all(self) -> AsyncIterator[JoinerRecord]:
-        pages = self._client().query_entities("PartitionKey eq @pk", parameters={"pk": _JOINER}).by_page()
+        pages = (
+            self._client()
+            .query_entities("PartitionKey eq @pk", parameters={"pk": _JOINER})
+            .by_page()
+        )
         while True:
             page = await self._run(lambda: list(next(pages, [])))
             if not page:
@@ -153,7 +163,10 @@ class TableLedger:
                 entity = await self._run(table.get_entity, "tapcap", hour_key)
             except ResourceNotFoundError:
                 try:
-                    await self._run(table.create_entity, {"PartitionKey": "tapcap", "RowKey": hour_key, "count": 1})
+                    await self._run(
+                        table.create_entity,
+                        {"PartitionKey": "tapcap", "RowKey": hour_key, "count": 1},
+                    )
                     return cap >= 1
                 except ResourceExistsError:
                     continue
@@ -162,8 +175,11 @@ class TableLedger:
             entity["count"] = int(entity["count"]) + 1
             try:
                 await self._run(
-                    table.update_entity, entity, mode=UpdateMode.REPLACE,
-                    etag=entity.metadata["etag"], match_condition=MatchConditions.IfNotModified,
+                    table.update_entity,
+                    entity,
+                    mode=UpdateMode.REPLACE,
+                    etag=entity.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
                 )
                 return True
             except ResourceModifiedError:
@@ -171,7 +187,12 @@ class TableLedger:
         raise TransientError("flood-cap counter is contended; retry")
 
     async def claim_once(self, key: str, now: datetime) -> bool:
-        entity = {"PartitionKey": "claim", "RowKey": _claim_key(key), "key": key[:1024], "at": now.isoformat()}
+        entity = {
+            "PartitionKey": "claim",
+            "RowKey": _claim_key(key),
+            "key": key[:1024],
+            "at": now.isoformat(),
+        }
         try:
             await self._run(self._client().create_entity, entity)
         except ResourceExistsError:

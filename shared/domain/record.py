@@ -48,11 +48,21 @@ class StepLog:
     detail: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"step": self.step, "at": self.at.isoformat(), "outcome": self.outcome, "detail": self.detail}
+        return {
+            "step": self.step,
+            "at": self.at.isoformat(),
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, str]) -> StepLog:
-        return cls(data["step"], datetime.fromisoformat(data["at"]), data["outcome"], data.get("detail", ""))
+        return cls(
+            data["step"],
+            datetime.fromisoformat(data["at"]),
+            data["outcome"],
+            data.get("detail", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -133,8 +143,15 @@ class JoinerRecord:
             steps=(StepLog("accepted", now, "ok", event.source),),
         )
 
-    def with_step(self, step: str, now: datetime, outcome: str = "ok", detail: str = "", **changes: Any) -> JoinerRecord:
-        return replace(self, steps=(*self.steps, StepLog(step, now, outcome, detail)), updated_at=now, **changes)
+    def with_step(
+        self, step: str, now: datetime, outcome: str = "ok", detail: str = "", **changes: Any
+    ) -> JoinerRecord:
+        return replace(
+            self,
+            steps=(*self.steps, StepLog(step, now, outcome, detail)),
+            updated_at=now,
+            **changes,
+        )
 
     def with_reminder(self, log: ReminderLog) -> JoinerRecord:
         return replace(self, reminders=(*self.reminders, log), updated_at=log.at)

@@ -39,7 +39,9 @@ def plan_tap(
     user_group_ids: set[str],
 ) -> TapPlan:
     if not policy.enabled:
-        raise PermanentError("tap_policy_disabled", "the tenant's Temporary Access Pass policy is off")
+        raise PermanentError(
+            "tap_policy_disabled", "the tenant's Temporary Access Pass policy is off"
+        )
     if not covers(policy, user_group_ids):
         raise PermanentError("tap_policy_excludes_user", "the TAP policy does not target this user")
     low = max(10, policy.min_lifetime_minutes)
@@ -48,7 +50,9 @@ def plan_tap(
     # A policy that forces one-time use refuses multi-use requests; one that allows both keeps ours.
     one_time = requested_one_time or policy.is_usable_once
     start = valid_from if valid_from > now + timedelta(minutes=1) else None
-    return TapPlan(start, lifetime, one_time, requested_lifetime if lifetime != requested_lifetime else None)
+    return TapPlan(
+        start, lifetime, one_time, requested_lifetime if lifetime != requested_lifetime else None
+    )
 
 
 def onboarding_wait(valid_from: datetime, now: datetime, lead_days: int) -> timedelta | None:

@@ -25,7 +25,9 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
             "validFrom": record.tap_start.isoformat() if record.tap_start else None,
             "lifetimeMinutes": record.tap_lifetime_minutes,
             "oneTime": record.tap_one_time,
-        } if record.tap_id else None,
+        }
+        if record.tap_id
+        else None,
         "delivery": {
             "recipient": record.delivered_to_masked,
             "deliveredAt": record.delivered_at.isoformat() if record.delivered_at else None,

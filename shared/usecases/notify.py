@@ -22,7 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def compose_delivery(
-    settings: Settings, record: JoinerRecord, user: DirectoryUser, manager: Manager | None, recipient: str, tap: IssuedTap
+    settings: Settings,
+    record: JoinerRecord,
+    user: DirectoryUser,
+    manager: Manager | None,
+    recipient: str,
+    tap: IssuedTap,
 ) -> OutgoingEmail:
     return compose_tap_delivery(
         to=recipient,
@@ -32,7 +37,8 @@ def compose_delivery(
         brand=Brand.from_settings(settings),
         manager_name=manager.display_name if manager and manager.mail == recipient else None,
         joiner_upn=user.user_principal_name,
-        language=(manager.preferred_language if manager and manager.mail == recipient else None) or record.language,
+        language=(manager.preferred_language if manager and manager.mail == recipient else None)
+        or record.language,
         time_zone=record.time_zone,
     )
 
@@ -45,10 +51,16 @@ async def alert_admins(deps: Deps, record: JoinerRecord, reason: str, detail: st
         occurred_at=deps.clock.now(),
         brand=Brand.from_settings(deps.settings),
         tracking_id=record.tracking_id,
-        details={"employee id": record.employee_id, "detail": detail} if detail else {"employee id": record.employee_id},
+        details={"employee id": record.employee_id, "detail": detail}
+        if detail
+        else {"employee id": record.employee_id},
     )
-    operation_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tapstart-alert:{record.tracking_id}:{reason}"))
+    operation_id = str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"tapstart-alert:{record.tracking_id}:{reason}")
+    )
     try:
         await deps.mailer.send(email, operation_id)
     except TapstartError as exc:
-        log.error("admin alert could not be sent", extra={"reason": reason, "error": type(exc).__name__})
+        log.error(
+            "admin alert could not be sent", extra={"reason": reason, "error": type(exc).__name__}
+        )

@@ -49,11 +49,16 @@ class Outcome:
 async def onboard_joiner(tracking_id: str, deps: Deps) -> Outcome:
     record = await deps.ledger.get(tracking_id)
     if record is None:
-        log.warning("onboarding message for an unknown joiner dropped", extra={"tracking_id": tracking_id})
+        log.warning(
+            "onboarding message for an unknown joiner dropped", extra={"tracking_id": tracking_id}
+        )
         return Outcome(Status.FAILED, "unknown_tracking_id")
     with bound(tracking_id=tracking_id, employee_id=record.employee_id):
         if record.status.final:
-            log.info("joiner already in a final state; nothing to do", extra={"status": record.status.value})
+            log.info(
+                "joiner already in a final state; nothing to do",
+                extra={"status": record.status.value},
+            )
             return Outcome(record.status, record.reason)
         try:
             return await _Onboarding(deps, record).run()
@@ -65,9 +70,19 @@ async def fail(deps: Deps, tracking_id: str, reason: str, detail: str = "") -> O
     """Mark the joiner failed with a reason and tell the admins (also used for poison messages)."""
     record = await deps.ledger.get(tracking_id)
     if record is None or record.status.final:
-        return Outcome(record.status if record else Status.FAILED, record.reason if record else reason)
+        return Outcome(
+            record.status if record else Status.FAILED, record.reason if record else reason
+        )
     now = deps.clock.now()
-    record = record.with_step("failed", now, "error", reason, status=Status.FAILED, reason=reason, reason_detail=detail[:500])
+    record = record.with_step(
+        "failed",
+        now,
+        "error",
+        reason,
+        status=Status.FAILED,
+        reason=reason,
+        reason_detail=detail[:500],
+    )
     await deps.ledger.save(record)
     log.error("onboarding failed", extra={"reason": reason})
     await alert_admins(deps, record, reason, detail)
@@ -101,9 +116,14 @@ class _Onboarding:
         await self._add_to_groups(user)
         self.record = await self.d.ledger.save(self.record)
         manager = await self.d.directory.get_manager(user.id)
-        recipient = (manager.mail if manager and manager.mail else None) or self.s.fallback_delivery_email
+        recipient = (
+            manager.mail if manager and manager.mail else None
+        ) or self.s.fallback_delivery_email
         if not recipient:
-            raise PermanentError("no_delivery_address", "no manager mail in the directory and no FALLBACK_DELIVERY_EMAIL")
+            raise PermanentError(
+                "no_delivery_address",
+                "no manager mail in the directory and no FALLBACK_DELIVERY_EMAIL",
+            )
         return await self._issue_and_deliver(user, manager, recipient, valid_from)
 
     def _step(self, step: str, outcome: str = "ok", detail: str = "", **changes: object) -> None:
@@ -113,23 +133,35 @@ class _Onboarding:
         seconds = max(1, int(delay.total_seconds()))
         self._step(step, "waiting", f"retry in {seconds}s", status=status)
         self.record = await self.d.ledger.save(self.record)
-        await self.d.queue.enqueue(self.s.onboarding_queue, {"trackingId": self.record.tracking_id}, seconds)
+        await self.d.queue.enqueue(
+            self.s.onboarding_queue, {"trackingId": self.record.tracking_id}, seconds
+        )
         log.info("joiner waits", extra={"status": status.value, "retry_in_seconds": seconds})
         return Outcome(status, None, seconds)
 
     async def _not_provisioned(self) -> Outcome:
         deadline = self.record.accepted_at + timedelta(hours=self.s.provisioning_deadline_hours)
         if self.now >= deadline:
-            raise PermanentError("user_not_provisioned", f"no Entra account after {self.s.provisioning_deadline_hours} h")
+            raise PermanentError(
+                "user_not_provisioned",
+                f"no Entra account after {self.s.provisioning_deadline_hours} h",
+            )
         attempts = sum(1 for s in self.record.steps if s.step == "resolve_user")
         delay = timedelta(seconds=retry_delay_seconds(attempts + 1))
-        return await self._wait(Status.WAITING_FOR_ACCOUNT, "resolve_user", min(delay, deadline - self.now + timedelta(seconds=1)))
+        return await self._wait(
+            Status.WAITING_FOR_ACCOUNT,
+            "resolve_user",
+            min(delay, deadline - self.now + timedelta(seconds=1)),
+        )
 
     async def _guardrails(self, user: DirectoryUser) -> Outcome | None:
         is_admin = await self.d.directory.is_admin(user.id)
         methods = await self.d.directory.method_types(user.id)
         reason = refusal_reason(
-            user, is_admin=is_admin, method_types=methods, now=self.now,
+            user,
+            is_admin=is_admin,
+            method_types=methods,
+            now=self.now,
             max_account_age_days=self.s.max_account_age_days,
         )
         if reason is None:
@@ -152,9 +184,18 @@ class _Onboarding:
         if sent is None:
             raise TransientError("cannot tell yet whether the TAP email went out")
         if not sent:
-            self._step("delivery", "not_sent", "previous attempt stopped before the email; issuing a fresh TAP")
+            self._step(
+                "delivery",
+                "not_sent",
+                "previous attempt stopped before the email; issuing a fresh TAP",
+            )
             return None
-        self._step("delivery", detail="confirmed after a restart", status=Status.DELIVERED, delivered_at=self.now)
+        self._step(
+            "delivery",
+            detail="confirmed after a restart",
+            status=Status.DELIVERED,
+            delivered_at=self.now,
+        )
         self.record = await self.d.ledger.save(self.record)
         return Outcome(Status.DELIVERED)
 
@@ -168,28 +209,51 @@ class _Onboarding:
             known |= set(await self.d.directory.group_ids_of(user.id, sorted(unknown)))
         return known
 
-    async def _issue_and_deliver(self, user: DirectoryUser, manager: Manager | None, recipient: str, valid_from: datetime) -> Outcome:
+    async def _issue_and_deliver(
+        self, user: DirectoryUser, manager: Manager | None, recipient: str, valid_from: datetime
+    ) -> Outcome:
         policy = await self.d.directory.tap_policy()
         plan = plan_tap(
-            policy, requested_lifetime=self.s.tap_lifetime_minutes, requested_one_time=self.s.tap_one_time,
-            valid_from=valid_from, now=self.now, user_group_ids=await self._covered_groups(user),
+            policy,
+            requested_lifetime=self.s.tap_lifetime_minutes,
+            requested_one_time=self.s.tap_one_time,
+            valid_from=valid_from,
+            now=self.now,
+            user_group_ids=await self._covered_groups(user),
         )
         hour = self.now.strftime("%Y%m%d%H")
         if not await self.d.ledger.take_tap_slot(hour, self.s.tap_max_per_hour):
             return await self._paused()
-        tap = await self.d.directory.create_tap(user.id, plan.start, plan.lifetime_minutes, plan.one_time)
+        tap = await self.d.directory.create_tap(
+            user.id, plan.start, plan.lifetime_minutes, plan.one_time
+        )
         with redacting(tap.passcode):
-            operation_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tapstart:{self.record.tracking_id}:{tap.id}"))
-            detail = f"lifetime {plan.lifetime_minutes} min" + (f" (asked {plan.clamped_from})" if plan.clamped_from else "")
+            operation_id = str(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"tapstart:{self.record.tracking_id}:{tap.id}")
+            )
+            detail = f"lifetime {plan.lifetime_minutes} min" + (
+                f" (asked {plan.clamped_from})" if plan.clamped_from else ""
+            )
             self._step(
-                "tap", detail=detail, status=Status.SENDING, tap_id=tap.id, tap_start=tap.start,
-                tap_lifetime_minutes=tap.lifetime_minutes, tap_one_time=tap.one_time,
-                delivery_operation_id=operation_id, delivered_to_masked=mask_email(recipient),
+                "tap",
+                detail=detail,
+                status=Status.SENDING,
+                tap_id=tap.id,
+                tap_start=tap.start,
+                tap_lifetime_minutes=tap.lifetime_minutes,
+                tap_one_time=tap.one_time,
+                delivery_operation_id=operation_id,
+                delivered_to_masked=mask_email(recipient),
             )
             self.record = await self.d.ledger.save(self.record)
             email = compose_delivery(self.s, self.record, user, manager, recipient, tap)
             await self.d.mailer.send(email, operation_id)
-        self._step("delivery", detail=mask_email(recipient), status=Status.DELIVERED, delivered_at=self.d.clock.now())
+        self._step(
+            "delivery",
+            detail=mask_email(recipient),
+            status=Status.DELIVERED,
+            delivered_at=self.d.clock.now(),
+        )
         self.record = await self.d.ledger.save(self.record)
         log.info("TAP delivered", extra={"tap_id": tap.id, "recipient": mask_email(recipient)})
         return Outcome(Status.DELIVERED)
@@ -197,5 +261,10 @@ class _Onboarding:
     async def _paused(self) -> Outcome:
         next_hour = (self.now + timedelta(hours=1)).replace(minute=0, second=5, microsecond=0)
         if await self.d.ledger.claim_once(f"flood-alert:{self.now:%Y%m%d%H}", self.now):
-            await alert_admins(self.d, self.record, "flood_cap_reached", f"more than {self.s.tap_max_per_hour} TAPs this hour; issuance paused")
+            await alert_admins(
+                self.d,
+                self.record,
+                "flood_cap_reached",
+                f"more than {self.s.tap_max_per_hour} TAPs this hour; issuance paused",
+            )
         return await self._wait(Status.PAUSED, "flood_cap", next_hour - self.now)

@@ -34,7 +34,11 @@ def test_every_missing_required_setting_is_named() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
     [
-        ("TAP_LIFETIME_MINUTES", "5", "TAP_LIFETIME_MINUTES is malformed: must be between 10 and 43200"),
+        (
+            "TAP_LIFETIME_MINUTES",
+            "5",
+            "TAP_LIFETIME_MINUTES is malformed: must be between 10 and 43200",
+        ),
         ("HR_WEBHOOK_SECRETS", "plain-secret", "must start with 'whsec_'"),
         ("PASSWORDLESS_GROUP_IDS", "not-a-guid", "is not a group object id"),
         ("DEFAULT_TIME_ZONE", "Mars/Olympus", "is not an IANA time zone"),
@@ -42,7 +46,9 @@ def test_every_missing_required_setting_is_named() -> None:
         ("ADMIN_EMAILS", "nobody", "is not an email address"),
     ],
 )
-def test_malformed_settings_name_the_setting_and_the_problem(name: str, value: str, fragment: str) -> None:
+def test_malformed_settings_name_the_setting_and_the_problem(
+    name: str, value: str, fragment: str
+) -> None:
     with pytest.raises(ConfigurationError) as err:
         Settings.from_env({**REQUIRED, name: value})
     assert name in str(err.value)

@@ -17,7 +17,9 @@ def logger(caplog: pytest.LogCaptureFixture) -> logging.Logger:
     return logging.getLogger("tapstart.test")
 
 
-def test_bound_keys_appear_on_every_line_and_go_away_after(logger: logging.Logger, caplog: pytest.LogCaptureFixture) -> None:
+def test_bound_keys_appear_on_every_line_and_go_away_after(
+    logger: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
     with bound(tracking_id="t-123"):
         logger.info("first")
         logger.info("second with %s", "arg", extra={"step": "groups"})
@@ -28,7 +30,9 @@ def test_bound_keys_appear_on_every_line_and_go_away_after(logger: logging.Logge
     assert "tracking_id" not in lines[2]
 
 
-def test_a_registered_secret_is_scrubbed_from_messages_and_arguments(logger: logging.Logger, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_registered_secret_is_scrubbed_from_messages_and_arguments(
+    logger: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
     with redacting("Q7!x+drk"):
         logger.info("oops %s", "value Q7!x+drk leaked")
         logger.info("direct Q7!x+drk")

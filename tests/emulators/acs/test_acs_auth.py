@@ -73,8 +73,10 @@ def test_clock_skew_inside_the_window_is_accepted(acs: AcsEmulator) -> None:
 
 def test_wrong_key_is_denied_through_the_sdk(acs: AcsEmulator) -> None:
     other_key = base64.b64encode(b"some-other-key").decode()
-    client = EmailClient(acs.endpoint, AzureKeyCredential(other_key))
-    with pytest.raises(ClientAuthenticationError) as caught:
+    with (
+        EmailClient(acs.endpoint, AzureKeyCredential(other_key)) as client,
+        pytest.raises(ClientAuthenticationError) as caught,
+    ):
         client.begin_send(BODY, polling=False)
     assert caught.value.status_code == 401
     assert caught.value.error is not None

@@ -15,20 +15,32 @@ from shared.usecases.onboard_joiner import Deps, onboard_joiner
 from tests.fakes import FakeClock, FakeDirectory, FakeLedger, FakeMailer, FakeQueue
 
 GROUP = "5b2c4f8e-0000-4000-8000-000000000001"
-SETTINGS = Settings.from_env({
-    "ACS_ENDPOINT": "https://acs.example", "MAIL_SENDER": "noreply@contoso.example",
-    "ADMIN_EMAILS": "admins@contoso.example", "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    "PASSWORDLESS_GROUP_IDS": GROUP, "PREHIRE_LEAD_DAYS": "2",
-})
+SETTINGS = Settings.from_env(
+    {
+        "ACS_ENDPOINT": "https://acs.example",
+        "MAIL_SENDER": "noreply@contoso.example",
+        "ADMIN_EMAILS": "admins@contoso.example",
+        "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "PASSWORDLESS_GROUP_IDS": GROUP,
+        "PREHIRE_LEAD_DAYS": "2",
+    }
+)
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 POLICY = TapPolicy(True, 60, 480, 60, 8, True, False, (GROUP,), ())
 
 
 def user(employee_id: str = "E1", **kw: object) -> DirectoryUser:
     values: dict[str, object] = {
-        "id": f"id-{employee_id}", "user_principal_name": f"{employee_id.lower()}@contoso.example",
-        "employee_id": employee_id, "display_name": "Ada Lovelace", "given_name": "Ada", "account_enabled": True,
-        "user_type": "Member", "created": NOW - timedelta(days=1), "mail": None, "other_mails": (),
+        "id": f"id-{employee_id}",
+        "user_principal_name": f"{employee_id.lower()}@contoso.example",
+        "employee_id": employee_id,
+        "display_name": "Ada Lovelace",
+        "given_name": "Ada",
+        "account_enabled": True,
+        "user_type": "Member",
+        "created": NOW - timedelta(days=1),
+        "mail": None,
+        "other_mails": (),
         "preferred_language": "en",
     }
     values.update(kw)
@@ -44,15 +56,30 @@ class World:
         self.queue = FakeQueue()
         self.deps = Deps(SETTINGS, self.ledger, self.directory, self.mailer, self.queue, self.clock)
 
-    def joiner(self, employee_id: str = "E1", hire: date = date(2026, 11, 28), present: bool = True, manager: bool = True) -> str:
-        event = JoinerEvent(f"evt-{employee_id}", NOW, employee_id, hire, display_name="Ada Lovelace", time_zone="Europe/Berlin")
+    def joiner(
+        self,
+        employee_id: str = "E1",
+        hire: date = date(2026, 11, 28),
+        present: bool = True,
+        manager: bool = True,
+    ) -> str:
+        event = JoinerEvent(
+            f"evt-{employee_id}",
+            NOW,
+            employee_id,
+            hire,
+            display_name="Ada Lovelace",
+            time_zone="Europe/Berlin",
+        )
         record = JoinerRecord.accept(event, NOW)
         asyncio.run(self.ledger.create(record))
         if present:
             u = user(employee_id)
             self.directory.users[employee_id] = u
             if manager:
-                self.directory.managers[u.id] = Manager("m1", "Grace Hopper", "grace@contoso.example", "de")
+                self.directory.managers[u.id] = Manager(
+                    "m1", "Grace Hopper", "grace@contoso.example", "de"
+                )
         return record.tracking_id
 
     def run(self, tracking_id: str) -> tuple[Status, str | None]:
@@ -73,7 +100,14 @@ def test_start_today_joiner_is_added_to_the_group_and_the_manager_gets_the_tap()
     _, tap = w.directory.taps[0]
     assert tap.passcode in email.text and tap.passcode not in email.subject
     rec = w.record(tid)
-    assert [s.step for s in rec.steps] == ["accepted", "resolve_user", "guardrails", "groups", "tap", "delivery"]
+    assert [s.step for s in rec.steps] == [
+        "accepted",
+        "resolve_user",
+        "guardrails",
+        "groups",
+        "tap",
+        "delivery",
+    ]
     assert rec.tap_id == tap.id and rec.delivered_to_masked == "g***e@contoso.example"
     assert tap.start is not None and tap.lifetime_minutes == 480
 
@@ -86,13 +120,17 @@ def test_a_delivered_joiner_is_never_given_a_second_tap() -> None:
     assert len(w.directory.taps) == 1 and len(w.mailer.sent) == 1
 
 
-def test_prehire_waits_in_hops_until_the_lead_time_then_gets_a_tap_starting_on_the_hire_day() -> None:
+def test_prehire_waits_in_hops_until_the_lead_time_then_gets_a_tap_starting_on_the_hire_day() -> (
+    None
+):
     w = World()
     tid = w.joiner(hire=date(2026, 12, 20))
     status, _ = w.run(tid)
     assert status is Status.WAITING_FOR_HIRE_DATE
     [(_, payload, delay)] = w.queue.messages
-    assert payload == {"trackingId": tid} and delay == int((timedelta(days=7) - timedelta(minutes=1)).total_seconds())
+    assert payload == {"trackingId": tid} and delay == int(
+        (timedelta(days=7) - timedelta(minutes=1)).total_seconds()
+    )
     w.clock.current = datetime(2026, 12, 18, 6, 0, tzinfo=UTC)
     assert w.run(tid)[0] is Status.DELIVERED
     _, tap = w.directory.taps[0]
@@ -123,8 +161,16 @@ def test_unprovisioned_user_fails_after_the_deadline_and_admins_are_alerted() ->
     ("setup", "reason"),
     [
         (lambda w: w.directory.admins.add("id-E1"), "admin_role"),
-        (lambda w: w.directory.methods.__setitem__("id-E1", ["#microsoft.graph.fido2AuthenticationMethod"]), "already_enrolled"),
-        (lambda w: w.directory.users.__setitem__("E1", user("E1", user_type="Guest")), "guest_account"),
+        (
+            lambda w: w.directory.methods.__setitem__(
+                "id-E1", ["#microsoft.graph.fido2AuthenticationMethod"]
+            ),
+            "already_enrolled",
+        ),
+        (
+            lambda w: w.directory.users.__setitem__("E1", user("E1", user_type="Guest")),
+            "guest_account",
+        ),
     ],
 )
 def test_guardrail_refusals_are_final_and_issue_nothing(setup: object, reason: str) -> None:
@@ -141,7 +187,9 @@ def test_no_manager_mail_uses_the_fallback_address_or_fails_without_one() -> Non
     tid = w.joiner(manager=False)
     assert w.run(tid) == (Status.FAILED, "no_delivery_address")
     w2 = World()
-    w2.deps = replace(w2.deps, settings=replace(SETTINGS, fallback_delivery_email="it@contoso.example"))
+    w2.deps = replace(
+        w2.deps, settings=replace(SETTINGS, fallback_delivery_email="it@contoso.example")
+    )
     tid2 = w2.joiner(manager=False)
     assert w2.run(tid2)[0] is Status.DELIVERED
     assert w2.mailer.sent[0][0].to == ("it@contoso.example",)
