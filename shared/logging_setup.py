@@ -20,8 +20,8 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "tapstart_log_context", default={}
+_context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "tapstart_log_context", default=MappingProxyType({})
 )
 _secrets: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
     "tapstart_secrets", default=frozenset()
