@@ -331,3 +331,21 @@ def test_grant_scripts_grant_the_same_permissions_as_bicep(script: str) -> None:
     assert {q for q in quoted if _PERMISSION.match(q)} >= GRAPH_PERMISSIONS
     granted_like = {q for q in quoted if q.endswith((".All", ".Read", ".ReadWrite"))}
     assert granted_like - DEPLOYER_SCOPES <= GRAPH_PERMISSIONS
+
+
+_DOC_ROW = re.compile(r"^\| `([A-Za-z0-9_]+)` \| (`[^`]*`|\(empty\)|required|–) \|", re.MULTILINE)
+
+
+def test_defaults_in_the_deploy_guide_are_the_code_defaults(
+    setting_defaults: Mapping[str, str | None],
+) -> None:
+    rows = dict(_DOC_ROW.findall(DEPLOY_DOC.read_text(encoding="utf-8")))
+    assert set(setting_defaults) <= set(rows), "every setting has a row with its code default"
+    written = {"required": None, "(empty)": ""}
+    wrong = {
+        name: shown
+        for name, shown in rows.items()
+        if name in setting_defaults
+        and written.get(shown, shown.strip("`")) != setting_defaults[name]
+    }
+    assert wrong == {}, f"docs/deploy.md shows other defaults than shared/config.py: {wrong}"
