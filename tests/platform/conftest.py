@@ -85,6 +85,7 @@ def sample_settings(directory: Path) -> dict[str, str]:
         "SAMPLE_FLAKY_OUT": storage_name("flakyout"),
         "SAMPLE_ECHO_QUEUE": storage_name("echo"),
         "SAMPLE_ECHO_OUT": storage_name("echoout"),
+        "SAMPLE_SLOW_QUEUE": storage_name("slow"),
         # Yearly by default: tests that want the timer to fire set their own schedule.
         "SAMPLE_TICK_SCHEDULE": "0 0 0 1 1 *",
         "SAMPLE_TICK_OUT": storage_name("tickout"),

@@ -6,6 +6,7 @@ Queue names and the timer schedule are `%SETTING%` references, so each test pick
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -80,6 +81,15 @@ async def echo(msg: func.QueueMessage, out: func.Out[str]) -> None:
             }
         )
     )
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%SAMPLE_SLOW_QUEUE%", connection=STORAGE)
+async def slow(msg: func.QueueMessage) -> None:
+    record = os.environ.get("SAMPLE_RECORD_FILE")
+    if record:
+        with Path(record).open("a", encoding="utf-8") as handle:
+            handle.write("slow started\n")
+    await asyncio.sleep(120)  # still running when a shutdown test stops the host
 
 
 @app.timer_trigger(arg_name="timer", schedule="%SAMPLE_TICK_SCHEDULE%", run_on_startup=False)

@@ -88,6 +88,7 @@ def test_host_status_and_admin_api_guard(host: RunningHost) -> None:
         "hello",
         "items",
         "secret",
+        "slow",
         "tick",
     ]
     unauthorised = host.request("POST", "/admin/functions/tick", body="{}", key=host.function_key)

@@ -43,6 +43,12 @@ def sample_functions() -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in listing(SAMPLE_APP)}
 
 
+@pytest.fixture(scope="module")
+def real_functions() -> list[dict[str, Any]]:
+    assert (REPO_ROOT / "function_app.py").is_file(), "function_app.py is the app's entry point"
+    return listing("function_app:app")
+
+
 def binding(function: dict[str, Any], name: str) -> dict[str, Any]:
     return next(b for b in function["bindings"] if b["name"] == name)
 
@@ -58,6 +64,7 @@ def test_sample_app_is_indexed_from_its_bindings(
         "hello",
         "items",
         "secret",
+        "slow",
         "tick",
     ]
     hello = binding(sample_functions["hello"], "req")
@@ -95,11 +102,12 @@ def _declared(values: dict[str, str], name: str) -> bool:
     return name in values or any(key.startswith(f"{name}__") for key in values)
 
 
-def test_real_app_bindings_name_only_declared_settings() -> None:
+def test_real_app_bindings_name_only_declared_settings(
+    real_functions: list[dict[str, Any]],
+) -> None:
     """A `%SETTING%` or connection typo in a decorator fails here, not in Azure."""
-    assert (REPO_ROOT / "function_app.py").is_file(), "function_app.py is the app's entry point"
     values: dict[str, str] = json.loads(EXAMPLE_SETTINGS.read_text(encoding="utf-8"))["Values"]
-    functions = listing("function_app:app")
+    functions = real_functions
     if not functions:
         pytest.skip("function_app registers no functions yet (the sample app test covers indexing)")
 
@@ -118,9 +126,11 @@ def test_real_app_bindings_name_only_declared_settings() -> None:
     assert problems == []
 
 
-def test_real_app_timer_schedules_are_valid_ncrontab() -> None:
+def test_real_app_timer_schedules_are_valid_ncrontab(
+    real_functions: list[dict[str, Any]],
+) -> None:
     values: dict[str, str] = json.loads(EXAMPLE_SETTINGS.read_text(encoding="utf-8"))["Values"]
-    timers = [f for f in listing("function_app:app") if f["trigger"] == "timerTrigger"]
+    timers = [f for f in real_functions if f["trigger"] == "timerTrigger"]
     if not timers:
         pytest.skip("function_app has no timer function yet")
     for function in timers:

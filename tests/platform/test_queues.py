@@ -110,3 +110,31 @@ def test_admin_endpoint_invokes_a_queue_function_with_the_input_as_body(
     assert (echoed["body"], echoed["dequeue_count"]) == ("from the admin API", 1)
     assert "function=echo" in host.logs()
     assert "trigger=admin" in host.logs()
+
+
+def test_shutdown_releases_a_message_still_in_flight(
+    start_local_host: StartHost, sample_env: dict[str, str], queues: Queues
+) -> None:
+    host = start_local_host(
+        app=SAMPLE_APP,
+        env=sample_env,
+        host_json=host_json(),
+        extra_args=["--shutdown-grace", "1"],
+    )
+    queues.send(sample_env["SAMPLE_SLOW_QUEUE"], "long job", base64=True)
+    record = Path(sample_env["SAMPLE_RECORD_FILE"])
+    deadline = time.monotonic() + 20
+    while not (record.exists() and "slow started" in record.read_text(encoding="utf-8")):
+        assert time.monotonic() < deadline, "the slow function never started"
+        time.sleep(0.1)
+    assert queues.peek(sample_env["SAMPLE_SLOW_QUEUE"]) == []  # invisible while it runs
+
+    started = time.monotonic()
+    host.stop()
+
+    assert time.monotonic() - started < 8
+    assert host.process.proc is not None
+    assert host.process.proc.returncode == 0
+    # Abandoned, not lost: visible again at once for the next host.
+    assert queues.peek(sample_env["SAMPLE_SLOW_QUEUE"]) == [b64("long job")]
+    assert "local Functions host stopped" in host.logs()
