@@ -52,9 +52,11 @@ def build_container(settings: Settings) -> Container:
     from shared.adapters.blob_store import AzureBlobStore
     from shared.adapters.graph_client import build_graph_client
     from shared.adapters.graph_directory import GraphDirectory
+    from shared.adapters.rate_limited_mailer import RateLimitedMailer
     from shared.adapters.storage_connection import resolve_storage
     from shared.adapters.storage_queue import StorageJobQueue
     from shared.adapters.table_ledger import TableLedger
+    from shared.domain.rate_limit import RateLimiter
 
     storage = resolve_storage()
     return Container(
@@ -62,11 +64,14 @@ def build_container(settings: Settings) -> Container:
         ledger=TableLedger(storage, settings.ledger_table),
         queue=StorageJobQueue(storage),
         blobs=AzureBlobStore(storage, settings.report_container),
-        mailer=AcsMailer(
-            settings.acs_endpoint,
-            settings.acs_access_key,
-            settings.mail_sender,
-            settings.azure_client_id,
+        mailer=RateLimitedMailer(
+            AcsMailer(
+                settings.acs_endpoint,
+                settings.acs_access_key,
+                settings.mail_sender,
+                settings.azure_client_id,
+            ),
+            RateLimiter.from_settings(settings),
         ),
         directory_factory=lambda: GraphDirectory(
             build_graph_client(settings), settings.graph_base_url

@@ -210,7 +210,12 @@ class _Onboarding:
         return known
 
     async def _issue_and_deliver(
-        self, user: DirectoryUser, manager: Manager | None, recipient: str, valid_from: datetime
+        self,
+        user: DirectoryUser,
+        manager: Manager | None,
+        recipient: str,
+        valid_from: datetime,
+        pause_on_cap: bool = True,
     ) -> Outcome:
         policy = await self.d.directory.tap_policy()
         plan = plan_tap(
@@ -223,7 +228,11 @@ class _Onboarding:
         )
         hour = self.now.strftime("%Y%m%d%H")
         if not await self.d.ledger.take_tap_slot(hour, self.s.tap_max_per_hour):
-            return await self._paused()
+            return (
+                await self._paused()
+                if pause_on_cap
+                else Outcome(self.record.status, "flood_cap_reached")
+            )
         tap = await self.d.directory.create_tap(
             user.id, plan.start, plan.lifetime_minutes, plan.one_time
         )
@@ -268,3 +277,30 @@ class _Onboarding:
                 f"more than {self.s.tap_max_per_hour} TAPs this hour; issuance paused",
             )
         return await self._wait(Status.PAUSED, "flood_cap", next_hour - self.now)
+
+
+async def reissue_tap(deps: Deps, record: JoinerRecord) -> bool:
+    """A fresh TAP to the manager for a delivered joiner whose TAP ran out (REMINDER_REISSUE_TAP).
+
+    The same guardrails and hourly cap as onboarding apply; a capped hour skips the re-issue
+    instead of pausing (the reminder then tells the joiner to ask the manager).
+    """
+    flow = _Onboarding(deps, record)
+    user = await deps.directory.find_user(record.employee_id, record.upn)
+    if user is None or await flow._guardrails(user) is not None:
+        return False
+    manager = await deps.directory.get_manager(user.id)
+    recipient = (
+        manager.mail if manager and manager.mail else None
+    ) or deps.settings.fallback_delivery_email
+    if not recipient:
+        return False
+    flow._step("reissue", detail="previous TAP expired before enrolment")
+    try:
+        outcome = await flow._issue_and_deliver(
+            user, manager, recipient, flow.now, pause_on_cap=False
+        )
+    except PermanentError as exc:
+        log.warning("TAP re-issue refused", extra={"reason": exc.reason})
+        return False
+    return outcome.status is Status.DELIVERED
