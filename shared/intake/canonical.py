@@ -19,7 +19,7 @@ import fastjsonschema
 
 from shared.domain.errors import InvalidEventError
 from shared.domain.joiner import JoinerEvent
-from shared.intake.problem import pointer, quote_name
+from shared.intake.problem import clean_name, pointer
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "joiner-event.schema.json"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -75,10 +75,7 @@ def _describe(
         return pointer(missing), "is required"
     if rule == "additionalProperties":
         extra = sorted(name for name in data if name not in _PROPERTIES)[0]
-        return (
-            pointer(extra),
-            f"is not a property of the joiner event ({quote_name(extra)}; see the JSON Schema)",
-        )
+        return pointer(clean_name(extra)), "is not a property of the joiner event (see its schema)"
     field = pointer(*path)
     name = path[-1] if path else ""
     if rule == "type":

@@ -20,13 +20,17 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from cloudevents.core.exceptions import CloudEventValidationError
+from cloudevents.core.exceptions import (
+    CloudEventValidationError,
+    CustomExtensionAttributeError,
+    InvalidAttributeTypeError,
+)
 from cloudevents.core.v1.event import CloudEvent
 
 from shared.domain.errors import InvalidEventError
 from shared.domain.joiner import JoinerEvent
 from shared.intake.canonical import event_from_canonical, relocate
-from shared.intake.problem import quote_name
+from shared.intake.problem import clean_name
 
 JOINER_EVENT_TYPE = "com.tapstart.joiner.v1"
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
@@ -86,15 +90,19 @@ def _check_attributes(attributes: dict[str, Any], where: Callable[[str], str]) -
         CloudEvent(checked, None)
     except CloudEventValidationError as exc:
         name, problems = next(iter(exc.errors.items()))
-        field = where(name) if re.fullmatch(r"[a-z0-9]{1,40}", name) else where(quote_name(name))
-        raise InvalidEventError(f"{field}: {_plain(problems[0], name)}", field=field) from None
+        field = where(name if re.fullmatch(r"[a-z0-9]{1,40}", name) else clean_name(name))
+        raise InvalidEventError(f"{field} {_plain(problems[0])}", field=field) from None
     if attributes["type"] != JOINER_EVENT_TYPE:
         raise InvalidEventError(f"{where('type')} must be {JOINER_EVENT_TYPE}", field=where("type"))
 
 
-def _plain(problem: Exception, name: str) -> str:
-    # The package's sentences quote attribute *names*; make sure a hostile name stays harmless.
-    return str(problem).replace(name, quote_name(name).strip("'"))[:200]
+def _plain(problem: Exception) -> str:
+    # Our own words: the package's sentences quote the (sender-chosen) attribute name.
+    if isinstance(problem, CustomExtensionAttributeError):
+        return "is not a valid extension attribute name (lowercase letters and digits only)"
+    if isinstance(problem, InvalidAttributeTypeError):
+        return "must be a string"
+    return "must not be empty and must hold a valid value (specversion must be 1.0)"
 
 
 def _time(value: Any, field: str) -> datetime:

@@ -69,8 +69,13 @@ def quote_name(name: str, limit: int = 40) -> str:
     Names are not values, but they still come from the sender: keep them short and printable so
     that they cannot smuggle line breaks or markup into logs and answers.
     """
+    return f"'{clean_name(name, limit)}'"
+
+
+def clean_name(name: str, limit: int = 40) -> str:
+    """*name* cut to *limit* characters, anything but a few safe ones replaced by '?'."""
     cleaned = _UNSAFE.sub("?", name[:limit])
-    return f"'{cleaned}…'" if len(name) > limit else f"'{cleaned}'"
+    return cleaned + "…" if len(name) > limit else cleaned
 
 
 def pointer(*parts: str | int) -> str:

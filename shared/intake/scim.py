@@ -42,6 +42,8 @@ TAPSTART_USER = "urn:ietf:params:scim:schemas:extension:tapstart:1.0:User"
 EXTENSION_PREFIX = "urn:ietf:params:scim:schemas:extension:"
 # Entra's API-driven provisioning takes at most 50 operations per request; so does Tapstart.
 MAX_OPERATIONS = 50
+MAX_EMPLOYEE_ID = 16  # Entra's employeeId limit, as in the joiner event schema
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BULK_ID = re.compile(r"^[!-~]{1,128}$")
 _DATE_PREFIX = re.compile(
     r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
@@ -146,7 +148,12 @@ def _joiner(user: dict[str, Any], index: int, received_at: datetime) -> JoinerEv
 
 
 def _event_id(employee_id: Any, hire_date: Any) -> str:
-    if isinstance(employee_id, str) and isinstance(hire_date, str):
+    if (
+        isinstance(employee_id, str)
+        and len(employee_id) <= MAX_EMPLOYEE_ID
+        and isinstance(hire_date, str)
+        and _DATE.match(hire_date)
+    ):
         return f"scim:{quote(employee_id, safe='', errors='replace')}:{hire_date}"
     # A stand-in that passes the schema, so that the error names employeeId or hireDate.
     return "scim:?"

@@ -1,0 +1,143 @@
+from typing import Any
+
+import pytest
+
+from shared.domain.errors import InvalidEventError
+from shared.intake.cloudevents import (
+    JOINER_EVENT_TYPE,
+    abuse_protection_headers,
+    event_from_binary,
+    event_from_structured,
+)
+from shared.intake.parse import lower_headers
+
+from .helpers import binary_headers, canonical, structured
+
+
+def structured_refusal(document: Any) -> InvalidEventError:
+    with pytest.raises(InvalidEventError) as caught:
+        event_from_structured(document)
+    assert caught.value.status == 400
+    return caught.value
+
+
+def binary_refusal(headers: dict[str, str], data: Any = None) -> InvalidEventError:
+    with pytest.raises(InvalidEventError) as caught:
+        event_from_binary(lower_headers(headers), canonical() if data is None else data)
+    assert caught.value.status == 400
+    return caught.value
+
+
+def test_the_documented_type() -> None:
+    assert JOINER_EVENT_TYPE == "com.tapstart.joiner.v1"
+
+
+def test_structured_event_carries_the_canonical_event() -> None:
+    event = event_from_structured(structured())
+    assert event.event_id == "hr-2026-000123"
+    assert event.employee_id == "E123"
+    assert event.source == "cloudevents"
+
+
+def test_structured_event_id_and_time_fill_in_for_missing_data_fields() -> None:
+    event = event_from_structured(structured(data=canonical(eventId=None, occurredAt=None)))
+    assert event.event_id == "ce-0001"
+    assert event.occurred_at.isoformat() == "2026-11-28T08:55:00+00:00"
+
+
+@pytest.mark.parametrize("attribute", ["specversion", "id", "source", "type"])
+def test_structured_required_attributes_are_named(attribute: str) -> None:
+    error = structured_refusal(structured(**{attribute: None}))
+    assert error.field == f"/{attribute}"
+    assert "required" in error.detail
+
+
+def test_structured_wrong_type_is_refused() -> None:
+    error = structured_refusal(structured(type="com.example.other"))
+    assert error.field == "/type" and JOINER_EVENT_TYPE in error.detail
+
+
+def test_structured_wrong_specversion_is_refused() -> None:
+    assert structured_refusal(structured(specversion="0.3")).field == "/specversion"
+
+
+def test_structured_bad_time_is_refused() -> None:
+    assert structured_refusal(structured(time="noon")).field == "/time"
+
+
+def test_structured_invalid_extension_name_is_refused() -> None:
+    assert structured_refusal(structured(**{"Bad-Name": "x"})).field.startswith("/")
+
+
+def test_structured_data_errors_point_into_data() -> None:
+    error = structured_refusal(structured(data=canonical(hireDate="soon")))
+    assert error.field == "/data/hireDate"
+    assert error.detail.startswith("/data/hireDate ")
+
+
+def test_structured_without_data_is_refused() -> None:
+    document = structured()
+    del document["data"]
+    assert structured_refusal(document).field == "/data"
+
+
+def test_structured_base64_data_is_refused() -> None:
+    assert structured_refusal(structured(data_base64="e30=")).field == "/data_base64"
+
+
+def test_structured_non_json_datacontenttype_is_refused() -> None:
+    assert structured_refusal(structured(datacontenttype="text/xml")).field == "/datacontenttype"
+
+
+def test_structured_non_object_data_is_refused() -> None:
+    assert structured_refusal(structured(data=["x"])).field == "/data"
+
+
+def test_binary_event_reads_ce_headers() -> None:
+    event = event_from_binary(lower_headers(binary_headers()), canonical(eventId=None))
+    assert event.event_id == "ce-0002"
+    assert event.source == "cloudevents"
+
+
+def test_binary_headers_are_percent_decoded() -> None:
+    headers = binary_headers(**{"ce-id": "id%20with%20space"})
+    # decoded, the id has spaces, which the canonical eventId forbids
+    error = binary_refusal(headers, canonical(eventId=None))
+    assert error.field == "/eventId"
+
+
+def test_binary_header_with_broken_percent_encoding_is_refused() -> None:
+    assert binary_refusal(binary_headers(**{"ce-subject": "%ff"})).field == "ce-subject"
+
+
+def test_binary_missing_attribute_names_the_header() -> None:
+    headers = binary_headers()
+    del headers["ce-source"]
+    assert binary_refusal(headers).field == "ce-source"
+
+
+def test_binary_wrong_type_names_the_header() -> None:
+    assert binary_refusal(binary_headers(**{"ce-type": "x"})).field == "ce-type"
+
+
+def test_binary_data_errors_point_at_the_body() -> None:
+    assert binary_refusal(binary_headers(), canonical(givenName=None)).field == "/givenName"
+
+
+def test_handshake_echoes_the_origin() -> None:
+    headers = abuse_protection_headers({"webhook-request-origin": "eventgrid.azure.net"})
+    assert headers["WebHook-Allowed-Origin"] == "eventgrid.azure.net"
+    assert headers["WebHook-Allowed-Rate"] == "*"
+
+
+def test_handshake_rate_can_be_limited() -> None:
+    headers = abuse_protection_headers({"webhook-request-origin": "eventgrid.azure.net"}, "120")
+    assert headers["WebHook-Allowed-Rate"] == "120"
+
+
+@pytest.mark.parametrize("origin", ["", "evil.example\r\nSet-Cookie: x=1", "a b", "x" * 300])
+def test_handshake_refuses_missing_or_hostile_origins(origin: str) -> None:
+    with pytest.raises(InvalidEventError) as caught:
+        abuse_protection_headers({"webhook-request-origin": origin})
+    assert caught.value.status == 400
+    assert caught.value.field == "WebHook-Request-Origin"
