@@ -29,7 +29,7 @@ def test_invalid_utf8_is_refused_with_the_byte_offset() -> None:
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_refused(constant: str) -> None:
-    assert f"{constant} is not a JSON number" in refusal('{"a": %s}' % constant)
+    assert f"{constant} is not a JSON number" in refusal('{"a": ' + constant + "}")
 
 
 def test_syntax_errors_give_a_position() -> None:
