@@ -23,6 +23,7 @@ from local.host.routes import RouteTemplate, compile_route
 
 log = logging.getLogger("local.host.http")
 
+MAX_REQUEST_BYTES = 100 * 1024 * 1024
 AdminInvoke = Callable[[str, str], Awaitable[bool]]
 HttpInvoke = Callable[[FunctionSpec, func.HttpRequest], Awaitable[Invocation]]
 
@@ -124,7 +125,8 @@ class HttpFront:
         self._invoke_admin = invoke_admin
 
     def application(self) -> web.Application:
-        app = web.Application()
+        # The Functions host accepts request bodies up to 100 MB; the app enforces its own limit.
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
         app.router.add_get("/admin/host/status", self._status)
         app.router.add_post("/admin/functions/{name}", self._admin_invoke)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)

@@ -94,3 +94,11 @@ def test_host_status_and_admin_api_guard(host: RunningHost) -> None:
     unauthorised = host.request("POST", "/admin/functions/tick", body="{}", key=host.function_key)
     assert unauthorised.status == 401
     assert host.invoke("no_such_function").status == 404
+
+
+def test_bodies_over_a_megabyte_reach_the_function(host: RunningHost) -> None:
+    # The real host takes up to 100 MB; size limits are the app's own business.
+    payload = "x" * (2 * 1024 * 1024)
+    response = host.request("POST", "/api/items", body=payload)
+    assert response.status == 201
+    assert len(response.json()["body"]) == len(payload)
