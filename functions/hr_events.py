@@ -21,7 +21,7 @@ from shared.intake.cloudevents import abuse_protection_headers
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
 from shared.intake.problem import PROBLEM_CONTENT_TYPE, problem_body, problem_bytes, problem_for
 from shared.intake.signature import claim_delivery, verify_signature
-from shared.usecases.accept_hr_event import Accepted, accept_hr_events
+from shared.usecases.accept_hr_event import ENQUEUE_GRACE, Accepted, accept_hr_events
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library leaves __init__ untyped
@@ -70,7 +70,9 @@ async def handle_hr_events(
         return _problem(problem_for(exc))
     except TransientError as exc:
         log.warning("hr request deferred: %s", exc.reason, extra={"webhook_id": webhook_id})
-        retry = str(int(exc.retry_after or 30))
+        # Not sooner than ENQUEUE_GRACE: if the record was written but the enqueue failed, only
+        # a retry after the grace period re-enqueues it (a quicker one looks like a duplicate).
+        retry = str(int(max(exc.retry_after or 0, ENQUEUE_GRACE.total_seconds())))
         return _problem(problem_body(503, "please retry later"), {"Retry-After": retry})
     except ConfigurationError:
         log.exception("hr intake is misconfigured", extra={"webhook_id": webhook_id})
