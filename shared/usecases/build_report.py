@@ -8,7 +8,7 @@ A Graph read that fails (PermanentError / TransientError from the adapter) or re
 sends an error digest instead: silence or an empty report would read as "all is well".
 
 Email operation ids are deterministic, so a retried run does not mail twice:
-- scheduled runs: one id per UTC day (`report:<day>`, `report-error:<day>:<reason>`); the timer's
+- scheduled runs: one id per UTC day (`report:<day>`, `report-error:<reason>:<day>`); the timer's
   retry or a second scheduled fire that day reuses it, and the mailer sends it once;
 - on-demand runs (`scheduled=False`): one id per run (`report:<day>:<run id>`), since an admin
   asking for a report now expects a new email.
