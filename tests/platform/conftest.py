@@ -86,6 +86,8 @@ def sample_settings(directory: Path) -> dict[str, str]:
         "SAMPLE_ECHO_QUEUE": storage_name("echo"),
         "SAMPLE_ECHO_OUT": storage_name("echoout"),
         "SAMPLE_SLOW_QUEUE": storage_name("slow"),
+        "SAMPLE_GATE_QUEUE": storage_name("gate"),
+        "SAMPLE_WARMUP_OUT": storage_name("warmupout"),
         # Yearly by default: tests that want the timer to fire set their own schedule.
         "SAMPLE_TICK_SCHEDULE": "0 0 0 1 1 *",
         "SAMPLE_TICK_OUT": storage_name("tickout"),

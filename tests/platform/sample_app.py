@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 
 import azure.functions as func
@@ -90,6 +91,22 @@ async def slow(msg: func.QueueMessage) -> None:
         with Path(record).open("a", encoding="utf-8") as handle:
             handle.write("slow started\n")
     await asyncio.sleep(120)  # still running when a shutdown test stops the host
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%SAMPLE_GATE_QUEUE%", connection=STORAGE)
+async def gate(msg: func.QueueMessage) -> None:
+    """Holds each message a while and records when, so a test can see how many overlap."""
+    record = Path(os.environ["SAMPLE_RECORD_FILE"])
+    started = time.monotonic()
+    await asyncio.sleep(float(os.environ.get("SAMPLE_GATE_SECONDS", "1")))
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write(f"gate {started} {time.monotonic()}\n")
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 0 0 1 1 *", run_on_startup=True)
+@app.queue_output(arg_name="out", queue_name="%SAMPLE_WARMUP_OUT%", connection=STORAGE)
+def warmup(timer: func.TimerRequest, out: func.Out[str]) -> None:
+    out.set("warm")
 
 
 @app.timer_trigger(arg_name="timer", schedule="%SAMPLE_TICK_SCHEDULE%", run_on_startup=False)

@@ -85,11 +85,13 @@ def test_host_status_and_admin_api_guard(host: RunningHost) -> None:
         "echo",
         "files",
         "flaky",
+        "gate",
         "hello",
         "items",
         "secret",
         "slow",
         "tick",
+        "warmup",
     ]
     unauthorised = host.request("POST", "/admin/functions/tick", body="{}", key=host.function_key)
     assert unauthorised.status == 401

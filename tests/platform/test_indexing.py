@@ -61,11 +61,13 @@ def test_sample_app_is_indexed_from_its_bindings(
         "echo",
         "files",
         "flaky",
+        "gate",
         "hello",
         "items",
         "secret",
         "slow",
         "tick",
+        "warmup",
     ]
     hello = binding(sample_functions["hello"], "req")
     # The app-level auth level reaches routes that set none, as in get_functions().

@@ -138,3 +138,25 @@ def test_shutdown_releases_a_message_still_in_flight(
     # Abandoned, not lost: visible again at once for the next host.
     assert queues.peek(sample_env["SAMPLE_SLOW_QUEUE"]) == [b64("long job")]
     assert "local Functions host stopped" in host.logs()
+
+
+def test_batches_run_concurrently_up_to_batch_size(
+    start_local_host: StartHost, sample_env: dict[str, str], queues: Queues
+) -> None:
+    for index in range(6):
+        queues.send(sample_env["SAMPLE_GATE_QUEUE"], f"job {index}", base64=True)
+    # newBatchThreshold 0: the next batch is fetched only when the current one is done.
+    start_local_host(
+        app=SAMPLE_APP,
+        env=sample_env,
+        host_json=host_json(batchSize=3, newBatchThreshold=0),
+    )
+    record = Path(sample_env["SAMPLE_RECORD_FILE"])
+    deadline = time.monotonic() + 30
+    while not record.exists() or len(record.read_text(encoding="utf-8").splitlines()) < 6:
+        assert time.monotonic() < deadline, "the six messages were not all processed"
+        time.sleep(0.1)
+
+    spans = [tuple(map(float, line.split()[1:])) for line in record.read_text().splitlines()]
+    overlaps = [sum(1 for s, e in spans if s <= start < e) for start, _ in spans]
+    assert max(overlaps) == 3

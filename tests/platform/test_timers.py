@@ -67,3 +67,13 @@ def test_a_missed_occurrence_runs_at_start_as_past_due(
 
     [run] = ticks(queues.wait_for(sample_env["SAMPLE_TICK_OUT"]))
     assert run["past_due"] is True
+
+
+def test_run_on_startup_runs_a_timer_once_when_the_host_starts(
+    start_local_host: StartHost, sample_env: dict[str, str], queues: Queues
+) -> None:
+    host = start_local_host(app=SAMPLE_APP, env=sample_env, host_json=host_json())
+
+    assert queues.wait_for(sample_env["SAMPLE_WARMUP_OUT"]) == [base64.b64encode(b"warm").decode()]
+    assert "function=warmup" in host.logs()
+    assert "trigger=timer:startup" in host.logs()
