@@ -36,7 +36,7 @@ from shared.report.fanout import DueReminder, due_slot
 from shared.report.figures import REGISTRATION_SELECT, TenantAggregator, TenantFigures
 from shared.report.render import RenderedEmail, render_digest, render_error_digest
 from shared.report.snapshots import SnapshotRef, SnapshotStore, run_id_for
-from shared.report.trend import TREND_DAYS, PastFigures, build_trend, trend_to_json
+from shared.report.trend import TREND_DAYS, PastFigures, TrendRow, build_trend, trend_to_json
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,11 @@ def _email(
 
 
 def _snapshot_figures(
-    ref: SnapshotRef, now: datetime, tenant: TenantFigures, cohort: CohortFigures, trend: Any
+    ref: SnapshotRef,
+    now: datetime,
+    tenant: TenantFigures,
+    cohort: CohortFigures,
+    trend: tuple[TrendRow, ...],
 ) -> dict[str, Any]:
     return {
         "schema": SNAPSHOT_SCHEMA,
