@@ -1,0 +1,21 @@
+"""Where in the Entra admin center (or Azure portal) an admin fixes each finding.
+
+Kept in one place so the wording stays the same in the CLI table, the HTTP answer and the docs.
+"""
+
+AUTH_METHODS = "Entra ID → Protection → Authentication methods → Policies"
+TAP_POLICY = f"{AUTH_METHODS} → Temporary Access Pass"
+AUTHENTICATOR_POLICY = f"{AUTH_METHODS} → Microsoft Authenticator"
+GROUPS = "Entra ID → Groups → All groups"
+API_PERMISSIONS = (
+    "Entra ID → Enterprise apps → (Tapstart's managed identity) → Permissions; grant with "
+    "infra/ (azd up) or the grant-graph-permissions script"
+)
+LICENCES = "Entra ID → Billing → Licenses (needs Microsoft Entra ID P1 or P2)"
+ACS_DOMAINS = (
+    "Azure portal → Email Communication Services → (service) → Provision domains; "
+    "then Communication Services → Email → Domains → Connect domain"
+)
+ACS_RESOURCE = "Azure portal → Communication Services → (resource) → Keys / Access control (IAM)"
+STORAGE = "Azure portal → Storage accounts → (account) → Access control (IAM) / Networking"
+APP_SETTINGS = "Azure portal → Function App → Settings → Environment variables"

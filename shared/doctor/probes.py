@@ -1,0 +1,194 @@
+"""The doctor's reads outside Graph's JSON API: the app's token, storage, ACS Email.
+
+Each probe answers what it saw (a ReadFailure, or None for "fine") instead of raising, so one
+broken service shows up as one failed check and the others still run. Clients are built with few
+retries and short timeouts: a doctor that hangs for minutes on a dead endpoint is no help.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+
+from shared.adapters.graph_client import GRAPH_SCOPES, build_credential
+from shared.adapters.storage_connection import StorageConnection, resolve_storage
+from shared.adapters.threads import in_thread
+from shared.config import Settings
+from shared.doctor.fetched import ReadFailure
+from shared.doctor.permission_checks import roles_from_token
+from shared.doctor.service_checks import AcsObservation
+from shared.domain.errors import ConfigurationError
+
+ACS_API_VERSION = "2025-09-01"
+_CLIENT_OPTIONS: dict[str, Any] = {"retry_total": 1, "connection_timeout": 5, "read_timeout": 15}
+
+
+def _first_line(text: object) -> str:
+    return str(text).strip().splitlines()[0][:200] if str(text).strip() else ""
+
+
+def failure_of(exc: BaseException) -> ReadFailure:
+    if isinstance(exc, HttpResponseError) and exc.status_code:
+        code = exc.error.code if exc.error and exc.error.code else (exc.reason or "")
+        return ReadFailure(exc.status_code, str(code), "")
+    if isinstance(exc, ClientAuthenticationError):
+        return ReadFailure(401, "authentication", _first_line(exc.message))
+    return ReadFailure(0, type(exc).__name__, _first_line(exc))
+
+
+async def token_roles(settings: Settings) -> list[str] | ReadFailure:
+    def fetch() -> str:
+        credential = build_credential(settings)
+        try:
+            return str(credential.get_token(*GRAPH_SCOPES).token)
+        finally:
+            with contextlib.suppress(Exception):
+                credential.close()
+
+    try:
+        token = await in_thread(fetch)
+    except Exception as exc:  # any credential failure is the finding itself
+        return failure_of(exc)
+    return roles_from_token(token)
+
+
+def _storage_reads(
+    settings: Settings, connection: StorageConnection
+) -> dict[str, Callable[[], None]]:
+    from azure.data.tables import TableServiceClient
+    from azure.storage.blob import BlobServiceClient
+    from azure.storage.queue import QueueServiceClient
+
+    if connection.connection_string:
+        queues = QueueServiceClient.from_connection_string(
+            connection.connection_string, **_CLIENT_OPTIONS
+        )
+        tables = TableServiceClient.from_connection_string(
+            connection.connection_string, **_CLIENT_OPTIONS
+        )
+        blobs = BlobServiceClient.from_connection_string(
+            connection.connection_string, **_CLIENT_OPTIONS
+        )
+    else:
+        credential = connection.credential()
+        queues = QueueServiceClient(connection.uri("queue"), credential, **_CLIENT_OPTIONS)
+        tables = TableServiceClient(
+            connection.uri("table"), credential=credential, **_CLIENT_OPTIONS
+        )
+        blobs = BlobServiceClient(connection.uri("blob"), credential, **_CLIENT_OPTIONS)
+
+    def queue() -> None:
+        # A missing queue is fine: the app creates it on first use.
+        with contextlib.suppress(ResourceNotFoundError):
+            queues.get_queue_client(settings.onboarding_queue).get_queue_properties()
+
+    def table() -> None:
+        client = tables.get_table_client(settings.ledger_table)
+        with contextlib.suppress(ResourceNotFoundError):
+            next(iter(client.query_entities("PartitionKey eq 'doctor'", results_per_page=1)), None)
+
+    def blob() -> None:
+        blobs.get_container_client(settings.report_container).exists()
+
+    return {
+        f"queue {settings.onboarding_queue}": queue,
+        f"table {settings.ledger_table}": table,
+        f"container {settings.report_container}": blob,
+    }
+
+
+async def storage_outcomes(settings: Settings) -> dict[str, ReadFailure | None]:
+    try:
+        reads = _storage_reads(settings, resolve_storage())
+    except ConfigurationError as exc:
+        return {"AzureWebJobsStorage": ReadFailure(0, "configuration", str(exc))}
+    outcomes: dict[str, ReadFailure | None] = {}
+    for name, read in reads.items():
+        try:
+            await in_thread(read)
+            outcomes[name] = None
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            outcomes[name] = failure_of(exc)
+    return outcomes
+
+
+def _email_client(settings: Settings) -> Any:
+    from azure.communication.email import EmailClient
+    from azure.core.credentials import AzureKeyCredential
+
+    credential: Any
+    if settings.acs_access_key:
+        credential = AzureKeyCredential(settings.acs_access_key)
+    else:
+        from azure.identity import ManagedIdentityCredential
+
+        credential = ManagedIdentityCredential(client_id=settings.azure_client_id or None)
+    return EmailClient(settings.acs_endpoint, credential, **_CLIENT_OPTIONS)
+
+
+def _acs_probe(settings: Settings, send_test: bool) -> AcsObservation:
+    from azure.core.rest import HttpRequest
+
+    seen = AcsObservation(settings.acs_endpoint, settings.mail_sender, None)
+    client = _email_client(settings)
+    try:
+        # An unknown operation id: 404 proves the endpoint answers and accepts the credential,
+        # without sending anything or spending the send quota.
+        request = HttpRequest(
+            "GET",
+            f"/emails/operations/doctor-{uuid.uuid4()}",
+            params={"api-version": ACS_API_VERSION},
+        )
+        try:
+            response = client.send_request(request)
+            if response.status_code in (401, 403) or response.status_code >= 500:
+                reach = ReadFailure(response.status_code, response.reason or "", "")
+                return AcsObservation(seen.endpoint, seen.sender, reach)
+        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+            return AcsObservation(seen.endpoint, seen.sender, failure_of(exc))
+        if not send_test:
+            return seen
+        return _send_test(client, settings, seen)
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+
+
+def _send_test(client: Any, settings: Settings, seen: AcsObservation) -> AcsObservation:
+    message = {
+        "senderAddress": settings.mail_sender,
+        "recipients": {"to": [{"address": settings.admin_emails[0]}]},
+        "content": {
+            "subject": "Tapstart doctor: test email",
+            "plainText": "Sent by `tapstart doctor --probe-email` to check the sender domain.",
+        },
+        "userEngagementTrackingDisabled": True,
+    }
+    try:
+        client.begin_send(message, polling=False).result()
+    except HttpResponseError as exc:
+        code = exc.error.code if exc.error else ""
+        if code in {
+            "DomainNotLinked",
+            "InvalidSenderUserName",
+            "SenderNotLinked",
+        } or exc.status_code in (403, 404):
+            return AcsObservation(
+                seen.endpoint, seen.sender, None, False, f"{exc.status_code} {code}"
+            )
+        return AcsObservation(seen.endpoint, seen.sender, failure_of(exc))
+    return AcsObservation(seen.endpoint, seen.sender, None, True)
+
+
+async def acs_observation(settings: Settings, send_test: bool = False) -> AcsObservation:
+    return await in_thread(_acs_probe, settings, send_test)

@@ -1,0 +1,161 @@
+"""Run every check: fetch what the checks need (concurrently), then evaluate them (pure).
+
+Graph reads go through the app's own GraphRaw (same credential, base URL and retry handler as
+onboarding), so a doctor that passes has exercised the real path. The request budget is small:
+two policy reads, one read per passwordless group, one report page of one row, one token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from shared.adapters.graph_raw import GraphRaw, GraphRequestError
+from shared.config import Settings
+from shared.doctor.authenticator_checks import check_authenticator_policy
+from shared.doctor.fetched import Fetched, ReadFailure
+from shared.doctor.group_checks import GROUP_SELECT, check_group, group_name
+from shared.doctor.permission_checks import check_permissions
+from shared.doctor.probes import acs_observation, failure_of, storage_outcomes, token_roles
+from shared.doctor.result import CheckResult, DoctorReport, failed
+from shared.doctor.service_checks import (
+    AcsObservation,
+    check_acs,
+    check_registration_report,
+    check_storage,
+    check_webhook_secrets,
+)
+from shared.doctor.tap_checks import check_tap_policy
+
+_METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations"
+TAP_POLICY_PATH = f"{_METHODS}/TemporaryAccessPass"
+AUTHENTICATOR_POLICY_PATH = f"{_METHODS}/MicrosoftAuthenticator"
+REPORT_PROBE_PATH = "/reports/authenticationMethods/userRegistrationDetails?$top=1&$select=id"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DoctorInputs:
+    """Everything the pure checks evaluate; filled by `gather_inputs` (or by tests)."""
+
+    tap_policy: Fetched
+    authenticator_policy: Fetched
+    groups: dict[str, Fetched]
+    report: Fetched
+    roles: list[str] | ReadFailure
+    storage: dict[str, ReadFailure | None]
+    acs: AcsObservation
+    webhook_secrets: tuple[str, ...] = field(default=())
+
+
+async def read_json(graph: GraphRaw, path: str) -> Fetched:
+    try:
+        body = await graph.request("GET", path)
+    except GraphRequestError as exc:
+        return ReadFailure(exc.status, exc.code, exc.message)
+    except Exception as exc:  # a credential or transport failure is itself the finding
+        return failure_of(exc)
+    return body if isinstance(body, dict) else {}
+
+
+async def _step(progress: Progress | None, label: str, work: Awaitable[Any]) -> Any:
+    result = await work
+    if progress:
+        progress(f"checked {label}")
+    return result
+
+
+async def gather_inputs(
+    settings: Settings,
+    graph: GraphRaw,
+    *,
+    probe_email: bool = False,
+    progress: Progress | None = None,
+) -> DoctorInputs:
+    groups = list(settings.passwordless_group_ids)
+    reads = await asyncio.gather(
+        _step(progress, "TAP policy", read_json(graph, TAP_POLICY_PATH)),
+        _step(progress, "Authenticator policy", read_json(graph, AUTHENTICATOR_POLICY_PATH)),
+        _step(progress, "registration report", read_json(graph, REPORT_PROBE_PATH)),
+        _step(progress, "app token", token_roles(settings)),
+        _step(progress, "storage", storage_outcomes(settings)),
+        _step(progress, "ACS Email", acs_observation(settings, probe_email)),
+        *(
+            _step(
+                progress,
+                f"group {g}",
+                read_json(graph, f"/groups/{quote(g)}?$select={GROUP_SELECT}"),
+            )
+            for g in groups
+        ),
+    )
+    tap, authenticator, report, roles, storage, acs, *group_reads = reads
+    return DoctorInputs(
+        tap_policy=tap,
+        authenticator_policy=authenticator,
+        groups=dict(zip(groups, group_reads, strict=True)),
+        report=report,
+        roles=roles,
+        storage=storage,
+        acs=acs,
+        webhook_secrets=settings.hr_webhook_secrets,
+    )
+
+
+def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
+    """All checks, in the order an admin fixes them: policies, groups, permissions, services."""
+    group_ids = list(inputs.groups)
+    names = {g: group_name(body, g) for g, body in inputs.groups.items()}
+    results: list[CheckResult] = []
+    results += check_tap_policy(
+        inputs.tap_policy,
+        group_ids=group_ids,
+        group_names=names,
+        lifetime_minutes=settings.tap_lifetime_minutes,
+        one_time=settings.tap_one_time,
+    )
+    results += check_authenticator_policy(
+        inputs.authenticator_policy, group_ids=group_ids, group_names=names
+    )
+    results += [check_group(g, body) for g, body in inputs.groups.items()]
+    if isinstance(inputs.roles, ReadFailure):
+        results.append(
+            failed(
+                "permissions.required",
+                f"cannot get a Graph token: {inputs.roles.describe()}",
+                "check GRAPH_TENANT_ID / GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET, or the managed "
+                "identity (AZURE_CLIENT_ID)",
+            )
+        )
+        roles: list[str] = []
+    else:
+        roles = inputs.roles
+        results += check_permissions(roles)
+    results.append(check_registration_report(inputs.report, roles))
+    results += check_acs(inputs.acs)
+    results.append(check_storage(inputs.storage))
+    results.append(check_webhook_secrets(inputs.webhook_secrets))
+    return DoctorReport.of(results)
+
+
+async def run_doctor(
+    settings: Settings,
+    graph: GraphRaw,
+    *,
+    probe_email: bool = False,
+    progress: Progress | None = None,
+) -> DoctorReport:
+    inputs = await gather_inputs(settings, graph, probe_email=probe_email, progress=progress)
+    return evaluate(settings, inputs)
+
+
+def graph_of(directory: Any) -> GraphRaw:
+    """The GraphRaw behind the container's directory (the doctor reads raw policy JSON)."""
+    raw = getattr(directory, "raw", None)
+    if not isinstance(raw, GraphRaw):
+        raise TypeError("the doctor needs the Graph directory adapter (GraphDirectory)")
+    return raw
