@@ -117,7 +117,7 @@ class QueueListener:
         """Let in-flight messages finish; abandon (release) the ones that do not in time."""
         if not self._in_flight:
             return
-        _, pending = await asyncio.wait(self._in_flight, timeout=grace_seconds)
+        _, pending = await asyncio.wait(set(self._in_flight), timeout=grace_seconds)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -138,10 +138,9 @@ class QueueListener:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
         self._slot_freed.set()
-        if not task.cancelled() and task.exception() is not None:
-            log.error(
-                "queue %s: message handling failed", self.queue_name, exc_info=task.exception()
-            )
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log.error("queue %s: message handling failed", self.queue_name, exc_info=error)
 
     async def _process(self, message: StorageMessage) -> None:
         lease = _Lease(message.id, str(message.pop_receipt))

@@ -70,7 +70,9 @@ class LocalHost:
         self._runner: web.AppRunner | None = None
 
     async def start(self, bind: str, port: int) -> None:
-        self._runner = web.AppRunner(self._front.application(), access_log=None)
+        self._runner = web.AppRunner(
+            self._front.application(), access_log=None, shutdown_timeout=self._grace
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, bind, port).start()
         for listener in self._listeners:
@@ -82,15 +84,11 @@ class LocalHost:
         """Stop taking work, let in-flight invocations finish within the grace period."""
         self._stopping.set()
         if self._runner is not None:
-            await self._runner.cleanup()
-        work = [*self._loops, *self._background]
-        if work:
-            _, pending = await asyncio.wait(work, timeout=self._grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-        for listener in self._listeners:
-            await listener.drain(0)
+            await self._runner.cleanup()  # waits for in-flight requests (shutdown_timeout)
+        await asyncio.gather(
+            _finish_within([*self._loops, *self._background], self._grace),
+            *(listener.drain(self._grace) for listener in self._listeners),
+        )
         self._invoker.shutdown()
         await self._clients.close()
 
@@ -156,6 +154,15 @@ class LocalHost:
                 detail = f"timer '{trigger['schedule']}' UTC"
             lines.append(f"  {spec.name}: {detail}")
         return lines
+
+
+async def _finish_within(tasks: list[asyncio.Task[Any]], seconds: float) -> None:
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=seconds)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def run_until_stopped(host: LocalHost, bind: str, port: int) -> None:

@@ -98,6 +98,8 @@ async def gate(msg: func.QueueMessage) -> None:
     """Holds each message a while and records when, so a test can see how many overlap."""
     record = Path(os.environ["SAMPLE_RECORD_FILE"])
     started = time.monotonic()
+    with record.open("a", encoding="utf-8") as handle:
+        handle.write("gate-started\n")
     await asyncio.sleep(float(os.environ.get("SAMPLE_GATE_SECONDS", "1")))
     with record.open("a", encoding="utf-8") as handle:
         handle.write(f"gate {started} {time.monotonic()}\n")

@@ -23,6 +23,21 @@ def unb64(text: str) -> str:
     return base64.b64decode(text).decode("utf-8")
 
 
+def finished_gates(record: Path) -> list[tuple[float, float]]:
+    """(start, end) of every `gate` invocation that finished."""
+    if not record.exists():
+        return []
+    lines = record.read_text(encoding="utf-8").splitlines()
+    return [(float(a), float(b)) for _, a, b in (x.split() for x in lines if x.startswith("gate "))]
+
+
+def wait_for_line(record: Path, line: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not (record.exists() and line in record.read_text(encoding="utf-8").splitlines()):
+        assert time.monotonic() < deadline, f"{line!r} never recorded"
+        time.sleep(0.1)
+
+
 def test_a_message_that_keeps_failing_lands_in_poison_with_its_body_intact(
     start_local_host: StartHost, sample_env: dict[str, str], queues: Queues
 ) -> None:
@@ -122,11 +137,7 @@ def test_shutdown_releases_a_message_still_in_flight(
         extra_args=["--shutdown-grace", "1"],
     )
     queues.send(sample_env["SAMPLE_SLOW_QUEUE"], "long job", base64=True)
-    record = Path(sample_env["SAMPLE_RECORD_FILE"])
-    deadline = time.monotonic() + 20
-    while not (record.exists() and "slow started" in record.read_text(encoding="utf-8")):
-        assert time.monotonic() < deadline, "the slow function never started"
-        time.sleep(0.1)
+    wait_for_line(Path(sample_env["SAMPLE_RECORD_FILE"]), "slow started")
     assert queues.peek(sample_env["SAMPLE_SLOW_QUEUE"]) == []  # invisible while it runs
 
     started = time.monotonic()
@@ -153,10 +164,29 @@ def test_batches_run_concurrently_up_to_batch_size(
     )
     record = Path(sample_env["SAMPLE_RECORD_FILE"])
     deadline = time.monotonic() + 30
-    while not record.exists() or len(record.read_text(encoding="utf-8").splitlines()) < 6:
+    while len(finished_gates(record)) < 6:
         assert time.monotonic() < deadline, "the six messages were not all processed"
         time.sleep(0.1)
 
-    spans = [tuple(map(float, line.split()[1:])) for line in record.read_text().splitlines()]
+    spans = finished_gates(record)
     overlaps = [sum(1 for s, e in spans if s <= start < e) for start, _ in spans]
     assert max(overlaps) == 3
+
+
+def test_shutdown_lets_a_message_finish_within_the_grace_period(
+    start_local_host: StartHost, sample_env: dict[str, str], queues: Queues
+) -> None:
+    env = {**sample_env, "SAMPLE_GATE_SECONDS": "1.5"}
+    host = start_local_host(
+        app=SAMPLE_APP, env=env, host_json=host_json(), extra_args=["--shutdown-grace", "8"]
+    )
+    queues.send(sample_env["SAMPLE_GATE_QUEUE"], "finish me", base64=True)
+    record = Path(sample_env["SAMPLE_RECORD_FILE"])
+    wait_for_line(record, "gate-started")
+
+    host.stop()
+
+    assert host.process.proc is not None
+    assert host.process.proc.returncode == 0
+    assert len(finished_gates(record)) == 1  # it ran to the end ...
+    assert queues.peek(sample_env["SAMPLE_GATE_QUEUE"]) == []  # ... and was completed
