@@ -132,3 +132,36 @@ def test_select_names_every_property_the_report_reads() -> None:
         "lastUpdatedDateTime",
     }
     assert read <= set(REGISTRATION_SELECT)
+
+
+def _synthetic_page(page: int, size: int = 500) -> list[dict[str, Any]]:
+    return [
+        {
+            "userPrincipalName": f"u{page}-{i}@contoso.example",
+            "isAdmin": i == 0,  # one admin per page, half of them a finding
+            "isMfaRegistered": True,
+            "methodsRegistered": ["microsoftAuthenticatorPush"]
+            + (["fido2SecurityKey"] if page % 2 else []),
+        }
+        for i in range(size)
+    ]
+
+
+def _peak_bytes(pages: int) -> int:
+    import tracemalloc
+
+    aggregator = TenantAggregator()
+    tracemalloc.start()
+    for page in range(pages):
+        aggregator.add_page(_synthetic_page(page))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert aggregator.users == pages * 500
+    return peak
+
+
+def test_memory_does_not_grow_with_the_number_of_pages() -> None:
+    small, large = _peak_bytes(4), _peak_bytes(40)
+
+    # Ten times the users: the peak stays that of one page plus the few finding rows.
+    assert large < small * 1.5
