@@ -10,15 +10,15 @@ Deduplication between two timer runs is the use case's job (`Ledger.claim_once`)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.domain.record import JoinerRecord, Status
 
 
-@dataclass(frozen=True)
-class DueReminder:
+class DueReminder(NamedTuple):
+    """A `(tracking_id, slot)` pair, with the queue payload it becomes."""
+
     tracking_id: str
     slot: int
 
