@@ -17,6 +17,7 @@ import typing
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
@@ -110,9 +111,12 @@ class Invocation:
 
 
 class Invoker:
-    def __init__(self, max_workers: int | None, app_directory: Path) -> None:
+    def __init__(
+        self, max_workers: int | None, app_directory: Path, timeout: timedelta | None = None
+    ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="fn")
         self._app_directory = str(app_directory)
+        self._timeout = timeout.total_seconds() if timeout else None
 
     async def invoke(
         self,
@@ -125,14 +129,14 @@ class Invoker:
         kwargs = self._arguments(spec, trigger_value, invocation, out_params)
         started = time.perf_counter()
         try:
-            if spec.is_async:
-                invocation.return_value = await spec.user_function(**kwargs)
-            else:
-                call = functools.partial(contextvars.copy_context().run, spec.user_function)
-                loop = asyncio.get_running_loop()
-                invocation.return_value = await loop.run_in_executor(
-                    self._executor, functools.partial(call, **kwargs)
-                )
+            invocation.return_value = await asyncio.wait_for(
+                self._call(spec, kwargs), timeout=self._timeout
+            )
+        except TimeoutError as exc:
+            # Past functionTimeout the invocation fails, as in Azure; a sync function's thread
+            # cannot be stopped, so it runs on unobserved (Azure would recycle the worker).
+            late = self._timeout is not None and time.perf_counter() - started >= self._timeout
+            invocation.error = TimeoutError("functionTimeout exceeded") if late else exc
         except asyncio.CancelledError:
             invocation.error = TimeoutError("host shutting down")
             raise
@@ -142,6 +146,13 @@ class Invoker:
             invocation.outputs = {n: p.get() for n, p in out_params.items() if p.was_set}
             _log_invocation(spec, invocation, trigger_label, time.perf_counter() - started)
         return invocation
+
+    async def _call(self, spec: FunctionSpec, kwargs: dict[str, Any]) -> Any:
+        if spec.is_async:
+            return await spec.user_function(**kwargs)
+        call = functools.partial(contextvars.copy_context().run, spec.user_function)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(call, **kwargs))
 
     def _arguments(
         self,

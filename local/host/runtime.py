@@ -45,7 +45,9 @@ class LocalHost:
         self._grace = shutdown_grace
         self._clients = StorageClients(settings)
         threads = settings.get("PYTHON_THREADPOOL_THREAD_COUNT")
-        self._invoker = Invoker(int(threads) if threads else None, app_directory)
+        self._invoker = Invoker(
+            int(threads) if threads else None, app_directory, options.function_timeout
+        )
         self._outputs = QueueOutputs(self._clients, options.queues.message_encoding)
         self._listeners = [
             QueueListener(f, self._clients, options.queues, self._invoker, self._outputs)

@@ -112,6 +112,7 @@ class QueueOptions:
 class HostOptions:
     route_prefix: str = "api"
     queues: QueueOptions = QueueOptions()
+    function_timeout: timedelta | None = None  # None: no limit (Flex allows unbounded)
 
     @classmethod
     def load(cls, path: Path | None) -> HostOptions:
@@ -120,7 +121,13 @@ class HostOptions:
         document = json.loads(path.read_text(encoding="utf-8"))
         extensions = document.get("extensions", {})
         http = extensions.get("http", {})
+        timeout = document.get("functionTimeout")
         return cls(
             route_prefix=str(http.get("routePrefix", "api")).strip("/"),
             queues=QueueOptions.from_host_json(extensions.get("queues", {})),
+            function_timeout=(
+                parse_timespan(str(timeout), "host.json functionTimeout")
+                if timeout not in (None, "-1")
+                else None
+            ),
         )

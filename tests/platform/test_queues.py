@@ -190,3 +190,15 @@ def test_shutdown_lets_a_message_finish_within_the_grace_period(
     assert host.process.proc.returncode == 0
     assert len(finished_gates(record)) == 1  # it ran to the end ...
     assert queues.peek(sample_env["SAMPLE_GATE_QUEUE"]) == []  # ... and was completed
+
+
+def test_an_invocation_past_function_timeout_fails(
+    start_local_host: StartHost, sample_env: dict[str, str], queues: Queues
+) -> None:
+    settings = {**host_json(maxDequeueCount=1), "functionTimeout": "00:00:01"}
+    host = start_local_host(app=SAMPLE_APP, env=sample_env, host_json=settings)
+    queues.send(sample_env["SAMPLE_SLOW_QUEUE"], "too slow", base64=True)
+
+    assert queues.wait_for(sample_env["SAMPLE_SLOW_QUEUE"] + "-poison") == [b64("too slow")]
+    assert "function=slow" in host.logs()
+    assert "outcome=failed error=TimeoutError" in host.logs()
