@@ -2,9 +2,9 @@
 
 import azure.functions as func
 
-from functions import onboarding, status
+from functions import hr_events, onboarding, reminders, status
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for blueprint in (onboarding.bp, status.bp):
+for blueprint in (hr_events.bp, onboarding.bp, reminders.bp, status.bp):
     app.register_functions(blueprint)

@@ -250,6 +250,12 @@ class Settings:
         "72",
         "How long to wait for the Entra account to appear",
     )
+    account_retry_base_seconds: int = _s(
+        "ACCOUNT_RETRY_BASE_SECONDS",
+        _int_range(1, 3600),
+        "60",
+        "First wait for an account not yet in Entra; doubles each try, capped at 1 h",
+    )
     max_account_age_days: int = _s(
         "MAX_ACCOUNT_AGE_DAYS",
         _int_range(1, 3650),

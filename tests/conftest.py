@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.azurite",
     "tests.fixtures.graph",
     "tests.fixtures.acs",
+    "tests.fixtures.host",
 ]

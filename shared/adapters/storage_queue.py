@@ -36,7 +36,11 @@ class StorageJobQueue:
     def _client(self, queue: str) -> QueueClient:
         client = self._clients.get(queue)
         if client is None:
-            client = self._service.get_queue_client(queue)
+            # host.json messageEncoding = base64 (the host default). The policy must be given to
+            # each QueueClient: get_queue_client() does not inherit the service client's.
+            client = self._service.get_queue_client(
+                queue, message_encode_policy=TextBase64EncodePolicy()
+            )
             with contextlib.suppress(ResourceExistsError):
                 client.create_queue()
             self._clients[queue] = client

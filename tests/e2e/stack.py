@@ -1,0 +1,132 @@
+"""The whole local stack for end-to-end tests: local host + Azurite + Graph and ACS emulators.
+
+Settings come from local.settings.example.json with the endpoints of this session's services,
+so the app is configured exactly as `make up` configures it, apart from faster retry timings.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from standardwebhooks import Webhook
+
+from tests.fixtures.acs import AcsEmulator
+from tests.fixtures.azurite import Azurite, storage_name
+from tests.fixtures.graph import EmulatedGraph
+from tests.fixtures.host import HostLauncher, HttpResult, RunningHost
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORDLESS_GROUP = "20000000-0000-4000-8000-000000000001"
+SECRET = "whsec_" + "dGFwc3RhcnQtZTJlLXRlc3Qtc2VjcmV0LTAwMDAwMDAw"
+FAST_QUEUES = {"visibilityTimeout": "00:00:01", "maxPollingInterval": "00:00:00.200", "maxDequeueCount": 5}
+
+
+def app_settings(azurite: Azurite, graph: EmulatedGraph, acs: AcsEmulator, **overrides: str) -> dict[str, str]:
+    values: dict[str, str] = json.loads((REPO / "local.settings.example.json").read_text())["Values"]
+    values.update(
+        {
+            "AzureWebJobsStorage": azurite.connection_string,
+            "GRAPH_BASE_URL": graph.base_url,
+            "GRAPH_AUTHORITY_HOST": graph.authority,
+            "GRAPH_CA_BUNDLE": graph.ca_file,
+            "GRAPH_TENANT_ID": graph.tenant_id,
+            "GRAPH_CLIENT_ID": graph.client_id,
+            "GRAPH_CLIENT_SECRET": graph.client_secret,
+            "ACS_ENDPOINT": acs.endpoint,
+            "ACS_ACCESS_KEY": acs.access_key,
+            "MAIL_SENDER": acs.sender,
+            "HR_WEBHOOK_SECRETS": SECRET,
+            "PASSWORDLESS_GROUP_IDS": PASSWORDLESS_GROUP,
+            "ONBOARDING_QUEUE": storage_name("onb"),
+            "REMINDER_QUEUE": storage_name("rem"),
+            "LEDGER_TABLE": "ledger" + uuid.uuid4().hex[:10],
+            "REPORT_CONTAINER": storage_name("rep"),
+            "ACCOUNT_RETRY_BASE_SECONDS": "1",
+            "QUIET_HOURS": "0-0",
+            "TAP_START_HOUR": "0",  # "today" joiners get a TAP usable at once, whatever the hour
+        }
+    )
+    values.update(overrides)
+    for host_key in ("TAPSTART_FUNCTION_KEYS", "TAPSTART_MASTER_KEY"):
+        values.pop(host_key, None)  # the launcher gives each host its own keys
+    return values
+
+
+def host_json(**queues: Any) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((REPO / "host.json").read_text())
+    document["extensions"]["queues"].update(FAST_QUEUES | queues)
+    return document
+
+
+def canonical_event(employee_id: str, hire_date: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "eventId": f"evt-{uuid.uuid4().hex}",
+        "occurredAt": datetime.now(UTC).isoformat(),
+        "employeeId": employee_id,
+        "givenName": "Test",
+        "surname": "Joiner",
+        "hireDate": hire_date,
+        "timeZone": "UTC",
+        **fields,
+    }
+
+
+def signed_headers(body: bytes, secret: str = SECRET, msg_id: str | None = None, at: datetime | None = None) -> dict[str, str]:
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    at = at or datetime.now(UTC)
+    signature = Webhook(secret).sign(msg_id, at, body.decode())
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature}
+
+
+@dataclass
+class Tapstart:
+    host: RunningHost
+    graph: EmulatedGraph
+    acs: AcsEmulator
+    settings: dict[str, str]
+
+    def post_event(self, payload: Mapping[str, Any] | bytes, content_type: str = "application/json", **sign: Any) -> HttpResult:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        headers = {"content-type": content_type, **signed_headers(body, **sign)}
+        return self.host.request("POST", "/api/hr/events", body=body, key=self.host.function_key, headers=headers)
+
+    def status(self, tracking_id: str) -> dict[str, Any]:
+        result = self.host.request("GET", f"/api/onboarding/{tracking_id}", key=self.host.function_key)
+        assert result.status == 200, result.text
+        return dict(result.json())
+
+    def wait_final(self, tracking_id: str, timeout: float = 60.0, accept: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status(tracking_id)
+            if (accept or (lambda s: bool(s["final"])))(status):
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"joiner {tracking_id} not final after {timeout:.0f} s: {status}\n{self.host.logs()[-4000:]}")
+            time.sleep(0.25)
+
+    def messages_to(self, address: str) -> list[dict[str, Any]]:
+        return [m for m in self.acs.control.messages() if address in json.dumps(m.get("to", []))]
+
+
+def launch(
+    launcher: HostLauncher, azurite: Azurite, graph: EmulatedGraph, acs: AcsEmulator, **overrides: str
+) -> Tapstart:
+    settings = app_settings(azurite, graph, acs, **overrides)
+    host = launcher.start(env=settings, host_json=host_json())
+    return Tapstart(host, graph, acs, settings)
+
+
+@pytest.fixture(scope="module")
+def module_launcher(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostLauncher]:
+    launcher = HostLauncher(azurite, tmp_path_factory.mktemp("hosts"))
+    yield launcher
+    launcher.stop_all()
