@@ -61,11 +61,11 @@ class Emulator:
         return tenant
 
     def reset(self, seed: dict[str, Any] | None = None) -> None:
-        """Back to a fresh tenant; faults, throttling, clock and the request log are cleared too."""
-        if seed is not None:
-            self.seed = seed
+        """A fresh tenant from ``seed``, or from the start-up seed file when none is given (so a
+        test's custom seed never leaks into the next test). Faults, throttling, clock and the
+        request log are cleared too."""
         self.clock.offset = self.clock.offset * 0
-        self.tenant = self._load(self.seed)
+        self.tenant = self._load(seed if seed is not None else self.seed)
         self.faults.configure({})
         self.throttle.configure("off")
         self.cursors.clear()
