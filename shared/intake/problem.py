@@ -53,7 +53,11 @@ def problem_body(
 
 
 def problem_for(error: InvalidEventError) -> dict[str, Any]:
-    return problem_body(error.status, error.detail, [(error.field, error.detail)])
+    """The problem body of a refusal; `errors[].problem` is the detail without the field name."""
+    problem = error.detail
+    if error.field and problem.startswith(error.field + " "):
+        problem = problem[len(error.field) + 1 :]
+    return problem_body(error.status, error.detail, [(error.field, problem)])
 
 
 def problem_bytes(body: dict[str, Any]) -> bytes:

@@ -1,0 +1,31 @@
+from shared.domain.errors import InvalidEventError, PayloadTooLargeError, SignatureError
+from shared.intake.problem import clean_name, pointer, problem_body, problem_for
+
+
+def test_a_field_problem_names_the_field_once() -> None:
+    body = problem_for(InvalidEventError("/hireDate must be a date", field="/hireDate"))
+    assert body == {
+        "type": "urn:tapstart:problem:invalid-event",
+        "title": "The HR event is not valid",
+        "status": 400,
+        "detail": "/hireDate must be a date",
+        "errors": [{"field": "/hireDate", "problem": "must be a date"}],
+    }
+
+
+def test_status_and_type_follow_the_error_class() -> None:
+    assert problem_for(SignatureError("x", field="webhook-id"))["type"].endswith(":unauthenticated")
+    assert problem_for(PayloadTooLargeError("x"))["status"] == 413
+
+
+def test_a_problem_without_errors_has_no_errors_member() -> None:
+    assert "errors" not in problem_body(503, "please retry later")
+
+
+def test_pointer_escapes_per_rfc_6901() -> None:
+    assert pointer("a/b", "c~d", 0) == "/a~1b/c~0d/0"
+
+
+def test_clean_name_keeps_names_short_and_printable() -> None:
+    assert clean_name("<img src=x>\r\n") == "?img?src?x???"
+    assert clean_name("k" * 50) == "k" * 40 + "…"
