@@ -17,6 +17,7 @@ from urllib.parse import quote
 from shared.adapters.graph_groups import GroupAddBatcher
 from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.errors import PermanentError, TransientError
+from shared.domain.graph_time import parse_graph_time
 from shared.ports import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 
 USER_FIELDS = (
@@ -33,15 +34,6 @@ def _odata_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    # Graph emits up to 7 fractional digits; Python accepts 6.
-    head, _, rest = value.rstrip("Z").partition(".")
-    frac = "".join(ch for ch in rest if ch.isdigit())[:6]
-    return datetime.fromisoformat(f"{head}.{frac or '0'}+00:00")
-
-
 def user_from_json(data: dict[str, Any]) -> DirectoryUser:
     user_type = data.get("userType") or "Member"
     upn = data.get("userPrincipalName") or ""
@@ -53,7 +45,7 @@ def user_from_json(data: dict[str, Any]) -> DirectoryUser:
         given_name=data.get("givenName"),
         account_enabled=bool(data.get("accountEnabled", True)),
         user_type=user_type,
-        created=_parse_time(data.get("createdDateTime")),
+        created=parse_graph_time(data.get("createdDateTime")),
         mail=data.get("mail"),
         other_mails=tuple(data.get("otherMails") or ()),
         preferred_language=data.get("preferredLanguage"),
@@ -202,8 +194,8 @@ class GraphDirectory:
         return IssuedTap(
             id=created["id"],
             passcode=created["temporaryAccessPass"],
-            start=_parse_time(created.get("startDateTime"))
-            or _parse_time(created.get("createdDateTime"))
+            start=parse_graph_time(created.get("startDateTime"))
+            or parse_graph_time(created.get("createdDateTime"))
             or datetime.now().astimezone(),
             lifetime_minutes=int(created.get("lifetimeInMinutes", lifetime)),
             one_time=bool(created.get("isUsableOnce", one_time)),

@@ -21,19 +21,28 @@ import io
 import logging
 import tempfile
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from shared.config import Settings
 from shared.domain.email import Attachment, OutgoingEmail
 from shared.domain.errors import PermanentError, TransientError
+from shared.domain.graph_time import parse_graph_time
+from shared.domain.record import JoinerRecord, Status
 from shared.ports import BlobStore, Clock, Directory, JobQueue, Ledger, Mailer
 from shared.report.cohort import CohortAggregator, CohortFigures
 from shared.report.csv_export import CsvRowWriter
 from shared.report.failure import ZERO_USERS, ReportFailure, failure_for, failure_from_error
 from shared.report.fanout import DueReminder, due_slot
-from shared.report.figures import REGISTRATION_SELECT, TenantAggregator, TenantFigures
+from shared.report.figures import (
+    PASSWORDLESS_METHODS,
+    REGISTRATION_SELECT,
+    TenantAggregator,
+    TenantFigures,
+    methods_of,
+)
 from shared.report.render import RenderedEmail, render_digest, render_error_digest
 from shared.report.snapshots import SnapshotRef, SnapshotStore, run_id_for
 from shared.report.trend import TREND_DAYS, PastFigures, TrendRow, build_trend, trend_to_json
@@ -78,10 +87,46 @@ def operation_id(day: str, kind: str, *, scheduled: bool, run_id: str) -> str:
     return str(uuid.uuid5(REPORT_NAMESPACE, name))
 
 
-async def _read_tenant(directory: Directory) -> _TenantRead:
+# What counts as "enrolled" for a joiner in the report: Authenticator (push or passwordless) or
+# any passwordless / phishing-resistant method.
+ENROLLING_METHODS = PASSWORDLESS_METHODS | {"microsoftAuthenticatorPush"}
+
+
+class _EnrolmentWatch:
+    """Notes, while the report streams by, which delivered joiners have since enrolled."""
+
+    def __init__(self, joiners: dict[str, JoinerRecord]) -> None:
+        self.joiners = joiners  # Entra user id -> delivered joiner (a small set: recent joiners)
+        self.enrolled: list[tuple[JoinerRecord, str]] = []
+
+    def __call__(self, row: Mapping[str, Any]) -> None:
+        record = self.joiners.get(str(row.get("id", "")))
+        if record is not None and ENROLLING_METHODS.intersection(methods_of(row)):
+            self.enrolled.append((record, str(row.get("lastUpdatedDateTime") or "")))
+
+
+async def _delivered_joiners(ledger: Ledger) -> dict[str, JoinerRecord]:
+    return {r.user_id: r async for r in ledger.all() if r.status is Status.DELIVERED and r.user_id}
+
+
+async def _mark_enrolled(ledger: Ledger, watch: _EnrolmentWatch, now: datetime) -> int:
+    for record, seen in watch.enrolled:
+        at = parse_graph_time(seen) or now
+        updated = record.with_step("enrolled", now, "ok", "seen in the registration report")
+        await ledger.save(replace(updated, status=Status.ENROLLED, enrolled_at=min(at, now)))
+    return len(watch.enrolled)
+
+
+async def _read_tenant(directory: Directory, watch: _EnrolmentWatch) -> _TenantRead:
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b") as spool:
         text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-        aggregator = TenantAggregator(on_row=CsvRowWriter(text))
+        writer = CsvRowWriter(text)
+
+        def on_row(row: Mapping[str, Any]) -> None:
+            writer(row)
+            watch(row)
+
+        aggregator = TenantAggregator(on_row=on_row)
         failure = None
         try:
             async for page in directory.registration_pages(list(REGISTRATION_SELECT)):
@@ -185,7 +230,11 @@ async def build_report(
     ref = SnapshotRef(now.date(), run_id_for(now))
     store = SnapshotStore(blobs)
 
-    tenant_read = await _read_tenant(directory)
+    watch = _EnrolmentWatch(await _delivered_joiners(ledger))
+    tenant_read = await _read_tenant(directory, watch)
+    enrolled = await _mark_enrolled(ledger, watch, now)
+    if enrolled:
+        log.info("joiners found enrolled in the report", extra={"enrolled": enrolled})
     cohort, due = await _scan_ledger(ledger, settings, now)
 
     if tenant_read.figures is None:
