@@ -1,0 +1,26 @@
+"""HTTP: GET /api/doctor — the same checks as `tapstart doctor`, as JSON (admin/master key).
+
+Admin level because the answer maps the tenant's weak spots. Always 200 when the checks ran: the
+body's `status` (pass | warn | fail) is the verdict, so monitoring can alert on it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+
+from shared.bootstrap import get_container
+from shared.doctor import graph_of, run_doctor
+
+bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
+
+
+@bp.route(route="doctor", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+async def doctor(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001  # the host binds it by name
+    container = get_container()
+    report = await run_doctor(container.settings, graph_of(container.directory))
+    body = report.to_json() | {"problems": [r.to_json() for r in report.problems()]}
+    return func.HttpResponse(
+        json.dumps(body, ensure_ascii=False), status_code=200, mimetype="application/json"
+    )

@@ -1,0 +1,65 @@
+"""`tapstart report [--send]`: build the registration report now (the timer's use case).
+
+Without --send it is archived but not mailed; reminders are left to the scheduled run, so an
+on-demand report never changes who gets chased.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from shared.cli.context import CliContext
+from shared.cli.output import table
+from shared.report.snapshots import SnapshotStore
+
+
+async def report(ctx: CliContext, args: argparse.Namespace) -> int:
+    from shared.usecases.build_report import build_report
+
+    c = ctx.container
+    ctx.progress("streaming the registration report from Graph (5 requests / 10 s)")
+    run = await build_report(
+        c.directory,
+        c.ledger,
+        c.blobs,
+        c.mailer,
+        c.queue,
+        ctx.settings,
+        c.clock,
+        send=args.send,
+        scheduled=False,
+        fan_out=False,
+    )
+    rows = [
+        ["run", run.run_id],
+        ["outcome", run.outcome + (f" ({run.failure_reason})" if run.failure_reason else "")],
+        ["users", str(run.users)],
+        ["admin findings", str(run.admin_findings)],
+        ["snapshot", run.snapshot_prefix or "-"],
+        [
+            "email",
+            f"sent to {', '.join(ctx.settings.admin_emails)}"
+            if run.email_operation_id
+            else "not sent (use --send)",
+        ],
+    ]
+    figures = await _key_figures(ctx) if run.ok else {}
+    rows += [[k, v] for k, v in figures.items()]
+    if args.json:
+        print(json.dumps(dict(rows), indent=2))
+    else:
+        table(["", ""], rows, wrap=(1,))
+    return 0 if run.ok else 2
+
+
+async def _key_figures(ctx: CliContext) -> dict[str, str]:
+    store = SnapshotStore(ctx.container.blobs)
+    ref = await store.latest()
+    stored = await store.figures(ref) if ref else None
+    tenant = (stored or {}).get("tenant") or {}
+    return {
+        str(k): str(v)
+        for k, v in tenant.items()
+        if isinstance(v, int | float | str) and not isinstance(v, bool)
+    }
