@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -29,10 +29,9 @@ def parse_target(raw: str) -> tuple[list[str], dict[str, str]]:
     query: dict[str, str] = {}
     for pair in query_text.split("&"):
         if pair:
-            key, _, value = pair.partition("=")
-            query[unquote(key).lower() if unquote(key).startswith("$") else unquote(key)] = unquote(
-                value
-            )
+            # "+" is a space in a query, as Graph's front end decodes it; the SDK sends "%2B".
+            key, _, value = (unquote_plus(part) for part in pair.partition("="))
+            query[key.lower() if key.startswith("$") else key] = value
     return segments, query
 
 
