@@ -19,7 +19,13 @@ from shared.bootstrap import Container, get_container
 from shared.domain.errors import ConfigurationError, InvalidEventError, TransientError
 from shared.intake.cloudevents import abuse_protection_headers
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
-from shared.intake.problem import PROBLEM_CONTENT_TYPE, problem_body, problem_bytes, problem_for
+from shared.intake.problem import (
+    PROBLEM_CONTENT_TYPE,
+    clean_name,
+    problem_body,
+    problem_bytes,
+    problem_for,
+)
 from shared.intake.signature import claim_delivery, verify_signature
 from shared.usecases.accept_hr_event import ENQUEUE_GRACE, Accepted, accept_hr_events
 
@@ -46,7 +52,7 @@ async def handle_hr_events(
 ) -> func.HttpResponse:
     """The whole POST exchange, apart from reading the request (tests call this directly)."""
     settings, now, headers = services.settings, services.clock.now(), lower_headers(raw_headers)
-    webhook_id = headers.get("webhook-id", "")[:256]
+    webhook_id = clean_name(headers.get("webhook-id", ""), 64)  # sender-chosen: keep logs clean
     try:
         check_size(body, settings.max_event_bytes)  # before the HMAC walks the body
         delivery = verify_signature(body, headers, settings.hr_webhook_secrets, now)
