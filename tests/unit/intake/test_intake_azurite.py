@@ -1,0 +1,102 @@
+"""The intake against real storage (Azurite): Table ledger idempotency, queue messages, replays.
+
+Lives next to the unit tests of the intake because it exercises the same trigger function; it
+needs Azurite, started once per session by tests/fixtures/azurite.py.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+
+import pytest
+from azure.storage.queue import QueueClient
+
+from functions.hr_events import handle_hr_events
+from shared.adapters.storage_connection import resolve_storage
+from shared.adapters.storage_queue import StorageJobQueue
+from shared.adapters.table_ledger import TableLedger
+from shared.bootstrap import Container
+from shared.domain.record import tracking_id_for
+from tests.fakes import FakeBlobStore, FakeClock, FakeMailer
+from tests.fixtures.azurite import Azurite
+
+from .helpers import NOW, body, canonical, settings, signed
+
+pytestmark = pytest.mark.azurite
+
+
+@pytest.fixture
+def services(azurite: Azurite, unique_name: Callable[[str], str]) -> Container:
+    storage = resolve_storage()
+    queue_name, table_name = unique_name("onboarding"), unique_name("ledger")
+    return Container(
+        settings=settings(ONBOARDING_QUEUE=queue_name, LEDGER_TABLE=table_name),
+        ledger=TableLedger(storage, table_name),
+        queue=StorageJobQueue(storage),
+        blobs=FakeBlobStore(),
+        mailer=FakeMailer(),
+        clock=FakeClock(NOW),
+    )
+
+
+def queued(azurite: Azurite, services: Container) -> list[str]:
+    client = QueueClient.from_connection_string(
+        azurite.connection_string, services.settings.onboarding_queue
+    )
+    return [m.content for m in client.peek_messages(max_messages=32)]
+
+
+def test_three_deliveries_of_one_event_make_one_record_and_one_message(
+    azurite: Azurite, services: Container
+) -> None:
+    payload = body(canonical())
+
+    async def deliver_three_times() -> list[int]:
+        answers = [
+            await handle_hr_events(payload, signed(payload, webhook_id=f"msg_{i}"), services)
+            for i in range(3)
+        ]
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(deliver_three_times()) == [202, 202, 202]
+    tracking_id = tracking_id_for("hr-2026-000123")
+    record = asyncio.run(services.ledger.get(tracking_id))
+    assert record is not None and record.employee_id == "E123"
+    assert len(queued(azurite, services)) == 1
+
+
+def test_concurrent_deliveries_of_one_event_enqueue_once(
+    azurite: Azurite, services: Container
+) -> None:
+    payload = body(canonical(eventId="concurrent-1"))
+
+    async def deliver_concurrently() -> list[int]:
+        answers = await asyncio.gather(
+            *(
+                handle_hr_events(payload, signed(payload, webhook_id=f"msg_c{i}"), services)
+                for i in range(5)
+            )
+        )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(deliver_concurrently()) == [202] * 5
+    assert len(queued(azurite, services)) == 1
+
+
+def test_a_replay_is_refused_and_a_bad_signature_records_nothing(
+    azurite: Azurite, services: Container
+) -> None:
+    payload = body(canonical(eventId="replayed-1"))
+    headers = signed(payload, webhook_id="msg_replay")
+    first = asyncio.run(handle_hr_events(payload, headers, services))
+    again = asyncio.run(handle_hr_events(payload, headers, services))
+    assert (first.status_code, again.status_code) == (202, 401)
+    assert json.loads(again.get_body())["errors"][0]["field"] == "webhook-id"
+
+    forged = body(canonical(eventId="forged-1"))
+    answer = asyncio.run(
+        handle_hr_events(forged, {**signed(payload), "Content-Type": "application/json"}, services)
+    )
+    assert answer.status_code == 401
+    assert asyncio.run(services.ledger.get(tracking_id_for("forged-1"))) is None
+    assert len(queued(azurite, services)) == 1
