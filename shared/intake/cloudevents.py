@@ -24,6 +24,7 @@ from cloudevents.core.exceptions import (
     CloudEventValidationError,
     CustomExtensionAttributeError,
     InvalidAttributeTypeError,
+    InvalidAttributeValueError,
 )
 from cloudevents.core.v1.event import CloudEvent
 
@@ -102,7 +103,9 @@ def _plain(problem: Exception) -> str:
         return "is not a valid extension attribute name (lowercase letters and digits only)"
     if isinstance(problem, InvalidAttributeTypeError):
         return "must be a string"
-    return "must not be empty and must hold a valid value (specversion must be 1.0)"
+    if isinstance(problem, InvalidAttributeValueError) and "specversion" in str(problem):
+        return "must be 1.0"
+    return "must not be empty"
 
 
 def _time(value: Any, field: str) -> datetime:

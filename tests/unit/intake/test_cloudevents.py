@@ -58,7 +58,14 @@ def test_structured_wrong_type_is_refused() -> None:
 
 
 def test_structured_wrong_specversion_is_refused() -> None:
-    assert structured_refusal(structured(specversion="0.3")).field == "/specversion"
+    error = structured_refusal(structured(specversion="0.3"))
+    assert error.field == "/specversion"
+    assert error.detail == "/specversion must be 1.0"
+
+
+def test_structured_empty_id_is_refused() -> None:
+    error = structured_refusal(structured(id=""))
+    assert (error.field, error.detail) == ("/id", "/id must not be empty")
 
 
 def test_structured_bad_time_is_refused() -> None:
