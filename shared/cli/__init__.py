@@ -12,7 +12,7 @@ import asyncio
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-from shared.cli.context import CliContext, make_context
+from shared.cli.context import CliContext, close_graph, make_context
 from shared.cli.output import error
 from shared.domain.errors import (
     ConfigurationError,
@@ -102,7 +102,10 @@ def _fix_for(exc: BaseException) -> str:
 async def _run(args: argparse.Namespace) -> int:
     ctx = make_context(args.settings, args.quiet, args.verbose)
     command: Command = args.run
-    return await command(ctx, args)
+    try:
+        return await command(ctx, args)
+    finally:
+        await close_graph(ctx.container)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,11 +3,14 @@ the same composition root as the functions, and logging kept out of the way of t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from shared.bootstrap import Container, build_container
 from shared.cli.output import Progress
@@ -51,3 +54,24 @@ def make_context(settings_file: str | None, quiet: bool, verbose: bool) -> CliCo
         load_settings_file(Path(settings_file))
     settings = Settings.from_env()
     return CliContext(settings, build_container(settings), Progress(not quiet))
+
+
+async def close_graph(container: Container) -> None:
+    """Close the Graph client the command used, if any: its httpx pool (and the inner transport
+    msgraph-core does not forward `aclose()` to) and its credential's session. A short-lived
+    process would otherwise end with unclosed-transport warnings."""
+    directory = container._directories.get(asyncio.get_running_loop())
+    client: Any = getattr(directory, "_client", None)
+    if client is None:
+        return
+    adapter = client.request_adapter
+    http = adapter._http_client
+    inner = getattr(http._transport, "transport", None)
+    await http.aclose()
+    if inner is not None:
+        await inner.aclose()
+    provider = getattr(adapter._authentication_provider, "access_token_provider", None)
+    credential = getattr(provider, "_credentials", None)
+    if credential is not None and hasattr(credential, "close"):
+        with contextlib.suppress(Exception):
+            credential.close()

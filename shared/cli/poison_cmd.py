@@ -26,6 +26,15 @@ def _queues(ctx: CliContext, which: str) -> tuple[str, str]:
 async def poison(ctx: CliContext, args: argparse.Namespace) -> int:
     main, poisoned = _queues(ctx, args.queue)
     queues = PoisonQueues(resolve_storage())
+    try:
+        return await _act(ctx, args, queues, main, poisoned)
+    finally:
+        queues.close()
+
+
+async def _act(
+    ctx: CliContext, args: argparse.Namespace, queues: PoisonQueues, main: str, poisoned: str
+) -> int:
     if args.action == "list":
         return await _list(queues, poisoned, args.json)
     ids = set(args.id) if args.id else None

@@ -60,6 +60,9 @@ class PoisonQueues:
                 connection.uri("queue"), credential=connection.credential()
             )
 
+    def close(self) -> None:
+        self._service.close()
+
     def _client(self, queue: str) -> QueueClient:
         return self._service.get_queue_client(queue)
 

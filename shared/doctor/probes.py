@@ -64,7 +64,7 @@ async def token_roles(settings: Settings) -> list[str] | ReadFailure:
 
 def _storage_reads(
     settings: Settings, connection: StorageConnection
-) -> dict[str, Callable[[], None]]:
+) -> tuple[dict[str, Callable[[], None]], list[Any]]:
     from azure.data.tables import TableServiceClient
     from azure.storage.blob import BlobServiceClient
     from azure.storage.queue import QueueServiceClient
@@ -100,25 +100,30 @@ def _storage_reads(
     def blob() -> None:
         blobs.get_container_client(settings.report_container).exists()
 
-    return {
+    reads = {
         f"queue {settings.onboarding_queue}": queue,
         f"table {settings.ledger_table}": table,
         f"container {settings.report_container}": blob,
     }
+    return reads, [queues, tables, blobs]
 
 
 async def storage_outcomes(settings: Settings) -> dict[str, ReadFailure | None]:
     try:
-        reads = _storage_reads(settings, resolve_storage())
+        reads, clients = _storage_reads(settings, resolve_storage())
     except ConfigurationError as exc:
         return {"AzureWebJobsStorage": ReadFailure(0, "configuration", str(exc))}
     outcomes: dict[str, ReadFailure | None] = {}
-    for name, read in reads.items():
-        try:
-            await in_thread(read)
-            outcomes[name] = None
-        except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
-            outcomes[name] = failure_of(exc)
+    try:
+        for name, read in reads.items():
+            try:
+                await in_thread(read)
+                outcomes[name] = None
+            except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
+                outcomes[name] = failure_of(exc)
+    finally:
+        for client in clients:
+            client.close()
     return outcomes
 
 

@@ -1,0 +1,111 @@
+"""The doctor and the CLI against the Graph emulator, the ACS emulator and Azurite.
+
+`tenant(...)` resets the emulated tenant to the test seed with changes (a policy, a group, the
+app's permissions), so each test trips one check; `app_env` holds the app settings, set in the
+process environment as the functions and the CLI read them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from shared.bootstrap import build_container
+from shared.cli.context import close_graph
+from shared.config import Settings
+from shared.doctor import DoctorReport, graph_of, run_doctor
+from tests.fixtures.acs import AcsEmulator
+from tests.fixtures.azurite import Azurite
+from tests.fixtures.graph import EmulatedGraph
+
+PASSWORDLESS_GROUP = "20000000-0000-4000-8000-000000000001"
+DYNAMIC_GROUP = "20000000-0000-4000-8000-000000000002"
+ROLE_GROUP = "20000000-0000-4000-8000-000000000003"
+EXCLUDED_GROUP = "20000000-0000-4000-8000-000000000004"
+STRONG_SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+
+
+@pytest.fixture
+def app_env(
+    graph: EmulatedGraph, azurite: Azurite, acs: AcsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    env = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "GRAPH_BASE_URL": graph.base_url,
+        "GRAPH_AUTHORITY_HOST": graph.authority,
+        "GRAPH_CA_BUNDLE": graph.ca_file,
+        "GRAPH_TENANT_ID": graph.tenant_id,
+        "GRAPH_CLIENT_ID": graph.client_id,
+        "GRAPH_CLIENT_SECRET": graph.client_secret,
+        "ACS_ENDPOINT": acs.endpoint,
+        "ACS_ACCESS_KEY": acs.access_key,
+        "MAIL_SENDER": acs.sender,
+        "ADMIN_EMAILS": "identity-admins@contoso.example",
+        "HR_WEBHOOK_SECRETS": STRONG_SECRET,
+        "PASSWORDLESS_GROUP_IDS": PASSWORDLESS_GROUP,
+        "TAP_LIFETIME_MINUTES": "240",
+        "ONBOARDING_QUEUE": f"onboarding{suffix}",
+        "REMINDER_QUEUE": f"reminders{suffix}",
+        "LEDGER_TABLE": f"Ledger{suffix}",
+        "REPORT_CONTAINER": f"reports{suffix}",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+Change = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture
+def tenant(graph: EmulatedGraph) -> Callable[..., None]:
+    """`tenant(change, ...)`: reset the emulator to the test seed after applying the changes."""
+
+    def apply(*changes: Change) -> None:
+        seed = copy.deepcopy(graph.seed)
+        for change in changes:
+            change(seed)
+        graph.control.reset(seed)
+
+    return apply
+
+
+def set_policy(policy_id: str, **fields: Any) -> Change:
+    def change(seed: dict[str, Any]) -> None:
+        seed.setdefault("policies", {}).setdefault(policy_id, {}).update(fields)
+
+    return change
+
+
+def set_app_roles(roles: list[str]) -> Change:
+    def change(seed: dict[str, Any]) -> None:
+        seed["apps"][0]["roles"] = roles
+
+    return change
+
+
+def doctor_report(monkeypatch: pytest.MonkeyPatch, **settings: str) -> DoctorReport:
+    """Run the doctor as the app would, with settings changed from `app_env`."""
+    for key, value in settings.items():
+        monkeypatch.setenv(key, value)
+
+    async def run() -> DoctorReport:
+        app_settings = Settings.from_env()
+        container = build_container(app_settings)
+        try:
+            return await run_doctor(app_settings, graph_of(container.directory))
+        finally:
+            await close_graph(container)
+
+    return asyncio.run(run())
+
+
+def by_name(report: DoctorReport) -> dict[str, Any]:
+    return {r.name: r for r in report.results}
