@@ -4,6 +4,7 @@ handler, request log. Used by the HTTP front end and, per item, by ``$batch``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class Emulator:
         self.log: deque[LoggedRequest] = deque(maxlen=_LOG_LIMIT)
         self.counts: Counter[tuple[str, str, int]] = Counter()
         self.tenant: Tenant = self._load(seed)
-        self._report_cache: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+        self._report_cache: dict[str, list[Any]] = {}  # user id -> [key, row, json bytes]
         self._enabled_ids: tuple[int, list[str]] = (-1, [])
 
     def _load(self, seed: dict[str, Any]) -> Tenant:
@@ -125,15 +126,25 @@ class Emulator:
 
     def report_row(self, user: User) -> dict[str, Any]:
         """The user's row as the report shows it now: methods appear only after the lag."""
+        return self._report_entry(user)[1]
+
+    def report_row_json(self, user: User) -> bytes:
+        """The row serialised once per change: pages of 999 rows are joined, not re-encoded."""
+        entry = self._report_entry(user)
+        if entry[2] is None:
+            entry[2] = json.dumps(entry[1], separators=(",", ":")).encode()
+        return entry[2]
+
+    def _report_entry(self, user: User) -> list[Any]:
         cutoff = self.clock.now().timestamp() - self.tenant.settings.report_lag_seconds
         visible = [m for m in user.methods if m.created.timestamp() <= cutoff]
         key = (user.rev, len(visible))
         cached = self._report_cache.get(user.id)
         if cached is not None and cached[0] == key:
-            return cached[1]
-        row = report_row(self.tenant, user, visible)
-        self._report_cache[user.id] = (key, row)
-        return row
+            return cached
+        entry: list[Any] = [key, report_row(self.tenant, user, visible), None]
+        self._report_cache[user.id] = entry
+        return entry
 
 
 def _cost(req: GraphRequest) -> float:

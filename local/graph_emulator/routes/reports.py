@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 PATH = "reports/authenticationMethods/userRegistrationDetails"
 DEFAULT_PAGE = 100  # undocumented; see docs/graph-emulator.md
 MAX_PAGE = 999
-_ROW_BYTES: dict[int, bytes] = {}
 
 
 def register(router: Router) -> None:
@@ -49,19 +48,10 @@ def list_details(em: Emulator, req: GraphRequest) -> GraphResponse:
                 )
 
     def render(chunk: Sequence[str]) -> bytes:
-        rows = (em.report_row(users[i]) for i in chunk if i in users)
         if selected is not None:
+            rows = (em.report_row(users[i]) for i in chunk if i in users)
             return json.dumps([project(r, selected) for r in rows])[1:-1].encode()
-        parts = []
-        for row in rows:
-            # Rows are immutable once built (a change builds a new dict), so id() keys the cache.
-            cached = _ROW_BYTES.get(id(row))
-            if cached is None or len(_ROW_BYTES) > 400_000:
-                if len(_ROW_BYTES) > 400_000:
-                    _ROW_BYTES.clear()
-                cached = _ROW_BYTES[id(row)] = json.dumps(row, separators=(",", ":")).encode()
-            parts.append(cached)
-        return b",".join(parts)
+        return b",".join(em.report_row_json(users[i]) for i in chunk if i in users)
 
     suffix = f"({','.join(selected)})" if selected else ""
     return paged(
