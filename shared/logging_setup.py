@@ -142,4 +142,11 @@ def _configure_azure_monitor() -> None:
     # Imported lazily: the distro is heavy and only useful in Azure.
     from azure.monitor.opentelemetry import configure_azure_monitor
 
-    configure_azure_monitor(logger_name="", enable_live_metrics=False)
+    kwargs: dict[str, Any] = {}
+    client_id = os.environ.get("AZURE_CLIENT_ID")
+    if client_id:
+        # Application Insights has local auth disabled: telemetry must carry an Entra token.
+        from azure.identity import ManagedIdentityCredential
+
+        kwargs["credential"] = ManagedIdentityCredential(client_id=client_id)
+    configure_azure_monitor(enable_live_metrics=False, **kwargs)

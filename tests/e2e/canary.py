@@ -43,7 +43,9 @@ def storage_texts(connection_string: str) -> dict[str, str]:
     tables = TableServiceClient.from_connection_string(connection_string)
     for table in tables.list_tables():
         for entity in tables.get_table_client(table.name).list_entities():
-            texts[f"table:{table.name}:{entity.get('PartitionKey')}/{entity.get('RowKey')}"] = repr(dict(entity))
+            texts[f"table:{table.name}:{entity.get('PartitionKey')}/{entity.get('RowKey')}"] = repr(
+                dict(entity)
+            )
     blobs = BlobServiceClient.from_connection_string(connection_string)
     for container in blobs.list_containers():
         client = blobs.get_container_client(container.name)
@@ -54,4 +56,9 @@ def storage_texts(connection_string: str) -> dict[str, str]:
 
 
 def leaks(secrets: Iterable[str], places: dict[str, str]) -> list[str]:
-    return [f"{secret[:2]}… in {where}" for secret in secrets for where, text in places.items() if secret in text]
+    return [
+        f"{secret[:2]}… in {where}"
+        for secret in secrets
+        for where, text in places.items()
+        if secret in text
+    ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.e2e.stack import Tapstart, launch, module_launcher  # noqa: F401 - fixture
+from tests.e2e.stack import Tapstart, launch
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
 from tests.fixtures.graph import EmulatedGraph
@@ -12,7 +14,21 @@ from tests.fixtures.host import HostLauncher
 
 
 @pytest.fixture(scope="module")
-def tapstart_module(module_launcher: HostLauncher, azurite: Azurite, graph_emulator: EmulatedGraph, acs_emulator: AcsEmulator) -> Tapstart:
+def module_launcher(
+    azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HostLauncher]:
+    launcher = HostLauncher(azurite, tmp_path_factory.mktemp("hosts"))
+    yield launcher
+    launcher.stop_all()
+
+
+@pytest.fixture(scope="module")
+def tapstart_module(
+    module_launcher: HostLauncher,
+    azurite: Azurite,
+    graph_emulator: EmulatedGraph,
+    acs_emulator: AcsEmulator,
+) -> Tapstart:
     return launch(module_launcher, azurite, graph_emulator, acs_emulator)
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from standardwebhooks import Webhook
 
 from tests.fixtures.acs import AcsEmulator
@@ -26,11 +25,19 @@ from tests.fixtures.host import HostLauncher, HttpResult, RunningHost
 REPO = Path(__file__).resolve().parents[2]
 PASSWORDLESS_GROUP = "20000000-0000-4000-8000-000000000001"
 SECRET = "whsec_" + "dGFwc3RhcnQtZTJlLXRlc3Qtc2VjcmV0LTAwMDAwMDAw"
-FAST_QUEUES = {"visibilityTimeout": "00:00:01", "maxPollingInterval": "00:00:00.200", "maxDequeueCount": 5}
+FAST_QUEUES = {
+    "visibilityTimeout": "00:00:01",
+    "maxPollingInterval": "00:00:00.200",
+    "maxDequeueCount": 5,
+}
 
 
-def app_settings(azurite: Azurite, graph: EmulatedGraph, acs: AcsEmulator, **overrides: str) -> dict[str, str]:
-    values: dict[str, str] = json.loads((REPO / "local.settings.example.json").read_text())["Values"]
+def app_settings(
+    azurite: Azurite, graph: EmulatedGraph, acs: AcsEmulator, **overrides: str
+) -> dict[str, str]:
+    values: dict[str, str] = json.loads((REPO / "local.settings.example.json").read_text())[
+        "Values"
+    ]
     values.update(
         {
             "AzureWebJobsStorage": azurite.connection_string,
@@ -79,11 +86,17 @@ def canonical_event(employee_id: str, hire_date: str, **fields: Any) -> dict[str
     }
 
 
-def signed_headers(body: bytes, secret: str = SECRET, msg_id: str | None = None, at: datetime | None = None) -> dict[str, str]:
+def signed_headers(
+    body: bytes, secret: str = SECRET, msg_id: str | None = None, at: datetime | None = None
+) -> dict[str, str]:
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
     at = at or datetime.now(UTC)
     signature = Webhook(secret).sign(msg_id, at, body.decode())
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature}
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": signature,
+    }
 
 
 @dataclass
@@ -93,24 +106,40 @@ class Tapstart:
     acs: AcsEmulator
     settings: dict[str, str]
 
-    def post_event(self, payload: Mapping[str, Any] | bytes, content_type: str = "application/json", **sign: Any) -> HttpResult:
+    def post_event(
+        self,
+        payload: Mapping[str, Any] | bytes,
+        content_type: str = "application/json",
+        **sign: Any,
+    ) -> HttpResult:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         headers = {"content-type": content_type, **signed_headers(body, **sign)}
-        return self.host.request("POST", "/api/hr/events", body=body, key=self.host.function_key, headers=headers)
+        return self.host.request(
+            "POST", "/api/hr/events", body=body, key=self.host.function_key, headers=headers
+        )
 
     def status(self, tracking_id: str) -> dict[str, Any]:
-        result = self.host.request("GET", f"/api/onboarding/{tracking_id}", key=self.host.function_key)
+        result = self.host.request(
+            "GET", f"/api/onboarding/{tracking_id}", key=self.host.function_key
+        )
         assert result.status == 200, result.text
         return dict(result.json())
 
-    def wait_final(self, tracking_id: str, timeout: float = 60.0, accept: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    def wait_final(
+        self,
+        tracking_id: str,
+        timeout: float = 60.0,
+        accept: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             status = self.status(tracking_id)
             if (accept or (lambda s: bool(s["final"])))(status):
                 return status
             if time.monotonic() > deadline:
-                raise AssertionError(f"joiner {tracking_id} not final after {timeout:.0f} s: {status}\n{self.host.logs()[-4000:]}")
+                raise AssertionError(
+                    f"joiner {tracking_id} not final after {timeout:.0f} s: {status}\n{self.host.logs()[-4000:]}"
+                )
             time.sleep(0.25)
 
     def messages_to(self, address: str) -> list[dict[str, Any]]:
@@ -118,15 +147,12 @@ class Tapstart:
 
 
 def launch(
-    launcher: HostLauncher, azurite: Azurite, graph: EmulatedGraph, acs: AcsEmulator, **overrides: str
+    launcher: HostLauncher,
+    azurite: Azurite,
+    graph: EmulatedGraph,
+    acs: AcsEmulator,
+    **overrides: str,
 ) -> Tapstart:
     settings = app_settings(azurite, graph, acs, **overrides)
     host = launcher.start(env=settings, host_json=host_json())
     return Tapstart(host, graph, acs, settings)
-
-
-@pytest.fixture(scope="module")
-def module_launcher(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostLauncher]:
-    launcher = HostLauncher(azurite, tmp_path_factory.mktemp("hosts"))
-    yield launcher
-    launcher.stop_all()

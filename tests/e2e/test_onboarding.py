@@ -20,11 +20,20 @@ def accept(tapstart: Tapstart, event: dict) -> str:
     return str(tracking_id)
 
 
-def test_start_today_joiner_gets_groups_a_working_tap_and_the_manager_an_email(tapstart: Tapstart) -> None:
+def test_start_today_joiner_gets_groups_a_working_tap_and_the_manager_an_email(
+    tapstart: Tapstart,
+) -> None:
     tracking_id = accept(tapstart, canonical_event("E1001", TODAY))
     status = tapstart.wait_final(tracking_id)
     assert status["status"] == "delivered", status
-    assert [s["step"] for s in status["steps"]] == ["accepted", "resolve_user", "guardrails", "groups", "tap", "delivery"]
+    assert [s["step"] for s in status["steps"]] == [
+        "accepted",
+        "resolve_user",
+        "guardrails",
+        "groups",
+        "tap",
+        "delivery",
+    ]
     assert status["delivery"]["recipient"] == "m***r@contoso.example"
     # THEN the manager's email carries a TAP that really signs the joiner in
     [email] = tapstart.messages_to(MANAGER)
@@ -33,7 +42,9 @@ def test_start_today_joiner_gets_groups_a_working_tap_and_the_manager_an_email(t
     user = tapstart.graph.control.user("jamie.joiner@contoso.example")
     assert PASSWORDLESS_GROUP in json.dumps(user)
     registered = tapstart.graph.control.register(
-        "jamie.joiner@contoso.example", "microsoftAuthenticatorPasswordless", temporary_access_pass=passcode
+        "jamie.joiner@contoso.example",
+        "microsoftAuthenticatorPasswordless",
+        temporary_access_pass=passcode,
     )
     assert registered, "the emulator accepted the delivered TAP"
 
@@ -47,7 +58,9 @@ def test_the_same_event_three_times_makes_one_tap_and_one_email(tapstart: Tapsta
     assert len([t for t in tapstart.graph.control.taps() if "jamie" in json.dumps(t)]) == 1
 
 
-def test_guardrails_refuse_admin_enrolled_and_disabled_accounts_without_a_tap(tapstart: Tapstart) -> None:
+def test_guardrails_refuse_admin_enrolled_and_disabled_accounts_without_a_tap(
+    tapstart: Tapstart,
+) -> None:
     expected = {"E1004": "admin_role", "E1003": "already_enrolled", "E1005": "account_disabled"}
     ids = {employee: accept(tapstart, canonical_event(employee, TODAY)) for employee in expected}
     for employee, reason in expected.items():
@@ -57,13 +70,22 @@ def test_guardrails_refuse_admin_enrolled_and_disabled_accounts_without_a_tap(ta
     assert tapstart.graph.control.taps() == []
 
 
-def test_an_account_provisioned_after_the_event_is_onboarded_when_it_appears(tapstart: Tapstart) -> None:
-    tracking_id = accept(tapstart, canonical_event("E7001", TODAY, userPrincipalName="late.larry@contoso.example"))
-    waiting = tapstart.wait_final(tracking_id, accept=lambda s: s["status"] == "waiting_for_account")
+def test_an_account_provisioned_after_the_event_is_onboarded_when_it_appears(
+    tapstart: Tapstart,
+) -> None:
+    tracking_id = accept(
+        tapstart, canonical_event("E7001", TODAY, userPrincipalName="late.larry@contoso.example")
+    )
+    waiting = tapstart.wait_final(
+        tracking_id, accept=lambda s: s["status"] == "waiting_for_account"
+    )
     assert waiting["final"] is False
     tapstart.graph.control.add_user(
-        userPrincipalName="late.larry@contoso.example", employeeId="E7001", displayName="Late Larry",
-        manager=MANAGER, createdDateTime="now",
+        userPrincipalName="late.larry@contoso.example",
+        employeeId="E7001",
+        displayName="Late Larry",
+        manager=MANAGER,
+        createdDateTime="now",
     )
     assert tapstart.wait_final(tracking_id)["status"] == "delivered"
     assert len(tapstart.messages_to(MANAGER)) == 1
@@ -72,26 +94,34 @@ def test_an_account_provisioned_after_the_event_is_onboarded_when_it_appears(tap
 def test_a_prehire_waits_for_the_hire_date_and_gets_no_tap_yet(tapstart: Tapstart) -> None:
     hire = (date.today() + timedelta(days=30)).isoformat()
     tracking_id = accept(tapstart, canonical_event("E1002", hire))
-    status = tapstart.wait_final(tracking_id, accept=lambda s: s["status"] == "waiting_for_hire_date")
+    status = tapstart.wait_final(
+        tracking_id, accept=lambda s: s["status"] == "waiting_for_hire_date"
+    )
     assert status["tap"] is None and tapstart.graph.control.taps() == []
 
 
 def test_graph_throttling_and_outages_during_onboarding_end_in_success(tapstart: Tapstart) -> None:
-    tapstart.graph.control.set_faults(rules=[
-        {"path": "/users$", "method": "GET", "status": 429, "retryAfter": 1, "count": 2},
-        {"path": "temporaryAccessPassMethods", "method": "POST", "status": 503, "count": 5},
-    ])
+    tapstart.graph.control.set_faults(
+        rules=[
+            {"path": "/users$", "method": "GET", "status": 429, "retryAfter": 1, "count": 2},
+            {"path": "temporaryAccessPassMethods", "method": "POST", "status": 503, "count": 5},
+        ]
+    )
     tracking_id = accept(tapstart, canonical_event("E1001", TODAY))
     status = tapstart.wait_final(tracking_id, timeout=90)
     assert status["status"] == "delivered"
     assert len(tapstart.messages_to(MANAGER)) == 1
     log = tapstart.graph.control.requests()["requests"]
-    answered = [(r["status"], r["path"].rsplit("/", 1)[-1]) for r in log if r["method"] in ("GET", "POST")]
+    answered = [
+        (r["status"], r["path"].rsplit("/", 1)[-1]) for r in log if r["method"] in ("GET", "POST")
+    ]
     assert answered.count((503, "temporaryAccessPassMethods")) == 5  # every injected outage was met
     assert answered.count((429, "users")) == 2
 
 
-def test_email_failures_after_the_tap_was_created_deliver_exactly_one_live_tap(tapstart: Tapstart) -> None:
+def test_email_failures_after_the_tap_was_created_deliver_exactly_one_live_tap(
+    tapstart: Tapstart,
+) -> None:
     from local.acs_email_emulator.control import Fault
 
     tapstart.acs.control.set_faults(Fault(status=500, count=4))
@@ -101,7 +131,9 @@ def test_email_failures_after_the_tap_was_created_deliver_exactly_one_live_tap(t
     [email] = tapstart.messages_to(MANAGER)
     [passcode] = passcodes_in([email])
     assert len(tapstart.graph.control.taps()) == 1  # earlier undelivered TAPs were replaced
-    assert tapstart.graph.control.register("jamie.joiner@contoso.example", temporary_access_pass=passcode)
+    assert tapstart.graph.control.register(
+        "jamie.joiner@contoso.example", temporary_access_pass=passcode
+    )
 
 
 def test_tap_values_appear_only_in_the_delivered_emails(tapstart: Tapstart) -> None:
