@@ -1,0 +1,38 @@
+"""The demo tenant holds the scenarios docs/graph-emulator.md promises the demo."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from local.graph_emulator.clock import Clock
+from local.graph_emulator.seed import load_tenant
+from local.procs import REPO_ROOT
+
+DEMO_SEED = REPO_ROOT / "local" / "seeds" / "demo_tenant.json"
+RESERVED_EMPLOYEE_IDS = {"E1901", "E1902", "E1903"}  # provisioned late by the demo
+
+
+def test_demo_seed_scenarios() -> None:
+    clock = Clock()
+    tenant = load_tenant(json.loads(DEMO_SEED.read_text(encoding="utf-8")), clock)
+    by_eid = {u.employee_id: u for u in tenant.users.values() if u.employee_id}
+    assert 30 <= len(tenant.users) <= 60
+    assert not RESERVED_EMPLOYEE_IDS & set(by_eid)
+    today = clock.now().date()
+    assert by_eid["E1101"].employee_hire_date.date() == today  # type: ignore[union-attr]
+    assert by_eid["E1104"].employee_hire_date.date() == today + timedelta(days=3)  # type: ignore[union-attr]
+    assert by_eid["E1040"].roles == ["Global Administrator"]
+    assert not by_eid["E1050"].account_enabled
+    assert tenant.users[by_eid["E1107"].manager_id or ""].mail is None
+    assert any(u.is_external_guest for u in tenant.users.values())
+    groups = {g.display_name: g for g in tenant.groups.values()}
+    assert groups["All Engineering"].is_dynamic
+    assert groups["Tier 0 Admins"].is_assignable_to_role
+    authenticator = tenant.policies["MicrosoftAuthenticator"]
+    assert authenticator["includeTargets"][0]["id"] == groups["Passwordless Users"].id
+    tap = tenant.policies["TemporaryAccessPass"]
+    assert (tap["minimumLifetimeInMinutes"], tap["maximumLifetimeInMinutes"]) == (60, 480)
+    assert tap["isUsableOnce"] is True and tap["defaultLength"] == 8
+    unenrolled_joiners = [u for u in tenant.users.values() if u.employee_hire_date and not u.methods]
+    assert len(unenrolled_joiners) >= 5
