@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import azure.functions as func
+from azure.functions.timer import TimerRequest
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -45,7 +46,7 @@ async def items(req: func.HttpRequest) -> func.HttpResponse:
 
 @app.route(route="files/{*path}", auth_level=func.AuthLevel.ANONYMOUS)
 def files(req: func.HttpRequest) -> str:
-    return req.route_params.get("path", "")
+    return str(req.route_params.get("path", ""))
 
 
 @app.route(route="secret", auth_level=func.AuthLevel.ADMIN)
@@ -113,5 +114,6 @@ def warmup(timer: func.TimerRequest, out: func.Out[str]) -> None:
 
 @app.timer_trigger(arg_name="timer", schedule="%SAMPLE_TICK_SCHEDULE%", run_on_startup=False)
 @app.queue_output(arg_name="out", queue_name="%SAMPLE_TICK_OUT%", connection=STORAGE)
-def tick(timer: func.TimerRequest, out: func.Out[str]) -> None:
+def tick(timer: TimerRequest, out: func.Out[str]) -> None:
+    # The library's concrete TimerRequest: the abstract func.TimerRequest has no schedule_status.
     out.set(json.dumps({"past_due": timer.past_due, "next": timer.schedule_status.get("Next")}))
