@@ -72,7 +72,7 @@ async def openid_configuration(request: web.Request) -> web.Response:
     )
 
 
-async def keys(request: web.Request) -> web.Response:
+async def keys(_request: web.Request) -> web.Response:
     return web.json_response({"keys": []})
 
 

@@ -303,12 +303,13 @@ async def list_taps(request: web.Request) -> web.Response:
     return web.json_response({"value": out})
 
 
+def _clock_state(em: Emulator) -> dict[str, Any]:
+    return {"now": graph_datetime(em.clock.now()), "offsetSeconds": em.clock.offset.total_seconds()}
+
+
 @routes.get("/_emulator/clock")
 async def get_clock(request: web.Request) -> web.Response:
-    em = _em(request)
-    return web.json_response(
-        {"now": graph_datetime(em.clock.now()), "offsetSeconds": em.clock.offset.total_seconds()}
-    )
+    return web.json_response(_clock_state(_em(request)))
 
 
 @routes.post("/_emulator/clock")
@@ -320,7 +321,7 @@ async def set_clock(request: web.Request) -> web.Response:
         em.clock.offset = timedelta(seconds=float(body["offsetSeconds"]))
     if "advanceSeconds" in body:
         em.clock.offset += timedelta(seconds=float(body["advanceSeconds"]))
-    return await get_clock(request)
+    return web.json_response(_clock_state(em))
 
 
 @routes.post("/_emulator/settings")

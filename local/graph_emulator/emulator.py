@@ -52,7 +52,7 @@ class Emulator:
         self.log: deque[LoggedRequest] = deque(maxlen=_LOG_LIMIT)
         self.counts: Counter[tuple[str, str, int]] = Counter()
         self.tenant: Tenant = self._load(seed)
-        self._report_cache: dict[str, list[Any]] = {}  # user id -> [key, row, json bytes]
+        self._report_cache: dict[str, _ReportEntry] = {}
         self._enabled_ids: tuple[int, list[str]] = (-1, [])
 
     def _load(self, seed: dict[str, Any]) -> Tenant:
@@ -126,25 +126,32 @@ class Emulator:
 
     def report_row(self, user: User) -> dict[str, Any]:
         """The user's row as the report shows it now: methods appear only after the lag."""
-        return self._report_entry(user)[1]
+        return self._report_entry(user).row
 
     def report_row_json(self, user: User) -> bytes:
         """The row serialised once per change: pages of 999 rows are joined, not re-encoded."""
         entry = self._report_entry(user)
-        if entry[2] is None:
-            entry[2] = json.dumps(entry[1], separators=(",", ":")).encode()
-        return entry[2]
+        if entry.json is None:
+            entry.json = json.dumps(entry.row, separators=(",", ":")).encode()
+        return entry.json
 
-    def _report_entry(self, user: User) -> list[Any]:
+    def _report_entry(self, user: User) -> _ReportEntry:
         cutoff = self.clock.now().timestamp() - self.tenant.settings.report_lag_seconds
         visible = [m for m in user.methods if m.created.timestamp() <= cutoff]
         key = (user.rev, len(visible))
         cached = self._report_cache.get(user.id)
-        if cached is not None and cached[0] == key:
+        if cached is not None and cached.key == key:
             return cached
-        entry: list[Any] = [key, report_row(self.tenant, user, visible), None]
+        entry = _ReportEntry(key, report_row(self.tenant, user, visible))
         self._report_cache[user.id] = entry
         return entry
+
+
+@dataclass
+class _ReportEntry:
+    key: tuple[int, int]  # (user revision, number of methods visible to the report)
+    row: dict[str, Any]
+    json: bytes | None = None
 
 
 def _cost(req: GraphRequest) -> float:

@@ -113,7 +113,7 @@ class _Parser:
         return token
 
     def expect(self, value: str) -> None:
-        kind, text = self.take()
+        _kind, text = self.take()
         if text.lower() != value:
             raise bad_request(f"Invalid filter clause: expected '{value}' but found '{text}'.")
 
@@ -163,15 +163,15 @@ class _Parser:
         head, _, rest = path.partition("/")
         if head in self.lambda_vars:
             keys = rest.split("/") if rest else []
-            return lambda row, el: _dig(el, keys)
+            return lambda _row, el: _dig(el, keys)
         if head not in self.properties:
             raise bad_request(
                 f"Could not find a property named '{head}' on type 'microsoft.graph.{self.type_name}'."
             )
         keys = path.split("/")
         if len(keys) == 1:
-            return lambda row, el: row.get(head)
-        return lambda row, el: _dig(row, keys)
+            return lambda row, _el: row.get(head)
+        return lambda row, _el: _dig(row, keys)
 
     def literal(self) -> Any:
         kind, text = self.take()

@@ -160,7 +160,8 @@ def method_json(method: RegisteredMethod, user: User) -> dict[str, Any]:
         return {
             "@odata.type": "#microsoft.graph.emailAuthenticationMethod",
             "id": method.id,
-            "emailAddress": method.display_name or (user.other_mails or [user.mail])[0],
+            "emailAddress": method.display_name
+            or (user.other_mails[0] if user.other_mails else user.mail),
         }
     return {"@odata.type": "#microsoft.graph.authenticationMethod", "id": method.id}
 

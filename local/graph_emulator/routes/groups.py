@@ -99,7 +99,7 @@ def reference_id(url: Any) -> str:
     return match.group(1) or match.group(2)
 
 
-def _check_writable(em: Emulator, req: GraphRequest, group: Group) -> None:
+def _check_writable(req: GraphRequest, group: Group) -> None:
     if group.is_dynamic:
         # Graph refuses manual members on dynamic groups; the exact body is not documented.
         raise GraphError(403, "Authorization_RequestDenied", INSUFFICIENT_PRIVILEGES)
@@ -131,7 +131,7 @@ def add_member(em: Emulator, req: GraphRequest) -> GraphResponse:
     member = em.tenant.find_object(member_id)
     if member is None:
         raise not_found(member_id)
-    _check_writable(em, req, group)
+    _check_writable(req, group)
     if member.id in group.members:
         raise bad_request(ALREADY_MEMBER)
     _add(em, req, group, member)
@@ -143,7 +143,7 @@ def remove_member(em: Emulator, req: GraphRequest) -> GraphResponse:
     member_id = req.params["member"]
     if member_id not in group.members:
         raise not_found(member_id)
-    _check_writable(em, req, group)
+    _check_writable(req, group)
     del group.members[member_id]
     return GraphResponse(204)
 
@@ -170,7 +170,7 @@ def patch_group(em: Emulator, req: GraphRequest) -> GraphResponse:
                 raise bad_request(ALREADY_MEMBER)
             members.append(member)
         if members:
-            _check_writable(em, req, group)
+            _check_writable(req, group)
         for member in members:
             _add(em, req, group, member)
     for key, attr in (("displayName", "display_name"), ("description", "description")):

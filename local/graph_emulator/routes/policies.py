@@ -41,7 +41,7 @@ def get_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
     raise not_found(req.params["config"])
 
 
-def get_policy(em: Emulator, req: GraphRequest) -> GraphResponse:
+def get_policy(em: Emulator, _req: GraphRequest) -> GraphResponse:
     return ok(
         {
             "@odata.context": context(em, "policies/authenticationMethodsPolicy/$entity"),

@@ -7,7 +7,7 @@ Pages are assembled as bytes: rows without ``$select`` are serialised once and c
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .. import permissions as perm
@@ -43,9 +43,7 @@ def list_details(em: Emulator, req: GraphRequest) -> GraphResponse:
         if order:
             ids = list(ids)
             for prop, desc in reversed(order):
-                ids.sort(
-                    key=lambda i, p=prop: str(em.report_row(users[i])[p]).casefold(), reverse=desc
-                )
+                ids.sort(key=_sort_key(em, prop), reverse=desc)
 
     def render(chunk: Sequence[str]) -> bytes:
         if selected is not None:
@@ -62,6 +60,11 @@ def list_details(em: Emulator, req: GraphRequest) -> GraphResponse:
         render=render,
         context_url=context(em, f"reports/authenticationMethods/userRegistrationDetails{suffix}"),
     )
+
+
+def _sort_key(em: Emulator, prop: str) -> Callable[[str], str]:
+    users = em.tenant.users
+    return lambda user_id: str(em.report_row(users[user_id])[prop]).casefold()
 
 
 def get_details(em: Emulator, req: GraphRequest) -> GraphResponse:

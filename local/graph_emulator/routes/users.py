@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import permissions as perm
@@ -108,7 +108,7 @@ def list_users(em: Emulator, req: GraphRequest) -> GraphResponse:
                 400, "Request_UnsupportedQuery", "Sorting not supported for current query."
             )
         for prop, desc in reversed(order):
-            users.sort(key=lambda u, p=prop: (u.json().get(p) or "").casefold(), reverse=desc)
+            users.sort(key=_sort_key(prop), reverse=desc)
         ids = [u.id for u in users]
         if advanced:
             extra = f',"@odata.count":{len(ids)}'.encode()
@@ -128,6 +128,10 @@ def list_users(em: Emulator, req: GraphRequest) -> GraphResponse:
         context_url=context(em, f"users{_select_suffix(selected)}"),
         extra=extra,
     )
+
+
+def _sort_key(prop: str) -> Callable[[User], str]:
+    return lambda user: str(user.json().get(prop) or "").casefold()
 
 
 def _search(users: list[User], text: str) -> list[User]:

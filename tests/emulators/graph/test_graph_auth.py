@@ -9,7 +9,7 @@ import httpx
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
-from conftest import JOINER, READONLY_APP, bearer, error_of
+from graph_testkit import JOINER, READONLY_APP, bearer, error_of
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.temporary_access_pass_authentication_method import (
     TemporaryAccessPassAuthenticationMethod,
@@ -64,7 +64,8 @@ def test_missing_token_is_401_invalid_authentication_token(graph: EmulatedGraph)
 def test_forged_token_is_401(graph: EmulatedGraph) -> None:
     header, body, _ = bearer(graph).split(".")
     response = httpx.get(
-        f"{graph.base_url}/users/{JOINER}", headers={"Authorization": f"Bearer {header}.{body}.AAAA"}
+        f"{graph.base_url}/users/{JOINER}",
+        headers={"Authorization": f"Bearer {header}.{body}.AAAA"},
     )
     assert response.status_code == 401
     assert error_of(response)["code"] == "InvalidAuthenticationToken"

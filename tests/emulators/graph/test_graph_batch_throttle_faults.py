@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ENROLLED, JOINER, PASSWORDLESS_GROUP, error_of
+from graph_testkit import ENROLLED, JOINER, PASSWORDLESS_GROUP, error_of
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
 from tests.fixtures.graph import EmulatedGraph, graph_call
@@ -80,7 +80,10 @@ def test_snake_case_depends_on_is_ignored_like_graph(graph: EmulatedGraph, raw: 
 def test_batch_limits(graph: EmulatedGraph, raw: Any) -> None:
     too_many = [{"id": str(i), "method": "GET", "url": f"/users/{JOINER}"} for i in range(21)]
     assert _batch(raw, too_many).status_code == 400
-    twins = [{"id": "x", "method": "GET", "url": "/users"}, {"id": "X", "method": "GET", "url": "/users"}]
+    twins = [
+        {"id": "x", "method": "GET", "url": "/users"},
+        {"id": "X", "method": "GET", "url": "/users"},
+    ]
     assert _batch(raw, twins).status_code == 400
     forward = [{"id": "1", "method": "GET", "url": "/users", "dependsOn": ["2"]},
                {"id": "2", "method": "GET", "url": "/users"}]  # fmt: skip
@@ -142,7 +145,10 @@ def test_realistic_reports_throttle_is_5_per_10_seconds(graph: EmulatedGraph, ra
 
 def test_custom_throttle_class(graph: EmulatedGraph, raw: Any) -> None:
     graph.control.set_faults(
-        throttle={"profile": "off", "classes": {"directory_write": {"limit": 1, "periodSeconds": 60}}}
+        throttle={
+            "profile": "off",
+            "classes": {"directory_write": {"limit": 1, "periodSeconds": 60}},
+        }
     )
     url = TAP_URL.lstrip("/")
     assert raw.post(url, json={}).status_code == 201

@@ -34,5 +34,7 @@ def test_demo_seed_scenarios() -> None:
     tap = tenant.policies["TemporaryAccessPass"]
     assert (tap["minimumLifetimeInMinutes"], tap["maximumLifetimeInMinutes"]) == (60, 480)
     assert tap["isUsableOnce"] is True and tap["defaultLength"] == 8
-    unenrolled_joiners = [u for u in tenant.users.values() if u.employee_hire_date and not u.methods]
+    unenrolled_joiners = [
+        u for u in tenant.users.values() if u.employee_hire_date and not u.methods
+    ]
     assert len(unenrolled_joiners) >= 5

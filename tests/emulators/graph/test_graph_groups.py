@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (
+from graph_testkit import (
     DYNAMIC_GROUP,
     ENROLLED,
     JOINER,

@@ -6,10 +6,19 @@ import json
 import time
 from typing import Any
 
-from conftest import ADMIN, DISABLED, ENROLLED, GUEST, INTERNAL_GUEST, JOINER, MANAGER, error_of
+from graph_testkit import (
+    ADMIN,
+    DISABLED,
+    ENROLLED,
+    GUEST,
+    INTERNAL_GUEST,
+    JOINER,
+    MANAGER,
+    error_of,
+)
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
-from msgraph.generated.reports.authentication_methods.user_registration_details.user_registration_details_request_builder import (  # noqa: E501
+from msgraph.generated.reports.authentication_methods.user_registration_details.user_registration_details_request_builder import (
     UserRegistrationDetailsRequestBuilder as Details,
 )
 
@@ -52,7 +61,9 @@ def test_rows_are_derived_from_methods_and_roles(graph: EmulatedGraph, raw: Any)
 
 
 def test_sdk_models_have_no_stray_values(graph: EmulatedGraph) -> None:
-    page = graph_call(graph, lambda c: c.reports.authentication_methods.user_registration_details.get())
+    page = graph_call(
+        graph, lambda c: c.reports.authentication_methods.user_registration_details.get()
+    )
     assert page.value
     for row in page.value:
         assert row.additional_data == {}, row.additional_data
@@ -96,7 +107,9 @@ def test_paging_with_sdk_raw_bytes(graph: EmulatedGraph) -> None:
         links: list[str] = []
         while info is not None:
             page = json.loads(
-                await client.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+                await client.request_adapter.send_primitive_async(
+                    info, "bytes", {"XXX": ODataError}
+                )
             )
             ids += [row["id"] for row in page["value"]]
             link = page.get("@odata.nextLink")

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from conftest import (
+from graph_testkit import (
     GUEST,
     INTERNAL_GUEST,
     JOINER,
@@ -58,9 +58,9 @@ def test_create_returns_201_and_the_passcode_only_once(graph: EmulatedGraph, raw
     assert listed.value[0].temporary_access_pass is None
     one = graph_call(
         graph,
-        lambda c: _taps(c, JOINER)
-        .by_temporary_access_pass_authentication_method_id(created["id"])
-        .get(),
+        lambda c: (
+            _taps(c, JOINER).by_temporary_access_pass_authentication_method_id(created["id"]).get()
+        ),
     )
     assert one.temporary_access_pass is None
     assert one.lifetime_in_minutes == 60 and one.is_usable_once is True
@@ -69,7 +69,9 @@ def test_create_returns_201_and_the_passcode_only_once(graph: EmulatedGraph, raw
 
 def test_sdk_create_with_tz_aware_start(graph: EmulatedGraph) -> None:
     start = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
-    tap = _create(graph, JOINER, start_date_time=start, lifetime_in_minutes=480, is_usable_once=True)
+    tap = _create(
+        graph, JOINER, start_date_time=start, lifetime_in_minutes=480, is_usable_once=True
+    )
     assert tap.temporary_access_pass and len(tap.temporary_access_pass) == 8
     assert tap.is_usable is False
     assert tap.method_usability_reason == "NotYetValid"
@@ -89,7 +91,10 @@ def test_lifetime_outside_the_policy_range(graph: EmulatedGraph, lifetime: int) 
     error = _refused(graph, JOINER, lifetime_in_minutes=lifetime)
     assert error.response_status_code == 400
     assert error.error.code == "badRequest"
-    assert error.error.message == "Invalid LifetimeInMinutes specified. The valid range between 60 and 480."
+    assert (
+        error.error.message
+        == "Invalid LifetimeInMinutes specified. The valid range between 60 and 480."
+    )
 
 
 def test_multi_use_refused_when_policy_forces_one_time(graph: EmulatedGraph) -> None:
@@ -152,7 +157,11 @@ def test_usability_follows_the_clock(graph: EmulatedGraph) -> None:
     tap = _create(graph, JOINER, lifetime_in_minutes=60)
     graph.control.advance_clock(61 * 60)
     [listed] = graph_call(graph, lambda c: _taps(c, JOINER).get()).value
-    assert (listed.id, listed.is_usable, listed.method_usability_reason) == (tap.id, False, "Expired")
+    assert (listed.id, listed.is_usable, listed.method_usability_reason) == (
+        tap.id,
+        False,
+        "Expired",
+    )
 
 
 def test_delete_then_get_is_404(graph: EmulatedGraph) -> None:
@@ -204,9 +213,11 @@ def test_control_api_lists_taps_without_passcodes(graph: EmulatedGraph) -> None:
 def test_tap_policy_get_is_typed(graph: EmulatedGraph) -> None:
     policy = graph_call(
         graph,
-        lambda c: c.policies.authentication_methods_policy.authentication_method_configurations.by_authentication_method_configuration_id(
-            "TemporaryAccessPass"
-        ).get(),
+        lambda c: (
+            c.policies.authentication_methods_policy.authentication_method_configurations.by_authentication_method_configuration_id(
+                "TemporaryAccessPass"
+            ).get()
+        ),
     )
     assert isinstance(policy, TemporaryAccessPassAuthenticationMethodConfiguration)
     assert (policy.minimum_lifetime_in_minutes, policy.maximum_lifetime_in_minutes) == (60, 480)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import (
+from graph_testkit import (
     ADMIN,
     ENROLLED,
     JOINER,
     JOINER_UPN,
-    MANAGER,
     MAILLESS_MANAGER,
+    MANAGER,
     PASSWORDLESS_GROUP,
     ROLE_GROUP,
     error_of,
@@ -190,7 +190,9 @@ def test_member_of_lists_typed_groups_and_directory_roles(graph: EmulatedGraph) 
 
 def test_check_member_groups(graph: EmulatedGraph) -> None:
     body = CheckMemberGroupsPostRequestBody(group_ids=[PASSWORDLESS_GROUP, ROLE_GROUP])
-    result = graph_call(graph, lambda c: c.users.by_user_id(ENROLLED).check_member_groups.post(body))
+    result = graph_call(
+        graph, lambda c: c.users.by_user_id(ENROLLED).check_member_groups.post(body)
+    )
     assert result.value == [PASSWORDLESS_GROUP]
 
 
