@@ -13,7 +13,12 @@ from shared.doctor.result import CheckResult, failed, passed, warned
 
 # What each capability needs; any one of the names grants it (first = least privilege).
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "find joiners and their managers": ("User.Read.All", "Directory.Read.All"),
+    "find joiners and their managers": (
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ),
     "add joiners to the passwordless group": (
         "GroupMember.ReadWrite.All",
         "Group.ReadWrite.All",
