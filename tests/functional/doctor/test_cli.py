@@ -209,3 +209,19 @@ def test_module_entry_point_runs() -> None:
     )
     assert done.returncode == 0
     assert "doctor" in done.stdout and "poison" in done.stdout
+
+
+def test_report_builds_and_archives_without_mailing(
+    app_env: dict[str, str],
+    tenant: Callable[..., None],
+    acs: AcsEmulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tenant()
+    code, out, err = run(capsys, "report", "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["outcome"] == "report"
+    assert int(body["users"]) > 0
+    assert body["email"] == "not sent (use --send)"
+    assert acs.control.messages() == []
