@@ -45,6 +45,7 @@ class Emulator:
         self.clock = Clock()
         self.tokens = TokenService()
         self.throttle = Throttle()
+        self.throttle_profile = "off"  # what a reset returns to (the --profile flag)
         self.faults = Faults()
         self.cursors = Cursors()
         self.base_url = "http://127.0.0.1/v1.0"
@@ -64,11 +65,11 @@ class Emulator:
     def reset(self, seed: dict[str, Any] | None = None) -> None:
         """A fresh tenant from ``seed``, or from the start-up seed file when none is given (so a
         test's custom seed never leaks into the next test). Faults, throttling, clock and the
-        request log are cleared too."""
+        request log are cleared too; throttling returns to the start-up profile."""
         self.clock.offset = self.clock.offset * 0
         self.tenant = self._load(seed if seed is not None else self.seed)
         self.faults.configure({})
-        self.throttle.configure("off")
+        self.throttle.configure(self.throttle_profile, len(self.tenant.users))
         self.cursors.clear()
         self.clear_log()
         self._report_cache.clear()
