@@ -13,11 +13,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueMessage, TextBase64EncodePolicy
 
 from tests.fixtures.azurite import Azurite, storage_name
-from tests.fixtures.host import (
-    HostLauncher,
-    RunningHost,
-    start_local_host,  # noqa: F401 - until conftest lists the plugin
-)
+from tests.fixtures.host import HostLauncher, RunningHost
 
 SAMPLE_APP = "tests.platform.sample_app:app"
 FAST_QUEUES = {
