@@ -29,6 +29,7 @@ TAP_WRITE = frozenset(
     {"UserAuthenticationMethod.ReadWrite.All", "UserAuthMethod-TAP.ReadWrite.All"}
 )
 POLICY_READ = frozenset({"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"})
+POLICY_WRITE = frozenset({"Policy.ReadWrite.AuthenticationMethod"})
 REPORTS_READ = frozenset({"AuditLog.Read.All", "UserAuthenticationMethod.Read.All"})
 AUDIT_READ = frozenset({"AuditLog.Read.All"})
 NONE: frozenset[str] = frozenset()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .. import permissions as perm
 from ..dispatch import GraphRequest, GraphResponse, Router
-from ..errors import not_found
+from ..errors import bad_request, not_found
 from .common import context, ok
 
 if TYPE_CHECKING:
@@ -20,6 +20,12 @@ BASE = "policies/authenticationMethodsPolicy"
 
 def register(router: Router) -> None:
     router.add("GET", BASE, perm.POLICY_READ, "directory_read")(get_policy)
+    router.add(
+        "PATCH",
+        BASE + "/authenticationMethodConfigurations/{config}",
+        perm.POLICY_WRITE,
+        "directory_write",
+    )(patch_configuration)
     router.add(
         "GET",
         BASE + "/authenticationMethodConfigurations/{config}",
@@ -38,6 +44,25 @@ def get_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
                     **copy.deepcopy(policy),
                 }
             )
+    raise not_found(req.params["config"])
+
+
+def patch_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
+    """Merge the body's fields (204). Graph requires ``@odata.type`` in the body."""
+    body = req.json_body()
+    wanted = req.params["config"].lower()
+    for policy_id, policy in em.tenant.policies.items():
+        if policy_id.lower() == wanted:
+            if body.get("@odata.type") != policy.get("@odata.type"):
+                raise bad_request(
+                    "The request body must include '@odata.type' with the configuration's type.",
+                    code="badRequest",
+                )
+            for key, value in body.items():
+                if key not in {"id", "@odata.type"}:
+                    policy[key] = copy.deepcopy(value)
+            em.tenant.version += 1
+            return GraphResponse(204)
     raise not_found(req.params["config"])
 
 

@@ -10,6 +10,7 @@ from graph_testkit import (
     ENROLLED,
     JOINER,
     PASSWORDLESS_GROUP,
+    POLICY_ADMIN_APP,
     PREHIRE,
     ROLE_GROUP,
     error_of,
@@ -68,6 +69,12 @@ def test_role_assignable_group_needs_role_management_permission(graph: EmulatedG
     error = _add_error(graph, ROLE_GROUP, JOINER)
     assert error.response_status_code == 403
     assert JOINER not in graph.control.tenant()["groups"][2]["members"]
+    graph_call(
+        graph,
+        lambda c: c.groups.by_group_id(ROLE_GROUP).members.ref.post(_ref(JOINER)),
+        POLICY_ADMIN_APP,
+    )
+    assert JOINER in graph.control.tenant()["groups"][2]["members"]
 
 
 def test_get_group_properties(graph: EmulatedGraph) -> None:

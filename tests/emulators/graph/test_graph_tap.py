@@ -12,9 +12,11 @@ from graph_testkit import (
     GUEST,
     INTERNAL_GUEST,
     JOINER,
+    POLICY_ADMIN_APP,
     TAP_EXCLUDED,
     error_of,
 )
+from msgraph.generated.models.authentication_method_state import AuthenticationMethodState
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.temporary_access_pass_authentication_method import (
     TemporaryAccessPassAuthenticationMethod as Tap,
@@ -224,3 +226,31 @@ def test_tap_policy_get_is_typed(graph: EmulatedGraph) -> None:
     assert policy.default_length == 8 and policy.is_usable_once is True
     assert policy.include_targets[0].id == "all_users"
     assert policy.additional_data.keys() <= {"@odata.context"}
+
+
+def test_policy_patch_needs_permission_and_makes_taps_disabled_by_policy(
+    graph: EmulatedGraph,
+) -> None:
+    tap = _create(graph, JOINER, lifetime_in_minutes=60)
+    change = TemporaryAccessPassAuthenticationMethodConfiguration(
+        state=AuthenticationMethodState.Disabled
+    )
+    patch = lambda c: _tap_policy(c).patch(change)  # noqa: E731
+    with pytest.raises(ODataError) as caught:
+        graph_call(graph, patch)  # the Tapstart app only reads policies
+    assert caught.value.response_status_code == 403
+    assert graph_call(graph, patch, POLICY_ADMIN_APP) is None
+    [listed] = graph_call(graph, lambda c: _taps(c, JOINER).get()).value
+    assert (listed.id, listed.is_usable, listed.method_usability_reason) == (
+        tap.id,
+        False,
+        "DisabledByPolicy",
+    )
+    assert _refused(graph, JOINER, lifetime_in_minutes=60).error.message == POLICY_TEXT
+
+
+def _tap_policy(client: Any) -> Any:
+    configurations = (
+        client.policies.authentication_methods_policy.authentication_method_configurations
+    )
+    return configurations.by_authentication_method_configuration_id("TemporaryAccessPass")
