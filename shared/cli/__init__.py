@@ -12,7 +12,7 @@ import asyncio
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-from shared.cli.context import CliContext, close_graph, make_context
+from shared.cli.context import CliContext, UsageError, close_graph, make_context
 from shared.cli.output import error
 from shared.domain.errors import (
     ConfigurationError,
@@ -84,11 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fix_for(exc: BaseException) -> str:
+    if isinstance(exc, UsageError):
+        return "see `tapstart <command> --help`"
     if isinstance(exc, ConfigurationError):
+        if "missing" in str(exc):
+            return "set the app settings in the environment, or pass --settings local.settings.json"
         return (
-            "set the app settings in the environment, or pass --settings local.settings.json"
-            if "settings" in str(exc).lower() or "Storage" in str(exc)
-            else "see `tapstart --help`"
+            "correct the setting in the environment or the --settings file; see `tapstart --help`"
         )
     if isinstance(exc, PermanentError) and exc.reason == "graph_forbidden":
         return "grant the missing Graph permission; `tapstart doctor` lists what is missing"

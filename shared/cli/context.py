@@ -19,6 +19,10 @@ from shared.domain.errors import ConfigurationError
 from shared.logging_setup import configure_logging
 
 
+class UsageError(ConfigurationError):
+    """A command line that cannot work: reported as one line and a fix, like a bad setting."""
+
+
 def load_settings_file(path: Path) -> int:
     """Fill unset environment variables from a local.settings.json (`Values`); env wins, as in
     the Functions host. Returns how many were taken from the file."""

@@ -17,9 +17,13 @@ def print_report(report: DoctorReport) -> None:
     table(["check", "status", "found", "fix"], rows, wrap=(2, 3))
     counts = report.to_json()["counts"]
     print(
-        f"\n{report.status.value.upper()}: {counts['pass']} passed, {counts['warn']} warnings, "
-        f"{counts['fail']} failures"
+        f"\n{report.status.value.upper()}: {counts['pass']} passed, "
+        f"{_count(counts['warn'], 'warning')}, {_count(counts['fail'], 'failure')}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 async def doctor(ctx: CliContext, args: argparse.Namespace) -> int:

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from shared.adapters.graph_directory import USER_FIELDS, user_from_json
 from shared.adapters.graph_raw import GraphRequestError
-from shared.cli.context import CliContext
+from shared.cli.context import CliContext, UsageError
 from shared.cli.output import table
 from shared.doctor import graph_of
 from shared.domain.email import mask_email
-from shared.domain.errors import ConfigurationError, PermanentError
+from shared.domain.errors import PermanentError
 from shared.domain.guardrails import REASONS, refusal_reason
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
@@ -29,10 +29,6 @@ from shared.domain.tap_plan import hire_day_start, onboarding_wait, plan_tap
 from shared.ports import DirectoryUser
 from shared.usecases.joiner_status import status_view
 from shared.usecases.onboard_joiner import Deps, onboard_joiner
-
-
-class UsageError(ConfigurationError):
-    """A command line that cannot work (reported like a configuration problem: line + fix)."""
 
 
 def _hire_date(ctx: CliContext, args: argparse.Namespace) -> date:

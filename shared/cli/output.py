@@ -26,10 +26,14 @@ def table(
     total = width or max(100, shutil.get_terminal_size((140, 24)).columns)
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     fixed = sum(w for i, w in enumerate(widths) if i not in wrap) + 2 * (len(headers) - 1)
-    if wrap:
-        share = max(20, (total - fixed) // len(wrap))
-        for i in wrap:
-            widths[i] = min(widths[i], share)
+    # Narrow wrapped columns keep their natural width; the wide ones share what is left.
+    room = total - fixed
+    pending = sorted(wrap, key=lambda i: widths[i])
+    while pending:
+        share = max(20, room // len(pending))
+        i = pending.pop(0)
+        widths[i] = min(widths[i], share)
+        room -= widths[i]
     print(_line(headers, widths), file=stream)
     print("  ".join("-" * w for w in widths), file=stream)
     for row in rows:

@@ -12,8 +12,7 @@ import json
 
 from shared.adapters.storage_connection import resolve_storage
 from shared.adapters.threads import in_thread
-from shared.cli.context import CliContext
-from shared.cli.onboard_cmd import UsageError
+from shared.cli.context import CliContext, UsageError
 from shared.cli.output import table
 from shared.cli.poison_queue import PEEK_MAX, PoisonMessage, PoisonQueues
 

@@ -45,11 +45,12 @@ async def report(ctx: CliContext, args: argparse.Namespace) -> int:
         ],
     ]
     figures = await _key_figures(ctx) if run.ok else {}
-    rows += [[k, v] for k, v in figures.items()]
+    shown = {row[0] for row in rows}
+    rows += [[k, v] for k, v in figures.items() if k not in shown]
     if args.json:
         print(json.dumps(dict(rows), indent=2))
     else:
-        table(["", ""], rows, wrap=(1,))
+        table(["report", "value"], rows, wrap=(1,))
     return 0 if run.ok else 2
 
 

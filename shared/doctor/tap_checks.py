@@ -61,7 +61,8 @@ def _scope(
             f"{portal.TAP_POLICY} → Enable and target → Exclude: remove the group",
         )
     if ALL_USERS in includes:
-        note = " (other exclusions: " + str(len(excludes)) + ")" if excludes else ""
+        plural = "s" if len(excludes) > 1 else ""
+        note = f", except {len(excludes)} excluded group{plural}" if excludes else ""
         return passed("tap.scope", f"TAP policy targets all users{note}")
     covered = [g for g in group_ids if g in includes]
     if covered and len(covered) == len(group_ids):

@@ -45,12 +45,14 @@ def test_doctor_prints_a_table_and_exits_by_the_worst_status(
     assert code == 0
     assert out.splitlines()[0].split() == ["check", "status", "found", "fix"]
     assert "PASS:" in out and "0 warnings, 0 failures" in out
+    assert "PASS: 15 passed" in out
 
     everyone = {"targetType": "group", "id": "all_users", "authenticationMode": "any"}
     tenant(set_policy("MicrosoftAuthenticator", includeTargets=[everyone]))
     monkeypatch.setenv("PASSWORDLESS_GROUP_IDS", f"{PASSWORDLESS_GROUP},{ROLE_GROUP}")
     code, out, _ = run(capsys, "doctor")
     assert code == 1
+    assert "1 warning, 0 failures" in out
     assert re.search(
         r"^group\[Tier 0 Admins\]\s+WARN\s+Tier 0 Admins is role-assignable", out, re.M
     )
@@ -182,7 +184,11 @@ def test_poison_list_replay_discard(
     first = listed["messages"][0]["id"]
 
     code, _, err = run(capsys, "poison", "replay")
-    assert code == 2 and "needs --id ID (repeatable) or --all" in err
+    assert code == 2
+    assert err.splitlines() == [
+        "error: poison replay needs --id ID (repeatable) or --all",
+        "  fix: see `tapstart <command> --help`",
+    ]
 
     code, out, _ = run(capsys, "poison", "replay", "--id", first)
     assert code == 0
