@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ def _credential(graph: EmulatedGraph, secret: str) -> ClientSecretCredential:
         secret,
         authority=graph.authority,
         disable_instance_discovery=True,
-        connection_verify=graph.ca_file,
+        connection_verify=tls,
     )
 
 
@@ -111,3 +112,27 @@ def test_request_and_client_request_ids_on_every_response(graph: EmulatedGraph) 
     inner = error_of(missing)["innerError"]
     assert inner["client-request-id"] == "x"
     assert inner["request-id"] == missing.headers["request-id"]
+
+
+def test_authority_refuses_unknown_clients_and_bad_scopes(graph: EmulatedGraph) -> None:
+    tls = ssl.create_default_context(cafile=graph.ca_file)
+    token_url = f"{graph.authority}/{graph.tenant_id}/oauth2/v2.0/token"
+    form = {
+        "grant_type": "client_credentials",
+        "client_secret": "x",
+        "scope": "https://graph.microsoft.com/.default",
+    }
+    unknown = httpx.post(token_url, data={**form, "client_id": "nobody"}, verify=tls)
+    assert unknown.status_code == 400 and unknown.json()["error"] == "unauthorized_client"
+    bad_scope = httpx.post(
+        token_url,
+        data={**form, "client_id": graph.client_id, "client_secret": graph.client_secret,
+              "scope": "https://graph.microsoft.com/User.Read"},
+        verify=tls,
+    )  # fmt: skip
+    assert bad_scope.status_code == 400 and bad_scope.json()["error"] == "invalid_scope"
+    metadata = httpx.get(
+        f"{graph.authority}/{graph.tenant_id}/v2.0/.well-known/openid-configuration",
+        verify=tls,
+    ).json()
+    assert metadata["token_endpoint"] == token_url

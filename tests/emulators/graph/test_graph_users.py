@@ -205,3 +205,15 @@ def test_authentication_methods_are_typed(graph: EmulatedGraph) -> None:
     ]
     for method in page.value:
         assert method.additional_data == {}, method.additional_data
+
+
+def test_wire_details_percent_encoded_names_and_header_case(graph: EmulatedGraph, raw: Any) -> None:
+    body = raw.get(f"users/{JOINER}?%24select=id,employeeId").json()
+    assert body["employeeId"] == "E1001" and "displayName" not in body
+    counted = raw.get(
+        "users?$count=true&$filter=employeeId%20ne%20%27E1001%27&$select=id",
+        headers={"consistencylevel": "eventual"},
+    ).json()
+    assert counted["@odata.count"] == len(counted["value"]) == len(graph.seed["users"]) - 1
+    no_prefix = raw.get(f"{graph.root_url}/users/{JOINER}")
+    assert no_prefix.status_code == 200 and no_prefix.json()["id"] == JOINER
