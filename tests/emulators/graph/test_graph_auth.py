@@ -26,7 +26,7 @@ def _credential(graph: EmulatedGraph, secret: str) -> ClientSecretCredential:
         secret,
         authority=graph.authority,
         disable_instance_discovery=True,
-        connection_verify=tls,
+        connection_verify=graph.ca_file,
     )
 
 
