@@ -1,0 +1,70 @@
+"""GET /api/doctor: the blueprint's binding, and the same results as the CLI, as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+from functions.doctor import doctor
+from shared.bootstrap import get_container
+from shared.cli.context import close_graph
+from shared.config import get_settings
+from tests.functional.doctor.conftest import DYNAMIC_GROUP, PASSWORDLESS_GROUP
+
+
+@pytest.fixture
+def fresh_container() -> Iterator[None]:
+    """The trigger uses the process-wide container; build it from this test's settings."""
+    get_settings.cache_clear()
+    get_container.cache_clear()
+    yield
+    get_settings.cache_clear()
+    get_container.cache_clear()
+
+
+def call_doctor() -> tuple[int, dict[str, Any]]:
+    handler = doctor.build().get_user_function()
+
+    async def run() -> func.HttpResponse:
+        try:
+            response: func.HttpResponse = await handler(
+                func.HttpRequest("GET", "http://localhost/api/doctor", body=b"")
+            )
+            return response
+        finally:
+            await close_graph(get_container())
+
+    response = asyncio.run(run())
+    return response.status_code, json.loads(response.get_body())
+
+
+def test_binding_is_an_admin_level_get() -> None:
+    function = doctor.build()
+    trigger = function.get_trigger()
+    assert (trigger.route, trigger.methods) == ("doctor", [func.HttpMethod.GET])
+    assert trigger.auth_level is func.AuthLevel.ADMIN
+
+
+def test_answers_the_checks_with_problems_first(
+    app_env: dict[str, str],
+    tenant: Callable[..., None],
+    fresh_container: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tenant()
+    monkeypatch.setenv("PASSWORDLESS_GROUP_IDS", f"{PASSWORDLESS_GROUP},{DYNAMIC_GROUP}")
+    status, body = call_doctor()
+    assert status == 200
+    assert body["status"] == "fail"
+    assert body["counts"]["fail"] == 2  # the dynamic group, and its Authenticator targeting
+    assert [p["status"] for p in body["problems"]] == ["fail", "fail"]
+    assert {p["check"] for p in body["problems"]} == {
+        "group[Engineering (dynamic)]",
+        "authenticator.target[Engineering (dynamic)]",
+    }
+    assert len(body["checks"]) == 17
