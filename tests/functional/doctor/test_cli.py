@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from azure.storage.queue import QueueClient
 
-from local.procs import REPO_ROOT
+from local.procs import REPO_ROOT, free_port
 from shared.cli import main
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.graph import EmulatedGraph
@@ -231,3 +231,41 @@ def test_report_builds_and_archives_without_mailing(
     assert int(body["users"]) > 0
     assert body["email"] == "not sent (use --send)"
     assert acs.control.messages() == []
+
+
+def test_onboard_of_a_not_yet_provisioned_joiner_hands_over_to_the_queue(
+    app_env: dict[str, str], tenant: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant()
+    code, out, _ = run(capsys, "onboard", "--employee-id", "E9999")
+    assert code == 0
+    assert "waiting_for_account" in out
+    assert "The onboarding queue resumes this joiner in 60 s." in out
+    queue = QueueClient.from_connection_string(
+        app_env["AzureWebJobsStorage"], app_env["ONBOARDING_QUEUE"]
+    )
+    try:
+        assert queue.get_queue_properties().approximate_message_count == 1
+    finally:
+        queue.close()
+
+
+def test_onboard_by_unknown_upn_needs_an_employee_id(
+    app_env: dict[str, str], tenant: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant()
+    code, out, err = run(capsys, "onboard", "--upn", "ghost@contoso.example")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: no Entra user 'ghost@contoso.example'; pass --employee-id")
+
+
+def test_graph_unreachable_is_one_line(
+    app_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRAPH_BASE_URL", f"http://127.0.0.1:{free_port()}/v1.0")
+    code, out, err = run(capsys, "onboard", "--upn", JOINER, "--dry-run")
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "error: graph_503 on find user",
+        "  fix: retry in a minute; `tapstart doctor` checks each service",
+    ]
