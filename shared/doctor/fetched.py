@@ -26,7 +26,12 @@ Fetched = dict[str, Any] | ReadFailure
 
 def unreadable(name: str, what: str, failure: ReadFailure, permission: str) -> CheckResult:
     """A check that could not even read its input: say which read failed and what grants it."""
-    if failure.status in (401, 403):
+    if failure.status == 401:
+        fix = (
+            "check the app's credential: GRAPH_TENANT_ID / GRAPH_CLIENT_ID / GRAPH_CLIENT_SECRET, "
+            f"or the managed identity (AZURE_CLIENT_ID) ({portal.APP_SETTINGS})"
+        )
+    elif failure.status == 403:
         fix = f"grant the application permission {permission} ({portal.API_PERMISSIONS})"
     elif failure.status == 404:
         fix = "check the object id in the app settings"

@@ -232,3 +232,18 @@ def test_report_refused_with_the_permission_means_no_licence(
     assert check.status is FAIL
     assert "lacks an Entra ID P1/P2 licence" in check.found
     assert "Billing → Licenses" in check.fix
+
+
+def test_wrong_client_secret_points_at_the_credential(
+    app_env: dict[str, str], tenant: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant()
+    checks = by_name(doctor_report(monkeypatch, GRAPH_CLIENT_SECRET="not-the-secret"))
+    token = checks["permissions.required"]
+    assert token.status is FAIL
+    assert token.found.startswith("cannot get a Graph token: 401")
+    policy = checks["tap.policy"]
+    assert policy.status is FAIL
+    assert "GRAPH_CLIENT_SECRET" in policy.fix
+    # Services that do not depend on Graph are still checked.
+    assert checks["storage.reachable"].status is PASS
