@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, unquote_plus
 
 from multidict import CIMultiDict
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator
     from .state import App
 
+_VERSION_PREFIXES = ("v1.0",)
 JSON_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
     "charset=utf-8"
@@ -141,6 +143,21 @@ def _match(pattern: tuple[str, ...], segments: list[str]) -> tuple[dict[str, str
     if len(segments) != len(pattern):
         return None, len(pattern)
     return params, len(pattern)
+
+
+def parse_target(raw: str) -> tuple[list[str], dict[str, str]]:
+    """Decode each path segment on its own (``user%40contoso.com``) and the query's ``$`` names."""
+    path, _, query_text = raw.partition("?")
+    segments = [unquote(s) for s in path.split("/") if s]
+    if segments and segments[0] in _VERSION_PREFIXES:
+        segments = segments[1:]
+    query: dict[str, str] = {}
+    for pair in query_text.split("&"):
+        if pair:
+            # "+" is a space in a query, as Graph's front end decodes it; the SDK sends "%2B".
+            key, _, value = (unquote_plus(part) for part in pair.partition("="))
+            query[key.lower() if key.startswith("$") else key] = value
+    return segments, query
 
 
 def json_response(status: int, body: Mapping[str, Any] | bytes) -> GraphResponse:

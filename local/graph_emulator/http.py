@@ -7,32 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from urllib.parse import unquote, unquote_plus
 
 from aiohttp import web
 from multidict import CIMultiDict
 
-from .dispatch import JSON_CONTENT_TYPE, GraphRequest, GraphResponse
+from .dispatch import JSON_CONTENT_TYPE, GraphRequest, GraphResponse, parse_target
 from .emulator import Emulator, injected_error
 from .errors import GraphError
 
 EMULATOR_KEY = web.AppKey("emulator", Emulator)
-_VERSION_PREFIXES = ("v1.0",)
-
-
-def parse_target(raw: str) -> tuple[list[str], dict[str, str]]:
-    """Decode each path segment on its own (``user%40contoso.com``) and the query's ``$`` names."""
-    path, _, query_text = raw.partition("?")
-    segments = [unquote(s) for s in path.split("/") if s]
-    if segments and segments[0] in _VERSION_PREFIXES:
-        segments = segments[1:]
-    query: dict[str, str] = {}
-    for pair in query_text.split("&"):
-        if pair:
-            # "+" is a space in a query, as Graph's front end decodes it; the SDK sends "%2B".
-            key, _, value = (unquote_plus(part) for part in pair.partition("="))
-            query[key.lower() if key.startswith("$") else key] = value
-    return segments, query
 
 
 async def graph_handler(request: web.Request) -> web.StreamResponse:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from multidict import CIMultiDict
 
 from .. import permissions as perm
-from ..dispatch import GraphRequest, GraphResponse, Router
+from ..dispatch import GraphRequest, GraphResponse, Router, parse_target
 from ..errors import GraphError, bad_request
 from .common import ok
 
@@ -31,8 +31,6 @@ def _malformed(message: str) -> GraphError:
 
 
 def post_batch(em: Emulator, req: GraphRequest) -> GraphResponse:
-    from ..http import parse_target  # the HTTP front end owns URL parsing
-
     items = req.json_body().get("requests")
     if not isinstance(items, list) or not items:
         raise _malformed("Invalid batch payload format.")
@@ -71,7 +69,7 @@ def post_batch(em: Emulator, req: GraphRequest) -> GraphResponse:
                 }
             )
             continue
-        result = _run_item(em, req, item, authorization, parse_target)
+        result = _run_item(em, req, item, authorization)
         statuses[item_id] = result.status
         entry: dict[str, Any] = {"id": item["id"], "status": result.status}
         headers = {
@@ -92,7 +90,6 @@ def _run_item(
     outer: GraphRequest,
     item: dict[str, Any],
     authorization: str | None,
-    parse_target: Any,
 ) -> GraphResponse:
     method = str(item.get("method", "")).upper()
     url = str(item.get("url", ""))
