@@ -65,8 +65,8 @@ async def onboard(ctx: CliContext, args: argparse.Namespace) -> int:
             f"no Entra user {args.upn!r}; pass --employee-id to record the joiner and wait for "
             "the account to appear"
         )
-    event = _event(args, user, hire_date)
     c = ctx.container
+    event = _event(args, user, hire_date, c.clock.now())
     record, _ = await c.ledger.create(JoinerRecord.accept(event, c.clock.now()))
     ctx.progress(f"recorded joiner {record.tracking_id}; running onboarding")
     deps = Deps(ctx.settings, c.ledger, c.directory, c.mailer, c.queue, c.clock)
@@ -80,12 +80,20 @@ async def onboard(ctx: CliContext, args: argparse.Namespace) -> int:
     return 1 if outcome.status is Status.REFUSED else 0
 
 
-def _event(args: argparse.Namespace, user: DirectoryUser | None, hire_date: date) -> JoinerEvent:
-    employee_id = args.employee_id or (user.employee_id if user else None) or ""
+def _event(
+    args: argparse.Namespace, user: DirectoryUser | None, hire_date: date, now: datetime
+) -> JoinerEvent:
+    # Onboarding looks the user up by employeeId, then by UPN. A user without an employeeId gets
+    # the UPN in its place: it matches no employeeId, so the UPN lookup finds the account.
+    employee_id = (
+        args.employee_id
+        or (user.employee_id if user else None)
+        or (user.user_principal_name if user else "")
+    )
     return JoinerEvent(
         # A fresh id per run: an operator re-running onboarding means a new attempt (rehire).
         event_id=f"tapstart-cli:{uuid.uuid4()}",
-        occurred_at=datetime.now(ZoneInfo("UTC")),
+        occurred_at=now,
         employee_id=employee_id,
         hire_date=hire_date,
         upn=user.user_principal_name if user else args.upn,
@@ -99,8 +107,6 @@ def _event(args: argparse.Namespace, user: DirectoryUser | None, hire_date: date
 @dataclass
 class _Plan:
     rows: list[list[str]]
-    verdict: str
-    code: int
 
     def add(self, step: str, what: str) -> None:
         self.rows.append([step, what])
@@ -108,7 +114,7 @@ class _Plan:
 
 async def _dry_run(ctx: CliContext, user: DirectoryUser | None, hire_date: date) -> int:
     s, directory, now = ctx.settings, ctx.container.directory, ctx.container.clock.now()
-    plan = _Plan([], "", 0)
+    plan = _Plan([])
     plan.add("hire date", hire_date.isoformat())
     if user is None:
         plan.add(

@@ -269,3 +269,16 @@ def test_graph_unreachable_is_one_line(
         "error: graph_503 on find user",
         "  fix: retry in a minute; `tapstart doctor` checks each service",
     ]
+
+
+def test_onboard_by_upn_of_a_user_without_employee_id(
+    app_env: dict[str, str], tenant: Callable[..., None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant()
+    guest = "gail_partner.example#EXT#@contoso.example"
+    code, out, _ = run(capsys, "onboard", "--upn", guest)
+    assert code == 1
+    assert "refused (guest_account)" in out
+    code, out, _ = run(capsys, "status", guest, "--json")
+    view = json.loads(out)
+    assert (view["employeeId"], view["status"]) == (guest, "refused")
