@@ -53,5 +53,6 @@ test: venv node_modules lint typecheck iac-check
 up: venv node_modules
 	$(BIN)/python -m local.stack up
 
+# The main job on the local stack: signed HR events in, TAPs and reminders out, a report for admins.
 demo: venv node_modules
-	if [ -f local/demo.py ]; then $(BIN)/python -m local.demo; else $(MAKE) up; fi
+	$(BIN)/python -m local.demo

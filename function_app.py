@@ -2,9 +2,16 @@
 
 import azure.functions as func
 
-from functions import hr_events, onboarding, registration_report, reminders, status
+from functions import doctor, hr_events, onboarding, registration_report, reminders, status
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
-for blueprint in (hr_events.bp, onboarding.bp, reminders.bp, registration_report.bp, status.bp):
+for blueprint in (
+    doctor.bp,
+    hr_events.bp,
+    onboarding.bp,
+    reminders.bp,
+    registration_report.bp,
+    status.bp,
+):
     app.register_functions(blueprint)

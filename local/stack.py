@@ -207,12 +207,19 @@ class Stack:
         self.state_dir = state_dir
         self.processes: list[ManagedProcess] = []
         self.summary: list[str] = []
+        self.host_url = ""
 
     def _start(self, process: ManagedProcess) -> ManagedProcess:
         self.processes.append(process.start())
         return process
 
-    def up(self, host_port: int = 7071) -> dict[str, str]:
+    def up(
+        self,
+        host_port: int = 7071,
+        extra_env: dict[str, str] | None = None,
+        host_log: Path | None = None,
+    ) -> dict[str, str]:
+        """Start everything; `extra_env` overrides app settings, `host_log` quiets the host."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         logs = self.state_dir / "logs"
         logs.mkdir(exist_ok=True)
@@ -224,18 +231,22 @@ class Stack:
         )
         graph = self._start_graph(logs)
         acs = self._start_acs(logs)
-        env = stack_environment(ports.connection_string, graph, acs)
+        env = {**stack_environment(ports.connection_string, graph, acs), **(extra_env or {})}
         port = preferred_port(host_port)
         host_args = ["--port", str(port)]
         if not (REPO_ROOT / "local.settings.json").exists():
             # A fresh clone has no local.settings.json: the example's values are the defaults.
             host_args += ["--settings", str(REPO_ROOT / "local.settings.example.json")]
         host = ManagedProcess(
-            "host", python_module("local.host", *host_args), env=env, log_path=None
+            "host", python_module("local.host", *host_args), env=env, log_path=host_log
         )
-        # The host logs to this terminal: one line per invocation is the point of `up`.
-        self.processes.append(_inherit_output(host))
+        if host_log is None:
+            # The host logs to this terminal: one line per invocation is the point of `up`.
+            self.processes.append(_inherit_output(host))
+        else:
+            self._start(host)
         wait_ready(host, f"http://127.0.0.1:{port}/admin/host/status")
+        self.host_url = f"http://127.0.0.1:{port}"
         self.summary.append(f"Functions host http://127.0.0.1:{port}/api/...")
         self.summary.append(
             f"  admin: POST http://127.0.0.1:{port}/admin/functions/<name> "

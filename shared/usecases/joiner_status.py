@@ -30,6 +30,7 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
         else None,
         "delivery": {
             "recipient": record.delivered_to_masked,
+            "operationId": record.delivery_operation_id,
             "deliveredAt": record.delivered_at.isoformat() if record.delivered_at else None,
         },
         "enrolledAt": record.enrolled_at.isoformat() if record.enrolled_at else None,
