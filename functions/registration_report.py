@@ -31,17 +31,23 @@ async def _build(*, scheduled: bool) -> ReportRun:
     )
 
 
-@bp.timer_trigger(arg_name="timer", schedule="%REPORT_SCHEDULE%", run_on_startup=False, use_monitor=True)
+@bp.timer_trigger(
+    arg_name="timer", schedule="%REPORT_SCHEDULE%", run_on_startup=False, use_monitor=True
+)
 async def registration_report_timer(timer: func.TimerRequest) -> None:
     run = await _build(scheduled=True)
-    log.info("scheduled report finished", extra={"outcome": run.outcome, "past_due": timer.past_due})
+    log.info(
+        "scheduled report finished", extra={"outcome": run.outcome, "past_due": timer.past_due}
+    )
 
 
 @bp.route(route="reports/run", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
-async def report_run(req: func.HttpRequest) -> func.HttpResponse:
+async def report_run(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the binding name
     run = await _build(scheduled=False)
     body = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(run).items()}
-    return func.HttpResponse(json.dumps(body), status_code=200 if run.ok else 502, mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps(body), status_code=200 if run.ok else 502, mimetype="application/json"
+    )
 
 
 @bp.route(route="reports/latest", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
@@ -49,7 +55,9 @@ async def report_latest(req: func.HttpRequest) -> func.HttpResponse:
     store = SnapshotStore(get_container().blobs)
     ref = await store.latest()
     if ref is None:
-        return problem(404, "No report yet", "no report snapshot is stored; POST /api/reports/run builds one")
+        return problem(
+            404, "No report yet", "no report snapshot is stored; POST /api/reports/run builds one"
+        )
     if req.params.get("format", "html") == "json":
         figures = await store.figures(ref)
         return func.HttpResponse(json.dumps(figures), mimetype="application/json")

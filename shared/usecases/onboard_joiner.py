@@ -147,7 +147,9 @@ class _Onboarding:
                 f"no Entra account after {self.s.provisioning_deadline_hours} h",
             )
         attempts = sum(1 for s in self.record.steps if s.step == "resolve_user")
-        delay = timedelta(seconds=retry_delay_seconds(attempts + 1, base=self.s.account_retry_base_seconds))
+        delay = timedelta(
+            seconds=retry_delay_seconds(attempts + 1, base=self.s.account_retry_base_seconds)
+        )
         return await self._wait(
             Status.WAITING_FOR_ACCOUNT,
             "resolve_user",
