@@ -122,6 +122,7 @@ class FakeDirectory:
     groups: dict[str, set[str]] = field(default_factory=dict)
     taps: list[Any] = field(default_factory=list)
     fail_create_tap: Exception | None = None
+    dynamic_groups: set[str] = field(default_factory=set)
 
     async def find_user(self, employee_id: str, upn: str | None) -> Any:
         return self.users.get(employee_id)
@@ -165,7 +166,9 @@ class FakeDirectory:
         return tap
 
     async def group_info(self, group_id: str) -> Any:
-        raise NotImplementedError
+        from shared.ports import GroupInfo
+
+        return GroupInfo(group_id, group_id, group_id in self.dynamic_groups, False, True)
 
     async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
         yield []

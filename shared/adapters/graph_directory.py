@@ -76,6 +76,7 @@ class GraphDirectory:
         self._policy: tuple[float, TapPolicy] | None = None
         self._policy_lock = asyncio.Lock()
         self._user_reads: dict[str, dict[str, tuple[int, Any]]] = {}
+        self._groups_info: dict[str, tuple[float, GroupInfo]] = {}
 
     async def _get(self, path: str, what: str) -> Any:
         try:
@@ -202,18 +203,23 @@ class GraphDirectory:
         )
 
     async def group_info(self, group_id: str) -> GroupInfo:
+        cached = self._groups_info.get(group_id)
+        if cached and time.monotonic() - cached[0] < _POLICY_TTL_SECONDS:
+            return cached[1]
         data = await self._get(
             f"/groups/{quote(group_id)}?$select=id,displayName,groupTypes,membershipRule,"
             "isAssignableToRole,securityEnabled",
             "read group",
         )
-        return GroupInfo(
+        info = GroupInfo(
             id=data["id"],
             display_name=data.get("displayName") or data["id"],
             dynamic="DynamicMembership" in (data.get("groupTypes") or []),
             role_assignable=bool(data.get("isAssignableToRole")),
             security_enabled=bool(data.get("securityEnabled")),
         )
+        self._groups_info[group_id] = (time.monotonic(), info)
+        return info
 
     async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
         url: str | None = (

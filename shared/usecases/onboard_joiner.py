@@ -177,6 +177,11 @@ class _Onboarding:
     async def _add_to_groups(self, user: DirectoryUser) -> None:
         results = []
         for group_id in self.s.passwordless_group_ids:
+            # Graph refuses members for a dynamic group: fail clearly instead of per request.
+            if (await self.d.directory.group_info(group_id)).dynamic:
+                raise PermanentError(
+                    "group_is_dynamic", f"passwordless group {group_id} has dynamic membership"
+                )
             outcome = await self.d.directory.add_to_groups([user.id], group_id)
             results.append(f"{group_id}:{outcome[user.id]}")
         self._step("groups", detail=", ".join(results))

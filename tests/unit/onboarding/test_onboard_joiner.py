@@ -236,3 +236,12 @@ def test_a_tap_policy_error_from_graph_fails_the_joiner_with_its_reason() -> Non
     tid = w.joiner()
     w.directory.fail_create_tap = PermanentError("tap_policy_disallows", "policy off")
     assert w.run(tid) == (Status.FAILED, "tap_policy_disallows")
+
+
+def test_a_dynamic_passwordless_group_fails_the_joiner_before_any_tap() -> None:
+    w = World()
+    tid = w.joiner()
+    w.directory.dynamic_groups.add(GROUP)
+    assert w.run(tid) == (Status.FAILED, "group_is_dynamic")
+    assert w.directory.taps == [] and w.directory.groups == {}
+    assert [e.kind for e, _ in w.mailer.sent] == ["alert"]
