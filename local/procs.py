@@ -67,15 +67,19 @@ class ManagedProcess:
     proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ManagedProcess:
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            list(self.args),
-            cwd=REPO_ROOT,
-            env={**os.environ, **self.env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        out = self.log_path.open("ab") if self.log_path else None
+        try:
+            self.proc = subprocess.Popen(
+                list(self.args),
+                cwd=REPO_ROOT,
+                env={**os.environ, **self.env},
+                stdout=out or subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            if out is not None:
+                out.close()  # the child holds its own descriptor
         return self
 
     def alive(self) -> bool:

@@ -89,26 +89,8 @@ def preferred_port(port: int) -> int:
     return port if port_is_free(port) else free_port()
 
 
-class LoggedProcess(ManagedProcess):
-    """A ManagedProcess whose log file is closed in this process once the child holds it.
-
-    (ManagedProcess.start leaves its handle open, which pytest reports as a ResourceWarning.)
-    """
-
-    def start(self) -> LoggedProcess:
-        if self.log_path is None:
-            super().start()
-            return self
-        with self.log_path.open("ab") as out:
-            self.proc = subprocess.Popen(
-                list(self.args),
-                cwd=REPO_ROOT,
-                env={**os.environ, **self.env},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        return self
+# Kept as a name for the callers: ManagedProcess now closes its log handle itself.
+LoggedProcess = ManagedProcess
 
 
 def azurite_process(ports: AzuritePorts, log_path: Path | None = None) -> ManagedProcess:
