@@ -17,6 +17,7 @@ import azure.functions as func
 
 from functions.http_problem import problem
 from shared.bootstrap import get_container
+from shared.doctor.runner import graph_of, run_doctor
 from shared.report.snapshots import REPORT_HTML, SnapshotStore
 from shared.usecases.build_report import ReportRun, build_report
 
@@ -24,10 +25,29 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__
 log = logging.getLogger(__name__)
 
 
+async def _setup_findings() -> list[dict[str, str]]:
+    """The doctor's failures and warnings, for the top of the report; never fails the report."""
+    c = get_container()
+    try:
+        report = await run_doctor(c.settings, graph_of(c.directory))
+    except Exception:  # a broken check must not cost the admins their report
+        log.exception("doctor checks for the report failed")
+        return []
+    return [r.to_json() for r in report.problems()]
+
+
 async def _build(*, scheduled: bool) -> ReportRun:
     c = get_container()
     return await build_report(
-        c.directory, c.ledger, c.blobs, c.mailer, c.queue, c.settings, c.clock, scheduled=scheduled
+        c.directory,
+        c.ledger,
+        c.blobs,
+        c.mailer,
+        c.queue,
+        c.settings,
+        c.clock,
+        scheduled=scheduled,
+        setup_findings=await _setup_findings(),
     )
 
 

@@ -6,6 +6,7 @@ controlled); the text templates are not, since plain text has no markup to injec
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -157,7 +158,9 @@ def render_digest(
     generated_at: datetime,
     run_id: str,
     csv_note: str,
+    setup_findings: Sequence[Mapping[str, str]] = (),
 ) -> RenderedEmail:
+    """`setup_findings`: the doctor's failures and warnings ({check, status, found, fix}), shown first."""
     day = generated_at.date().isoformat()
     context: dict[str, Any] = {
         "title": f"Passwordless sign-in report, {day}",
@@ -178,6 +181,7 @@ def render_digest(
         "csv_note": csv_note,
         "retention_days": settings.report_retention_days,
         "max_named": MAX_NAMED,
+        "setup_findings": list(setup_findings),
     }
     return RenderedEmail(
         subject=digest_subject(settings, tenant, day),

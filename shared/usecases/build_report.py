@@ -21,9 +21,9 @@ import io
 import logging
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.config import Settings
@@ -142,13 +142,28 @@ async def _read_tenant(directory: Directory, watch: _EnrolmentWatch) -> _TenantR
     return _TenantRead(None if failure else aggregator.result(), csv, failure)
 
 
+# An event recorded but still "accepted" after this long lost its queue message (the intake died
+# between the ledger write and the enqueue); the report's pass over the ledger re-enqueues it.
+STUCK_AFTER = timedelta(minutes=10)
+
+
 async def _scan_ledger(
-    ledger: Ledger, settings: Settings, now: datetime
+    ledger: Ledger, settings: Settings, now: datetime, queue: JobQueue | None = None
 ) -> tuple[CohortFigures, list[DueReminder]]:
     cohort = CohortAggregator(now, settings.report_overdue_days)
     due: list[DueReminder] = []
     async for record in ledger.all():
         cohort.add(record)
+        stuck = (
+            record.status is Status.ACCEPTED
+            and now - (record.updated_at or record.accepted_at) > STUCK_AFTER
+        )
+        if queue is not None and stuck:
+            log.warning(
+                "re-enqueueing a joiner stuck in 'accepted'",
+                extra={"tracking_id": record.tracking_id},
+            )
+            await queue.enqueue(settings.onboarding_queue, {"trackingId": record.tracking_id})
         slot = due_slot(record, settings.reminder_days, settings.reminder_max_count, now)
         if slot is not None:
             due.append(DueReminder(record.tracking_id, slot))
@@ -223,6 +238,7 @@ async def build_report(
     send: bool = True,
     scheduled: bool = True,
     fan_out: bool = True,
+    setup_findings: Sequence[Mapping[str, str]] = (),
 ) -> ReportRun:
     """`blobs` is bound to the report container (REPORT_CONTAINER)."""
     now = clock.now()
@@ -235,7 +251,7 @@ async def build_report(
     enrolled = await _mark_enrolled(ledger, watch, now)
     if enrolled:
         log.info("joiners found enrolled in the report", extra={"enrolled": enrolled})
-    cohort, due = await _scan_ledger(ledger, settings, now)
+    cohort, due = await _scan_ledger(ledger, settings, now, queue if fan_out else None)
 
     if tenant_read.figures is None:
         failure = tenant_read.failure
@@ -271,6 +287,7 @@ async def build_report(
         generated_at=now,
         run_id=ref.run_id,
         csv_note=csv_note,
+        setup_findings=setup_findings,
     )
     await store.save(
         ref, _snapshot_figures(ref, now, tenant, cohort, trend), tenant_read.csv, rendered.html

@@ -1,0 +1,90 @@
+"""The report's extra duties: doctor findings on top, enrolment from the report, stuck joiners."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+from shared.domain.record import Status
+from shared.usecases.build_report import build_report
+from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
+from tests.unit.report.conftest import NOW, PagedDirectory, cohort_records, make_settings
+from tests.unit.report.tenant_rows import PAGES
+
+FINDING = {
+    "check": "group[Engineering]",
+    "status": "fail",
+    "found": "dynamic <membership>",
+    "fix": "use an assigned group",
+}
+
+
+def run(ledger: FakeLedger, queue: FakeQueue, mailer: FakeMailer, **kw: object) -> None:
+    asyncio.run(
+        build_report(
+            PagedDirectory(PAGES),
+            ledger,
+            FakeBlobStore(),
+            mailer,
+            queue,
+            make_settings(),
+            FakeClock(NOW),
+            **kw,
+        )
+    )  # type: ignore[arg-type]
+
+
+def test_doctor_findings_come_first_in_both_parts_and_are_escaped() -> None:
+    mailer = FakeMailer()
+    run(
+        FakeLedger({r.tracking_id: r for r in cohort_records()}),
+        FakeQueue(),
+        mailer,
+        setup_findings=[FINDING],
+    )
+    [(email, _)] = mailer.sent
+    assert email.html.index("setup-findings") < email.html.index("security-finding")
+    assert "dynamic &lt;membership&gt;" in email.html
+    assert email.text.index("SETUP") < email.text.index("SECURITY FINDING")
+
+
+def test_without_findings_there_is_no_setup_section() -> None:
+    mailer = FakeMailer()
+    run(FakeLedger({r.tracking_id: r for r in cohort_records()}), FakeQueue(), mailer)
+    assert "setup-findings" not in mailer.sent[0][0].html
+
+
+def test_a_joiner_stuck_in_accepted_is_re_enqueued_and_a_fresh_one_is_not() -> None:
+    [first, second, *_] = cohort_records()
+    stuck = replace(
+        first,
+        status=Status.ACCEPTED,
+        accepted_at=NOW - timedelta(hours=1),
+        updated_at=NOW - timedelta(hours=1),
+    )
+    fresh = replace(
+        second,
+        status=Status.ACCEPTED,
+        accepted_at=NOW - timedelta(minutes=2),
+        updated_at=NOW - timedelta(minutes=2),
+    )
+    queue = FakeQueue()
+    run(FakeLedger({stuck.tracking_id: stuck, fresh.tracking_id: fresh}), queue, FakeMailer())
+    assert queue.on("onboarding") == [{"trackingId": stuck.tracking_id}]
+
+
+def test_a_delivered_joiner_seen_with_authenticator_in_the_report_is_marked_enrolled() -> None:
+    row = next(
+        r
+        for page in PAGES
+        for r in page
+        if "microsoftAuthenticatorPush" in (r.get("methodsRegistered") or [])
+    )
+    record = replace(
+        cohort_records()[0], status=Status.DELIVERED, user_id=row["id"], enrolled_at=None
+    )
+    ledger = FakeLedger({record.tracking_id: record})
+    run(ledger, FakeQueue(), FakeMailer())
+    updated = ledger.records[record.tracking_id]
+    assert updated.status is Status.ENROLLED and updated.enrolled_at is not None
