@@ -18,7 +18,7 @@ else
 PYTEST_FLAGS ?=
 endif
 
-.PHONY: venv node_modules lint typecheck iac-check test up demo
+.PHONY: venv node_modules lint typecheck iac-check test up demo bench bench-report soak
 
 venv: $(VENV_STAMP)
 
@@ -56,3 +56,14 @@ up: venv node_modules
 # The main job on the local stack: signed HR events in, TAPs and reminders out, a report for admins.
 demo: venv node_modules
 	$(BIN)/python -m local.demo
+
+# Benchmarks print their figures against a baseline measured in the same run (docs/performance.md).
+bench: venv node_modules
+	$(BIN)/python -m bench
+
+bench-report: venv node_modules
+	$(BIN)/python -m bench.report_bench
+
+# The full fault matrix and the 2,000-event burst (docs/reliability.md); minutes, not part of CI.
+soak: venv node_modules
+	$(BIN)/python -m bench.soak
