@@ -15,17 +15,12 @@ from typing import Any
 
 import azure.functions as func
 
+from functions.http_problem import problem_response
 from shared.bootstrap import Container, get_container
 from shared.domain.errors import ConfigurationError, InvalidEventError, TransientError
 from shared.intake.cloudevents import abuse_protection_headers
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
-from shared.intake.problem import (
-    PROBLEM_CONTENT_TYPE,
-    clean_name,
-    problem_body,
-    problem_bytes,
-    problem_for,
-)
+from shared.intake.problem import clean_name, problem_body, problem_for
 from shared.intake.signature import claim_delivery, verify_signature
 from shared.usecases.accept_hr_event import ENQUEUE_GRACE, Accepted, accept_hr_events
 
@@ -43,7 +38,7 @@ def hr_events_handshake(req: func.HttpRequest) -> func.HttpResponse:
     try:
         headers = abuse_protection_headers(lower_headers(dict(req.headers)))
     except InvalidEventError as exc:
-        return _problem(problem_for(exc))
+        return problem_response(problem_for(exc))
     return func.HttpResponse(status_code=200, headers=headers)
 
 
@@ -73,16 +68,16 @@ async def handle_hr_events(
                 "webhook_id": webhook_id,
             },
         )
-        return _problem(problem_for(exc))
+        return problem_response(problem_for(exc))
     except TransientError as exc:
         log.warning("hr request deferred: %s", exc.reason, extra={"webhook_id": webhook_id})
         # Not sooner than ENQUEUE_GRACE: if the record was written but the enqueue failed, only
         # a retry after the grace period re-enqueues it (a quicker one looks like a duplicate).
         retry = str(int(max(exc.retry_after or 0, ENQUEUE_GRACE.total_seconds())))
-        return _problem(problem_body(503, "please retry later"), {"Retry-After": retry})
+        return problem_response(problem_body(503, "please retry later"), {"Retry-After": retry})
     except ConfigurationError:
         log.exception("hr intake is misconfigured", extra={"webhook_id": webhook_id})
-        return _problem(problem_body(500, "the HR intake is misconfigured; see the logs"))
+        return problem_response(problem_body(500, "the HR intake is misconfigured; see the logs"))
     log.info(
         "hr events accepted",
         extra={
@@ -108,13 +103,4 @@ def _accepted(parsed: ParsedRequest, accepted: list[Accepted]) -> func.HttpRespo
     headers = {"Location": urls[0]} if len(urls) == 1 else {}
     return func.HttpResponse(
         json.dumps(body), status_code=202, headers=headers, mimetype="application/json"
-    )
-
-
-def _problem(body: dict[str, Any], headers: dict[str, str] | None = None) -> func.HttpResponse:
-    return func.HttpResponse(
-        problem_bytes(body),
-        status_code=body["status"],
-        headers=headers,
-        mimetype=PROBLEM_CONTENT_TYPE,
     )

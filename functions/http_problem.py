@@ -1,14 +1,22 @@
-"""RFC 9457 problem answers for the HTTP triggers."""
+"""RFC 9457 problem answers for the HTTP triggers (one body format: shared.intake.problem)."""
 
 from __future__ import annotations
 
-import json
-
 import azure.functions as func
 
+from shared.intake.problem import PROBLEM_CONTENT_TYPE, problem_body, problem_bytes
 
-def problem(status: int, title: str, detail: str, **extra: object) -> func.HttpResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+
+def problem_response(
+    body: dict[str, object], headers: dict[str, str] | None = None
+) -> func.HttpResponse:
     return func.HttpResponse(
-        json.dumps(body), status_code=status, mimetype="application/problem+json"
+        problem_bytes(body),
+        status_code=int(str(body["status"])),
+        headers=headers,
+        mimetype=PROBLEM_CONTENT_TYPE,
     )
+
+
+def problem(status: int, detail: str) -> func.HttpResponse:
+    return problem_response(problem_body(status, detail))

@@ -75,9 +75,7 @@ async def report_latest(req: func.HttpRequest) -> func.HttpResponse:
     store = SnapshotStore(get_container().blobs)
     ref = await store.latest()
     if ref is None:
-        return problem(
-            404, "No report yet", "no report snapshot is stored; POST /api/reports/run builds one"
-        )
+        return problem(404, "no report snapshot is stored yet; POST /api/reports/run builds one")
     if req.params.get("format", "html") == "json":
         figures = await store.figures(ref)
         return func.HttpResponse(json.dumps(figures), mimetype="application/json")

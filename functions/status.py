@@ -18,9 +18,7 @@ async def onboarding_status(req: func.HttpRequest) -> func.HttpResponse:
     tracking_id = req.route_params.get("trackingId", "")
     record = await get_container().ledger.get(tracking_id)
     if record is None:
-        return problem(
-            404, "Unknown tracking id", f"no joiner with tracking id {tracking_id[:64]!r}"
-        )
+        return problem(404, f"no joiner with tracking id {tracking_id[:64]!r}")
     return func.HttpResponse(
         json.dumps(status_view(record)), status_code=200, mimetype="application/json"
     )

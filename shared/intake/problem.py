@@ -27,6 +27,7 @@ KINDS: dict[int, ProblemKind] = {
     400: ProblemKind("invalid-event", "The HR event is not valid"),
     401: ProblemKind("unauthenticated", "The request signature is missing or not valid"),
     413: ProblemKind("payload-too-large", "The request body is too large"),
+    404: ProblemKind("not-found", "Not found"),
     415: ProblemKind("unsupported-media-type", "The content type is not supported"),
     500: ProblemKind("internal-error", "Tapstart could not process the request"),
     503: ProblemKind("temporarily-unavailable", "Tapstart cannot accept events right now"),
