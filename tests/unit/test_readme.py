@@ -11,7 +11,9 @@ def test_readme_settings_table_matches_the_settings_object() -> None:
     text = README.read_text(encoding="utf-8")
     start = text.index("-->", text.index("<!-- settings-table:start")) + 3
     end = text.index("<!-- settings-table:end -->")
-    assert text[start:end].strip() == settings_table().strip(), "run: python -m scripts.settings_table"
+    assert text[start:end].strip() == settings_table().strip(), (
+        "run: python -m scripts.settings_table"
+    )
 
 
 def test_readme_shows_the_two_commands_and_the_docs_it_links_exist() -> None:
