@@ -81,7 +81,7 @@ def test_wrong_key_is_denied_through_the_sdk(acs: AcsEmulator) -> None:
     assert caught.value.status_code == 401
     assert caught.value.error is not None
     assert caught.value.error.code == "Denied"
-    assert "signature does not match" in caught.value.error.message
+    assert "signature does not match" in str(caught.value.error.message)
     assert acs.control.messages() == []
     assert acs.control.requests() == {"send": {"401": 1}}
 
@@ -97,7 +97,7 @@ def test_stale_date_is_denied_through_the_sdk(
         acs.email_client().begin_send(BODY, polling=False)
     assert caught.value.error is not None
     assert caught.value.error.code == "Denied"
-    assert "15 minutes" in caught.value.error.message
+    assert "15 minutes" in str(caught.value.error.message)
 
 
 def test_future_date_outside_the_window_is_denied(acs: AcsEmulator) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from azure.core.exceptions import HttpResponseError
@@ -59,7 +59,7 @@ def test_per_minute_limit_answers_429_until_the_window_slides(acs: AcsEmulator) 
     assert error.error.code == "TooManyRequests"
     assert error.response is not None
     # The oldest admitted send leaves the 60 s window 40 s from now.
-    assert error.response.headers["retry-after"] == "40"
+    assert cast(Any, error.response).headers["retry-after"] == "40"
 
     acs.control.advance_clock(40)
     client.begin_send(body(acs), polling=False)
@@ -74,7 +74,7 @@ def test_per_hour_limit(acs: AcsEmulator) -> None:
         client.begin_send(body(acs), polling=False)
     error = throttled_send(acs)
     assert error.response is not None
-    assert int(error.response.headers["retry-after"]) == 3600
+    assert int(cast(Any, error.response).headers["retry-after"]) == 3600
     acs.control.advance_clock(3600)
     client.begin_send(body(acs), polling=False)
     assert len(acs.control.messages()) == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from azure.core.exceptions import HttpResponseError
@@ -137,7 +137,7 @@ def test_invalid_message_is_refused(
     assert caught.value.error.code == code
     assert caught.value.error.target == target
     assert caught.value.response is not None
-    assert caught.value.response.headers["x-ms-error-code"] == code
+    assert cast(Any, caught.value.response).headers["x-ms-error-code"] == code
     assert acs.control.messages() == []
 
 
