@@ -1,0 +1,65 @@
+"""The straightforward Directory: one Graph request per step, nothing shared or cached.
+
+The onboarding benchmark's baseline. Same results as `GraphDirectory`, but roles, methods and
+manager are three GETs (no $batch), every group add is its own `$ref` POST (no merged PATCH),
+and the TAP policy and group details are read again for every joiner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from shared.adapters.graph_directory import GraphDirectory, policy_from_json
+from shared.adapters.graph_groups import ALREADY_MEMBER
+from shared.adapters.graph_raw import GraphRequestError
+from shared.ports import GroupInfo, Manager, TapPolicy
+
+_TAP_POLICY = (
+    "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
+)
+
+
+class BaselineDirectory(GraphDirectory):
+    async def is_admin(self, user_id: str) -> bool:
+        body = await self._get(f"/users/{quote(user_id)}/memberOf?$select=id,displayName", "roles")
+        return any(
+            o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", [])
+        )
+
+    async def method_types(self, user_id: str) -> list[str]:
+        body = await self._get(f"/users/{quote(user_id)}/authentication/methods", "methods")
+        return [str(m.get("@odata.type", "")) for m in body.get("value", [])]
+
+    async def get_manager(self, user_id: str) -> Manager | None:
+        path = f"/users/{quote(user_id)}/manager?$select=id,displayName,mail,preferredLanguage"
+        try:
+            body: Any = await self.raw.request("GET", path)
+        except GraphRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise exc.as_tapstart_error("manager") from exc
+        return Manager(
+            body["id"], body.get("displayName"), body.get("mail"), body.get("preferredLanguage")
+        )
+
+    async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]:
+        results: dict[str, str] = {}
+        for uid in user_ids:
+            body = {"@odata.id": f"{self.raw.base_url}/directoryObjects/{uid}"}
+            try:
+                await self.raw.request("POST", f"/groups/{quote(group_id)}/members/$ref", body)
+                results[uid] = "added"
+            except GraphRequestError as exc:
+                if exc.status == 400 and ALREADY_MEMBER in exc.message:
+                    results[uid] = "already_member"
+                else:
+                    raise exc.as_tapstart_error("add group member") from exc
+        return results
+
+    async def tap_policy(self) -> TapPolicy:
+        return policy_from_json(await self._get(_TAP_POLICY, "read TAP policy"))
+
+    async def group_info(self, group_id: str) -> GroupInfo:
+        self._groups_info.pop(group_id, None)  # no cache: read it for every joiner
+        return await super().group_info(group_id)
