@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import default
+from typing import Any
 
 from tests.e2e.stack import SECRET, Tapstart, canonical_event, host_json, launch, signed_headers
 from tests.fixtures.acs import AcsEmulator
@@ -30,7 +31,7 @@ NEW_SECRET = "whsec_" + "cm90YXRlZC1uZXctc2VjcmV0LWZvci10ZXN0cy0wMDA="
 UNKNOWN_SECRET = "whsec_" + "bm90LWEtY29uZmlndXJlZC1zZWNyZXQtYXQtYWxsLTA="
 
 
-def accepted_id(stack: Tapstart, event: dict[str, object], **sign: object) -> str:
+def accepted_id(stack: Tapstart, event: dict[str, Any], **sign: Any) -> str:
     result = stack.post_event(event, **sign)
     assert result.status == 202, result.text
     [tracking_id] = result.json()["trackingIds"]
