@@ -310,8 +310,10 @@ def main() -> int:
     print(
         "Starting Azurite, the Graph and ACS emulators and the local Functions host ...", flush=True
     )
+    host_log = stack.state_dir / "logs" / "host.log"
+    host_log.unlink(missing_ok=True)  # this run's log only
     try:
-        env = stack.up(extra_env=DEMO_ENV, host_log=stack.state_dir / "logs" / "host.log")
+        env = stack.up(extra_env=DEMO_ENV, host_log=host_log)
         for line in stack.summary:
             print(f"  {line}")
         result = run_demo(Demo(stack, env))

@@ -23,6 +23,7 @@ from local.host.http_server import Keys
 from local.host.indexing import check_supported, describe, index_app, load_app, resolve_spec
 from local.host.runtime import LocalHost, run_until_stopped
 from local.host.settings import HostConfigError, HostOptions, load_local_settings, merged_settings
+from shared.logging_setup import configure_logging
 
 log = logging.getLogger("local.host")
 
@@ -107,13 +108,9 @@ async def serve(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    # The storage SDK logs every request at INFO; the host's own lines are the useful ones.
-    logging.getLogger("azure").setLevel(logging.WARNING)
+    # The app's own logging setup (key=value context such as tracking_id on every line, secrets
+    # scrubbed), as the Functions worker would run it; it also quiets the SDKs' request logs.
+    configure_logging(args.log_level.upper())
     try:
         if args.list:
             print(list_functions(args))
