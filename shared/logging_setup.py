@@ -97,10 +97,9 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
 class KeyValueFormatter(logging.Formatter):
     """`2026-11-28T09:00:00Z INFO shared.x message key=value` — readable and greppable."""
 
-    converter = time.gmtime  # the timestamps say Z: make them UTC whatever the machine's zone
-
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        self.converter = time.gmtime  # the timestamps say Z: UTC whatever the machine's zone
 
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
