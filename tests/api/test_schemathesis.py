@@ -76,9 +76,11 @@ def _body_bytes(case: Case[Any]) -> bytes:
     return json.dumps(case.body).encode()
 
 
-@pytest.fixture(scope="module")
-def host_for_schemathesis(api_stack: Tapstart) -> Iterator[Tapstart]:
-    yield api_stack
+@pytest.fixture
+def host_for_schemathesis(stack: Tapstart) -> Iterator[Tapstart]:
+    """The module's host; tenant and outbox reset for each operation (earlier tests' mail would
+    otherwise count against the ACS emulator's sending limits)."""
+    yield stack
 
 
 @schema.parametrize()
