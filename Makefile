@@ -62,7 +62,7 @@ bench: venv node_modules
 	$(BIN)/python -m bench
 
 bench-report: venv node_modules
-	$(BIN)/python -m bench.report_bench
+	$(BIN)/python -m bench.report_emulator_bench
 
 # The full fault matrix and the 2,000-event burst (docs/reliability.md); minutes, not part of CI.
 soak: venv node_modules

@@ -18,5 +18,6 @@ def problem_response(
     )
 
 
-def problem(status: int, detail: str) -> func.HttpResponse:
-    return problem_response(problem_body(status, detail))
+def problem(status: int, detail: str, field: str | None = None) -> func.HttpResponse:
+    """A refusal naming the field (a parameter, or None for the request as a whole)."""
+    return problem_response(problem_body(status, detail, [(field, detail)]))

@@ -76,7 +76,10 @@ async def report_latest(req: func.HttpRequest) -> func.HttpResponse:
     ref = await store.latest()
     if ref is None:
         return problem(404, "no report snapshot is stored yet; POST /api/reports/run builds one")
-    if req.params.get("format", "html") == "json":
+    fmt = req.params.get("format", "html")
+    if fmt not in ("html", "json"):
+        return problem(400, f"format must be html or json, not {fmt[:20]!r}", "format")
+    if fmt == "json":
         figures = await store.figures(ref)
         return func.HttpResponse(json.dumps(figures), mimetype="application/json")
     html = await store.read(ref, REPORT_HTML)

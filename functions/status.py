@@ -18,7 +18,7 @@ async def onboarding_status(req: func.HttpRequest) -> func.HttpResponse:
     tracking_id = req.route_params.get("trackingId", "")
     record = await get_container().ledger.get(tracking_id)
     if record is None:
-        return problem(404, f"no joiner with tracking id {tracking_id[:64]!r}")
+        return problem(404, f"no joiner with tracking id {tracking_id[:64]!r}", "trackingId")
     return func.HttpResponse(
         json.dumps(status_view(record)), status_code=200, mimetype="application/json"
     )

@@ -145,6 +145,9 @@ class FakeDirectory:
     async def tap_policy(self) -> Any:
         return self.policy
 
+    async def direct_group_ids(self, user_id: str) -> list[str]:
+        return [g for g, members in self.groups.items() if user_id in members]
+
     async def group_ids_of(self, user_id: str, candidates: list[str]) -> list[str]:
         return [g for g in candidates if user_id in self.groups.get(g, set())]
 

@@ -77,6 +77,7 @@ class GraphDirectory:
         self._policy_lock = asyncio.Lock()
         self._user_reads: dict[str, dict[str, tuple[int, Any]]] = {}
         self._groups_info: dict[str, tuple[float, GroupInfo]] = {}
+        self._groups_lock = asyncio.Lock()
 
     async def _get(self, path: str, what: str) -> Any:
         try:
@@ -145,6 +146,15 @@ class GraphDirectory:
             o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", [])
         )
 
+    async def direct_group_ids(self, user_id: str) -> list[str]:
+        """Groups the user is a direct member of (from the same $batch as the roles)."""
+        body = await self._item(user_id, "roles")
+        return [
+            str(o["id"])
+            for o in body.get("value", [])
+            if o.get("@odata.type") == "#microsoft.graph.group"
+        ]
+
     async def method_types(self, user_id: str) -> list[str]:
         body = await self._item(user_id, "methods")
         return [str(m.get("@odata.type", "")) for m in body.get("value", [])]
@@ -203,9 +213,13 @@ class GraphDirectory:
         )
 
     async def group_info(self, group_id: str) -> GroupInfo:
-        cached = self._groups_info.get(group_id)
-        if cached and time.monotonic() - cached[0] < _POLICY_TTL_SECONDS:
-            return cached[1]
+        async with self._groups_lock:  # concurrent first joiners share one read
+            cached = self._groups_info.get(group_id)
+            if cached and time.monotonic() - cached[0] < _POLICY_TTL_SECONDS:
+                return cached[1]
+            return await self._read_group(group_id)
+
+    async def _read_group(self, group_id: str) -> GroupInfo:
         data = await self._get(
             f"/groups/{quote(group_id)}?$select=id,displayName,groupTypes,membershipRule,"
             "isAssignableToRole,securityEnabled",

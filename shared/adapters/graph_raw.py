@@ -12,8 +12,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from shared.domain.errors import PermanentError, TransientError
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
@@ -68,6 +66,7 @@ class GraphRaw:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send one request; return the parsed JSON body (None for 204). Raise GraphRequestError."""
+        import httpx  # here, not at import: it costs ~70 ms of cold start for one exception type
         from kiota_abstractions.method import Method
         from kiota_abstractions.request_information import RequestInformation
         from msgraph.generated.models.o_data_errors.o_data_error import ODataError

@@ -19,7 +19,13 @@ from shared.domain.email import mask_email
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.guardrails import refusal_reason
 from shared.domain.record import JoinerRecord, Status
-from shared.domain.tap_plan import hire_day_start, onboarding_wait, plan_tap, retry_delay_seconds
+from shared.domain.tap_plan import (
+    covers,
+    hire_day_start,
+    onboarding_wait,
+    plan_tap,
+    retry_delay_seconds,
+)
 from shared.logging_setup import bound, redacting
 from shared.ports import Clock, Directory, DirectoryUser, JobQueue, Ledger, Mailer, Manager
 from shared.usecases.notify import alert_admins, compose_delivery
@@ -207,14 +213,23 @@ class _Onboarding:
         return Outcome(Status.DELIVERED)
 
     async def _covered_groups(self, user: DirectoryUser) -> set[str]:
+        """The user's groups as far as the TAP policy's targets need them, in as few reads as we can.
+
+        Direct memberships come with the $batch already read; only when they do not show the user
+        inside the policy's include targets is the transitive checkMemberGroups asked (nested
+        groups). A nested exclusion the direct view misses is still enforced by Graph itself.
+        """
         policy = await self.d.directory.tap_policy()
-        known = set(self.s.passwordless_group_ids)  # the user was just added to these
-        unknown = (set(policy.include_group_ids) | set(policy.exclude_group_ids)) - known
+        groups = set(self.s.passwordless_group_ids)  # the user was just added to these
         if policy.include_all_users and not policy.exclude_group_ids:
-            return known
+            return groups
+        groups |= set(await self.d.directory.direct_group_ids(user.id))
+        if covers(policy, groups):
+            return groups
+        unknown = set(policy.include_group_ids) - groups
         if unknown:
-            known |= set(await self.d.directory.group_ids_of(user.id, sorted(unknown)))
-        return known
+            groups |= set(await self.d.directory.group_ids_of(user.id, sorted(unknown)))
+        return groups
 
     async def _issue_and_deliver(
         self,
