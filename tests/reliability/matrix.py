@@ -1,0 +1,407 @@
+"""The fault matrix: a small batch of joiners onboarded under one fault, then the invariants.
+
+Shared by `tests/reliability` (reduced, in `make test`) and `bench/soak.py` (full). A fault is
+armed on the emulators before the events are posted; a "kill" scenario holds the worker at one
+onboarding step (a slow or refused next call), SIGKILLs the host there, disarms the fault and
+starts a new host on the same queues and ledger, which must resume. No hook is added to the app.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+
+from local.acs_email_emulator import UNLIMITED
+from local.acs_email_emulator.control import Fault
+from tests.e2e.canary import leaks, passcodes_in, storage_texts
+from tests.e2e.stack import Tapstart, app_settings, canonical_event, host_json
+from tests.fixtures.acs import AcsEmulator
+from tests.fixtures.graph import ControlError, EmulatedGraph
+from tests.fixtures.host import HostLauncher, RunningHost
+from tests.reliability.persistent_azurite import PersistentAzurite
+
+MANAGER = "maria.manager@contoso.example"
+INVARIANTS = ("final", "one_live_tap", "no_dup_email", "no_poison", "canary")
+# Business limits of the example settings would pause a batch; the matrix tests faults, not caps.
+RAISED_LIMITS = {
+    "EMAIL_RATE_PER_MINUTE": "10000",
+    "EMAIL_RATE_PER_HOUR": "100000",
+    "TAP_MAX_PER_HOUR": "100000",
+}
+
+
+@dataclass
+class Stack:
+    azurite: PersistentAzurite
+    graph: EmulatedGraph
+    acs: AcsEmulator
+    launcher: HostLauncher
+
+
+@dataclass
+class Run:
+    """What a scenario sees while it runs (hosts in start order, the joiners' UPNs)."""
+
+    stack: Stack
+    upns: list[str]
+    hosts: list[RunningHost] = field(default_factory=list)
+
+    def graph_log(self) -> list[dict[str, Any]]:
+        requests: list[dict[str, Any]] = self.stack.graph.control.requests()["requests"]
+        return requests
+
+    def seen(self, method: str, fragment: str) -> int:
+        return sum(
+            1
+            for r in self.graph_log()
+            if r["method"] == method and fragment in r["path"] and r["status"] < 400
+        )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    arm: Callable[[Stack], None] = lambda stack: None
+    # Kill scenarios: when this holds, the worker is stuck at the step; SIGKILL, disarm, restart.
+    kill_when: Callable[[Run], bool] | None = None
+    during: Callable[[Stack], None] | None = None
+    note: str = ""
+
+
+def _graph(**spec: Any) -> Callable[[Stack], None]:
+    return lambda stack: stack.graph.control.set_faults(**spec)
+
+
+def _acs(*faults: Fault) -> Callable[[Stack], None]:
+    return lambda stack: stack.acs.control.set_faults(*faults)
+
+
+def _hold(path: str, method: str) -> Callable[[Stack], None]:
+    """Every matching Graph call waits 30 s: the worker stays at the step before it."""
+    return _graph(rules=[{"path": path, "method": method, "latencyMs": 30000}])
+
+
+def _after(check: Callable[[Run], bool], settle: float = 1.0) -> Callable[[Run], bool]:
+    first: list[float] = []
+
+    def ready(run: Run) -> bool:
+        if not first and check(run):
+            first.append(time.monotonic())
+        return bool(first) and time.monotonic() - first[0] >= settle
+
+    return ready
+
+
+def _groups_added(run: Run) -> bool:
+    return run.seen("PATCH", "/groups/") + run.seen("POST", "/members/$ref") > 0
+
+
+def _taps_exist(run: Run) -> bool:
+    return len(run.stack.graph.control.taps()) >= len(run.upns)
+
+
+def _emails_sent(run: Run) -> bool:
+    return len(run.stack.acs.control.messages()) >= len(run.upns)
+
+
+def all_scenarios() -> list[Scenario]:
+    return [
+        Scenario("none (control)"),
+        Scenario(
+            "Graph 429 + Retry-After",
+            _graph(rules=[{"path": "", "status": 429, "retryAfter": 1, "count": 6}]),
+        ),
+        Scenario("Graph 503", _graph(rules=[{"path": "", "status": 503, "count": 6}])),
+        Scenario("Graph 500", _graph(rules=[{"path": "", "status": 500, "count": 6}])),
+        Scenario(
+            "Graph latency spikes",
+            _graph(latencyMs=400, latencyJitterMs=400, seed=7),
+        ),
+        Scenario("Graph dropped connections", _graph(dropRate=0.2, seed=3)),
+        Scenario("ACS 429", _acs(Fault(status=429, count=3, retry_after=1))),
+        Scenario("ACS 500", _acs(Fault(status=500, count=3))),
+        Scenario("Azurite down 3 s", during=lambda stack: stack.azurite.outage(3.0)),
+        Scenario(
+            "kill after user resolve",
+            _hold(r"/\$batch$", "POST"),
+            kill_when=_after(lambda run: run.seen("GET", "/users") >= len(run.upns)),
+            note="held on the roles/methods/manager $batch",
+        ),
+        Scenario(
+            "kill after group add",
+            _hold("/authentication/temporaryAccessPassMethods", "POST"),
+            kill_when=_after(_groups_added, settle=1.5),
+            note="held on the TAP POST (sent, not yet created)",
+        ),
+        Scenario(
+            "kill after TAP create",
+            _acs(Fault(status=429, count=1000, retry_after=30)),
+            kill_when=_after(_taps_exist),
+            note="ACS answers 429 Retry-After 30 to the send",
+        ),
+        Scenario(
+            "kill after email send",
+            kill_when=_emails_sent,
+            note="killed as soon as the outbox holds the mails (race with the ledger write)",
+        ),
+        Scenario(
+            "kill before ledger write",
+            _graph(
+                rules=[
+                    {
+                        "path": "/authentication/temporaryAccessPassMethods$",
+                        "method": "POST",
+                        "latencyMs": 3000,
+                    }
+                ]
+            ),
+            kill_when=_after(_groups_added, settle=1.5),
+            note="TAP POST answered after the worker died: created in Graph, not in the ledger",
+        ),
+    ]
+
+
+REDUCED = (
+    "none (control)",
+    "Graph 429 + Retry-After",
+    "Graph 503",
+    "Graph dropped connections",
+    "ACS 500",
+    "Azurite down 3 s",
+    "kill after user resolve",
+    "kill after TAP create",
+    "kill before ledger write",
+)
+
+
+@dataclass
+class Result:
+    scenario: str
+    joiners: int
+    seconds: float
+    checks: dict[str, bool]
+    details: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(self.checks.values())
+
+
+def seed_joiners(stack: Stack, count: int) -> tuple[list[str], list[str]]:
+    stack.graph.control.reset()
+    stack.graph.control.clear_requests()
+    stack.acs.control.reset()
+    stack.acs.control.set_limits(
+        per_minute=UNLIMITED,
+        per_hour=UNLIMITED,
+        status_per_minute=UNLIMITED,
+        status_per_hour=UNLIMITED,
+    )
+    tag = uuid.uuid4().hex[:6]
+    employees, upns = [], []
+    for i in range(count):
+        upn = f"rel.{tag}.{i:04d}@contoso.example"
+        stack.graph.control.add_user(
+            userPrincipalName=upn,
+            displayName=f"Rel {tag} {i:04d}",
+            givenName="Rel",
+            employeeId=f"R{tag}{i:04d}",
+            manager=MANAGER,
+            createdDateTime="now-1d",
+        )
+        employees.append(f"R{tag}{i:04d}")
+        upns.append(upn)
+    return employees, upns
+
+
+def launch(stack: Stack, settings: dict[str, str], **queues: Any) -> RunningHost:
+    return stack.launcher.start(env=settings, host_json=host_json(**queues))
+
+
+def run_scenario(
+    stack: Stack, scenario: Scenario, joiners: int = 3, timeout: float = 90.0
+) -> Result:
+    started = time.monotonic()
+    employees, upns = seed_joiners(stack, joiners)
+    settings = app_settings(stack.azurite.info, stack.graph, stack.acs, **RAISED_LIMITS)
+    run = Run(stack, upns)
+    run.hosts.append(launch(stack, settings))
+    details: list[str] = []
+    scenario.arm(stack)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    tapstart = Tapstart(run.hosts[0], stack.graph, stack.acs, settings)
+    answers = [tapstart.post_event(canonical_event(e, today)) for e in employees]
+    accepted = [a for a in answers if a.status == 202]
+    if len(accepted) != joiners:
+        details.append(f"intake refused {[a.status for a in answers if a.status != 202]}")
+    tracking = [str(a.json()["trackingIds"][0]) for a in accepted]
+    if scenario.during is not None:
+        scenario.during(stack)
+    if scenario.kill_when is not None:
+        _kill_and_restart(run, scenario, settings, tracking, details)
+        tapstart = Tapstart(run.hosts[-1], stack.graph, stack.acs, settings)
+    statuses = _wait_all(tapstart, tracking, started + timeout, details)
+    stack.graph.control.clear_faults()
+    stack.acs.control.set_faults()
+    checks = _invariants(run, settings, statuses, [a.text for a in answers], details)
+    for host in run.hosts:
+        host.stop()
+    return Result(scenario.name, joiners, time.monotonic() - started, checks, details)
+
+
+def _kill_and_restart(
+    run: Run,
+    scenario: Scenario,
+    settings: dict[str, str],
+    tracking: list[str],
+    details: list[str],
+) -> None:
+    assert scenario.kill_when is not None
+    deadline = time.monotonic() + 45
+    while not scenario.kill_when(run):
+        if time.monotonic() > deadline:
+            details.append("kill point never reached")
+            break
+        time.sleep(0.05)
+    run.hosts[-1].process.kill()
+    time.sleep(3.5)  # a held Graph call finishes on the emulator's side after the worker died
+    run.stack.graph.control.clear_faults()
+    run.stack.acs.control.set_faults()
+    details.append(
+        f"at kill: {len(run.stack.graph.control.taps())} TAPs, "
+        f"{len(run.stack.acs.control.messages())} emails"
+    )
+    _expire_leases(run.stack, settings["ONBOARDING_QUEUE"], tracking)
+    run.hosts.append(launch(run.stack, settings))
+
+
+def _expire_leases(stack: Stack, queue: str, tracking: list[str]) -> None:
+    """What the queue service does 10 minutes after a worker died holding messages.
+
+    The local host leases a message for 10 minutes (as the Functions runtime does) and that is
+    not configurable, so the dead worker's messages would stay invisible past any test budget.
+    Clearing the queue (which removes invisible messages too) and enqueueing one message per
+    joiner, exactly as intake does, reproduces the redelivery; duplicates are allowed since the
+    app must already cope with at-least-once delivery.
+    """
+    client = QueueClient.from_connection_string(
+        stack.azurite.info.connection_string, queue, message_encode_policy=TextBase64EncodePolicy()
+    )
+    with client:
+        client.clear_messages()
+        for tracking_id in tracking:
+            client.send_message(json.dumps({"trackingId": tracking_id}, separators=(",", ":")))
+
+
+def _wait_all(
+    tapstart: Tapstart, tracking: list[str], deadline: float, details: list[str]
+) -> dict[str, dict[str, Any]]:
+    statuses: dict[str, dict[str, Any]] = {}
+    while True:
+        for tid in tracking:
+            if tid not in statuses or not statuses[tid]["final"]:
+                try:
+                    statuses[tid] = tapstart.status(tid)
+                except (AssertionError, OSError) as exc:
+                    details.append(f"status {tid[:8]}: {exc}"[:200])
+        if all(statuses.get(t, {}).get("final") for t in tracking):
+            return statuses
+        if time.monotonic() > deadline:
+            stuck = {t[:8]: statuses.get(t, {}).get("status") for t in tracking}
+            details.append(f"not final in time: {stuck}")
+            return statuses
+        time.sleep(0.3)
+
+
+def _invariants(
+    run: Run,
+    settings: dict[str, str],
+    statuses: dict[str, dict[str, Any]],
+    answers: list[str],
+    details: list[str],
+) -> dict[str, bool]:
+    stack = run.stack
+    final = len(statuses) == len(run.upns) and all(
+        s.get("final") and s.get("status") == "delivered" for s in statuses.values()
+    )
+    messages = stack.acs.control.messages()
+    taps = stack.graph.control.taps()
+    one_live_tap = True
+    no_dup_email = True
+    for upn in run.upns:
+        name = upn.split("@")[0].replace("rel.", "Rel ").replace(".", " ")
+        mails = [m for m in messages if name in (m.get("plainText") or "")]
+        if len(mails) != 1:
+            no_dup_email = False
+            details.append(f"{upn}: {len(mails)} emails")
+        live = [t for t in taps if upn in json.dumps(t)]
+        codes = passcodes_in(mails)
+        if len(live) != 1 or len(codes) != 1:
+            one_live_tap = False
+            details.append(f"{upn}: {len(live)} live TAPs, {len(codes)} delivered")
+            continue
+        try:
+            stack.graph.control.register(
+                upn, "microsoftAuthenticatorPasswordless", temporary_access_pass=codes[0]
+            )
+        except ControlError as exc:
+            one_live_tap = False
+            details.append(f"{upn}: delivered TAP refused: {exc}"[:200])
+    texts = storage_texts(stack.azurite.info.connection_string)
+    ours = (settings["ONBOARDING_QUEUE"], settings["REMINDER_QUEUE"])
+    poison = [
+        k for k in texts if k.startswith("queue:") and "poison" in k and any(q in k for q in ours)
+    ]
+    if poison:
+        details.append(f"poison: {poison}")
+    places = dict(texts)
+    for i, host in enumerate(run.hosts):
+        places[f"host log {i}"] = host.logs()
+    places.update({f"http answer {i}": a for i, a in enumerate(answers)})
+    places.update({f"status {t[:8]}": json.dumps(s) for t, s in statuses.items()})
+    leaked = leaks(passcodes_in(messages), places)
+    if leaked:
+        details.append(f"canary: {leaked[:3]}")
+    return {
+        "final": final,
+        "one_live_tap": one_live_tap,
+        "no_dup_email": no_dup_email,
+        "no_poison": not poison,
+        "canary": not leaked,
+    }
+
+
+def render(results: list[Result]) -> str:
+    width = max([len(f"{r.scenario} [{r.joiners}]") for r in results] + [10]) + 2
+    head = f"{'fault':<{width}}" + "".join(f"{i:>14}" for i in INVARIANTS) + f"{'s':>7}"
+    lines = ["Fault matrix (joiners per fault in brackets)", head]
+    for r in results:
+        cells = "".join(f"{'ok' if r.checks[i] else 'FAIL':>14}" for i in INVARIANTS)
+        lines.append(f"{r.scenario + f' [{r.joiners}]':<{width}}{cells}{r.seconds:>7.1f}")
+    return "\n".join(lines)
+
+
+def write_json(results: list[Result], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "scenario": r.scenario,
+                    "joiners": r.joiners,
+                    "seconds": round(r.seconds, 1),
+                    "checks": r.checks,
+                    "details": r.details,
+                }
+                for r in results
+            ],
+            indent=2,
+        )
+    )
