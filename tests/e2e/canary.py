@@ -48,9 +48,9 @@ def storage_texts(connection_string: str) -> dict[str, str]:
             )
     blobs = BlobServiceClient.from_connection_string(connection_string)
     for container in blobs.list_containers():
-        client = blobs.get_container_client(container.name)
-        for blob in client.list_blobs():
-            data = client.download_blob(blob.name).readall()
+        container_client = blobs.get_container_client(container.name)
+        for blob in container_client.list_blobs():
+            data = container_client.download_blob(blob.name).readall()
             texts[f"blob:{container.name}/{blob.name}"] = data.decode("utf-8", "replace")
     return texts
 
