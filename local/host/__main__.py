@@ -1,7 +1,7 @@
 """`python -m local.host`: run a FunctionApp locally, against Azurite.
 
     python -m local.host [--app function_app:app] [--port 7071]
-                         [--host-json PATH] [--settings PATH] [--list]
+                         [--host-json PATH] [--settings PATH] [--queue-lease S] [--list]
 
 host.json and local.settings.json default to the files beside the app module.
 """
@@ -17,10 +17,12 @@ import os
 import secrets
 import signal
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from local.host.http_server import Keys
 from local.host.indexing import check_supported, describe, index_app, load_app, resolve_spec
+from local.host.queue_listener import PROCESSING_VISIBILITY
 from local.host.runtime import LocalHost, run_until_stopped
 from local.host.settings import HostConfigError, HostOptions, load_local_settings, merged_settings
 from shared.logging_setup import configure_logging
@@ -37,6 +39,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--settings", type=Path, help="default: local.settings.json beside it")
     parser.add_argument("--shutdown-grace", type=float, default=10.0, help="seconds")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--queue-lease",
+        type=float,
+        default=PROCESSING_VISIBILITY.total_seconds(),
+        help="seconds a received queue message stays invisible (renewed at half); the runtime's "
+        "10 minutes by default, shorter in fault tests so a dead worker's messages come back",
+    )
     parser.add_argument(
         "--list",
         action="store_true",
@@ -86,7 +95,13 @@ def build_host(args: argparse.Namespace) -> LocalHost:
     resolved = [resolve_spec(spec, settings) for spec in specs]
     options = HostOptions.load(args.host_json or directory / "host.json")
     return LocalHost(
-        resolved, options, settings, keys_from(settings), directory, args.shutdown_grace
+        resolved,
+        options,
+        settings,
+        keys_from(settings),
+        directory,
+        args.shutdown_grace,
+        timedelta(seconds=args.queue_lease),
     )
 
 

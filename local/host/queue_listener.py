@@ -1,6 +1,7 @@
 """Queue trigger listener with the WebJobs Storage Queues extension's (5.x) semantics.
 
-- receive up to `batchSize` messages, held invisible 10 minutes (renewed while running);
+- receive up to `batchSize` messages, held invisible 10 minutes (renewed while running; the
+  `--queue-lease` flag shortens it so tests can watch a dead worker's messages come back);
 - fetch the next batch when in-flight messages drop to `newBatchThreshold`;
 - `messageEncoding` base64: an undecodable message goes straight to `<queue>-poison`;
 - success: outputs written, then the message deleted;
@@ -35,7 +36,6 @@ log = logging.getLogger("local.host.queues")
 
 POISON_SUFFIX = "-poison"
 PROCESSING_VISIBILITY = timedelta(minutes=10)
-RENEW_EVERY = PROCESSING_VISIBILITY / 2
 MIN_POLLING_INTERVAL = timedelta(milliseconds=100)
 
 
@@ -79,8 +79,10 @@ class QueueListener:
         options: QueueOptions,
         invoker: Invoker,
         outputs: QueueOutputs,
+        lease: timedelta = PROCESSING_VISIBILITY,
     ) -> None:
         self._spec = spec
+        self._lease = lease
         self._options = options
         self._invoker = invoker
         self._outputs = outputs
@@ -126,7 +128,7 @@ class QueueListener:
         pager = self._queue.receive_messages(
             messages_per_page=self._options.batch_size,
             max_messages=self._options.batch_size,
-            visibility_timeout=int(PROCESSING_VISIBILITY.total_seconds()),
+            visibility_timeout=self._lease_seconds(),
         )
         return [message async for message in pager]
 
@@ -205,13 +207,16 @@ class QueueListener:
                 visibility_timeout=max(0, round(visibility.total_seconds())),
             )
 
+    def _lease_seconds(self) -> int:
+        return max(1, round(self._lease.total_seconds()))
+
     async def _keep_invisible(self, lease: _Lease) -> None:
         while True:
-            await asyncio.sleep(RENEW_EVERY.total_seconds())
+            await asyncio.sleep(self._lease.total_seconds() / 2)
             updated = await self._queue.update_message(
                 lease.message_id,
                 lease.pop_receipt,
-                visibility_timeout=int(PROCESSING_VISIBILITY.total_seconds()),
+                visibility_timeout=self._lease_seconds(),
             )
             lease.pop_receipt = str(updated.pop_receipt)
 

@@ -9,6 +9,7 @@ starts a new host on the same queues and ledger, which must resume. No hook is a
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -16,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from azure.storage.queue import QueueClient, TextBase64EncodePolicy
-
 from local.acs_email_emulator import UNLIMITED
 from local.acs_email_emulator.control import Fault
+from local.procs import REPO_ROOT
 from tests.e2e.canary import leaks, passcodes_in, storage_texts
 from tests.e2e.stack import Tapstart, app_settings, canonical_event, host_json
 from tests.fixtures.acs import AcsEmulator
@@ -29,6 +29,10 @@ from tests.reliability.persistent_azurite import PersistentAzurite
 
 MANAGER = "maria.manager@contoso.example"
 INVARIANTS = ("final", "one_live_tap", "no_dup_email", "no_poison", "canary")
+# The runtime leases a received message for 10 minutes; a short lease lets a scenario watch a dead
+# worker's (or a lost receive's) messages come back within its time budget.
+QUEUE_LEASE_S = 8.0
+LOG_DIR = REPO_ROOT / ".local" / "logs"
 # Business limits of the example settings would pause a batch; the matrix tests faults, not caps.
 RAISED_LIMITS = {
     "EMAIL_RATE_PER_MINUTE": "10000",
@@ -221,8 +225,12 @@ def seed_joiners(stack: Stack, count: int) -> tuple[list[str], list[str]]:
     return employees, upns
 
 
-def launch(stack: Stack, settings: dict[str, str], **queues: Any) -> RunningHost:
-    return stack.launcher.start(env=settings, host_json=host_json(**queues))
+def launch(
+    stack: Stack, settings: dict[str, str], lease: float = QUEUE_LEASE_S, **queues: Any
+) -> RunningHost:
+    return stack.launcher.start(
+        env=settings, host_json=host_json(**queues), extra_args=["--queue-lease", str(lease)]
+    )
 
 
 def run_scenario(
@@ -245,7 +253,7 @@ def run_scenario(
     if scenario.during is not None:
         scenario.during(stack)
     if scenario.kill_when is not None:
-        _kill_and_restart(run, scenario, settings, tracking, details)
+        _kill_and_restart(run, scenario, settings, details)
         tapstart = Tapstart(run.hosts[-1], stack.graph, stack.acs, settings)
     statuses = _wait_all(tapstart, tracking, started + timeout, details)
     stack.graph.control.clear_faults()
@@ -253,14 +261,27 @@ def run_scenario(
     checks = _invariants(run, settings, statuses, [a.text for a in answers], details)
     for host in run.hosts:
         host.stop()
+    if not all(checks.values()):
+        details.extend(_keep_logs(scenario.name, run.hosts))
     return Result(scenario.name, joiners, time.monotonic() - started, checks, details)
+
+
+def _keep_logs(scenario: str, hosts: list[RunningHost]) -> list[str]:
+    """Copy a failed scenario's host logs under .local/logs (the work dir is deleted)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", scenario.lower()).strip("-")
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    kept = []
+    for i, host in enumerate(hosts):
+        target = LOG_DIR / f"matrix-{slug}-host{i}.log"
+        target.write_text(host.logs(), encoding="utf-8")
+        kept.append(f"host log: {target.relative_to(REPO_ROOT)}")
+    return kept
 
 
 def _kill_and_restart(
     run: Run,
     scenario: Scenario,
     settings: dict[str, str],
-    tracking: list[str],
     details: list[str],
 ) -> None:
     assert scenario.kill_when is not None
@@ -278,26 +299,8 @@ def _kill_and_restart(
         f"at kill: {len(run.stack.graph.control.taps())} TAPs, "
         f"{len(run.stack.acs.control.messages())} emails"
     )
-    _expire_leases(run.stack, settings["ONBOARDING_QUEUE"], tracking)
+    # The dead worker's messages come back when their lease ends (QUEUE_LEASE_S), as in Azure.
     run.hosts.append(launch(run.stack, settings))
-
-
-def _expire_leases(stack: Stack, queue: str, tracking: list[str]) -> None:
-    """What the queue service does 10 minutes after a worker died holding messages.
-
-    The local host leases a message for 10 minutes (as the Functions runtime does) and that is
-    not configurable, so the dead worker's messages would stay invisible past any test budget.
-    Clearing the queue (which removes invisible messages too) and enqueueing one message per
-    joiner, exactly as intake does, reproduces the redelivery; duplicates are allowed since the
-    app must already cope with at-least-once delivery.
-    """
-    client = QueueClient.from_connection_string(
-        stack.azurite.info.connection_string, queue, message_encode_policy=TextBase64EncodePolicy()
-    )
-    with client:
-        client.clear_messages()
-        for tracking_id in tracking:
-            client.send_message(json.dumps({"trackingId": tracking_id}, separators=(",", ":")))
 
 
 def _wait_all(
