@@ -1,5 +1,8 @@
 """Run-time fault injection: latency, 500/503 answers, 429s, dropped connections.
 
+``latencyMs`` delays a request before Graph acts on it; ``responseLatencyMs`` delays the answer
+after Graph has acted (a write that lands while its caller dies or times out waiting).
+
 Each rule matches by method and a regular expression searched in the Graph path (without
 ``/v1.0``); ``count`` limits a rule to its next N matches. Random draws use a seeded generator so
 a failing test can be replayed.
@@ -19,6 +22,7 @@ class FaultRule:
     method: str | None = None
     latency_ms: float = 0.0
     latency_jitter_ms: float = 0.0
+    response_latency_ms: float = 0.0
     error_rate: float = 0.0
     status: int = 503
     drop_rate: float = 0.0
@@ -34,6 +38,7 @@ class FaultRule:
             method=str(spec["method"]).upper() if spec.get("method") else None,
             latency_ms=float(spec.get("latencyMs", 0)),
             latency_jitter_ms=float(spec.get("latencyJitterMs", 0)),
+            response_latency_ms=float(spec.get("responseLatencyMs", 0)),
             error_rate=error_rate,
             status=status,
             drop_rate=float(spec.get("dropRate", 0)),
@@ -47,6 +52,7 @@ class FaultRule:
             "method": self.method,
             "latencyMs": self.latency_ms,
             "latencyJitterMs": self.latency_jitter_ms,
+            "responseLatencyMs": self.response_latency_ms,
             "errorRate": self.error_rate,
             "status": self.status,
             "dropRate": self.drop_rate,
@@ -65,6 +71,7 @@ class FaultRule:
 @dataclass
 class Decision:
     delay_seconds: float = 0.0
+    response_delay_seconds: float = 0.0
     drop: bool = False
     status: int | None = None
     retry_after: int | None = None
@@ -77,7 +84,8 @@ class Faults:
 
     def configure(self, spec: dict[str, Any]) -> None:
         rules = [FaultRule.from_json(r) for r in spec.get("rules", [])]
-        if any(k in spec for k in ("latencyMs", "errorRate", "dropRate", "status")):
+        top_level = ("latencyMs", "responseLatencyMs", "errorRate", "dropRate", "status")
+        if any(k in spec for k in top_level):
             rules.append(FaultRule.from_json(spec))  # a top-level rule applies to every path
         self.rules = rules
         self._random = random.Random(spec.get("seed", 0))
@@ -94,6 +102,9 @@ class Faults:
             if rule.latency_ms and not in_batch:
                 jitter = self._random.uniform(-1, 1) * rule.latency_jitter_ms
                 decision.delay_seconds += max(0.0, rule.latency_ms + jitter) / 1000
+                fired = True
+            if rule.response_latency_ms and not in_batch:
+                decision.response_delay_seconds += rule.response_latency_ms / 1000
                 fired = True
             if rule.drop_rate and not in_batch and self._random.random() < rule.drop_rate:
                 decision.drop = True

@@ -52,6 +52,8 @@ async def graph_handler(request: web.Request) -> web.StreamResponse:
             response = em.error_response(error, req)
         else:
             response = em.handle(req, request.headers.get("Authorization"))
+            if decision.response_delay_seconds:
+                await asyncio.sleep(decision.response_delay_seconds)
     return to_aiohttp(response, req)
 
 

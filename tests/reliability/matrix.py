@@ -162,11 +162,11 @@ def all_scenarios() -> list[Scenario]:
                     {
                         "path": "/authentication/temporaryAccessPassMethods$",
                         "method": "POST",
-                        "latencyMs": 3000,
+                        "responseLatencyMs": 30000,
                     }
                 ]
             ),
-            kill_when=_after(_groups_added, settle=1.5),
+            kill_when=_taps_exist,
             note="TAP POST answered after the worker died: created in Graph, not in the ledger",
         ),
     ]
