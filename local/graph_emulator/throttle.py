@@ -53,13 +53,17 @@ class Throttle:
     def __init__(self) -> None:
         self.limits: dict[str, tuple[float, float]] = {}
         self.profile = "off"
+        self.start_empty = False
         self._buckets: dict[tuple[str, str], Bucket] = {}
 
     def configure(self, spec: dict[str, Any] | str, tenant_users: int = 0) -> None:
-        """``"off"``, ``"realistic"`` or ``{"profile": ..., "classes": {name: {limit, periodSeconds}}}``."""
+        """``"off"``, ``"realistic"`` or ``{"profile": ..., "classes": {name: {limit, periodSeconds}},
+        "startEmpty": false}``; ``startEmpty`` begins with every budget spent (an app that has
+        been writing at the limit) instead of Graph's fresh window."""
         if isinstance(spec, str):
             spec = {"profile": spec}
         self.profile = str(spec.get("profile", "off"))
+        self.start_empty = bool(spec.get("startEmpty", False))
         limits: dict[str, tuple[float, float]] = {}
         if self.profile == "realistic":
             limits = dict(REALISTIC)
@@ -77,6 +81,7 @@ class Throttle:
     def describe(self) -> dict[str, Any]:
         return {
             "profile": self.profile,
+            "startEmpty": self.start_empty,
             "classes": {k: {"limit": c, "periodSeconds": p} for k, (c, p) in self.limits.items()},
         }
 
@@ -88,7 +93,8 @@ class Throttle:
         now = time.monotonic()
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = Bucket(limit[0], limit[1], limit[0], now)
+            tokens = 0.0 if self.start_empty else limit[0]
+            bucket = self._buckets[key] = Bucket(limit[0], limit[1], tokens, now)
         wait = bucket.take(min(cost, bucket.capacity), now)
         if wait > 0:
             raise too_many_requests(max(1, math.ceil(wait)), throttle_class, app_id, tenant_id)

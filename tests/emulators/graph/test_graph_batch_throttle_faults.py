@@ -128,6 +128,16 @@ def test_500_is_not_retried_by_the_sdk(graph: EmulatedGraph) -> None:
     assert graph.control.count("(injected)", status=500) == 1
 
 
+def test_start_empty_throttle_refuses_the_first_request(graph: EmulatedGraph, raw: Any) -> None:
+    path = "reports/authenticationMethods/userRegistrationDetails"
+    graph.control.set_faults(throttle={"profile": "realistic", "startEmpty": True})
+    refused = raw.get(path, params={"$top": "1"})
+    # An empty 5-per-10-s budget refills one request in 2 s.
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
+    graph.control.set_faults(throttle="realistic")
+    assert raw.get(path, params={"$top": "1"}).status_code == 200
+
+
 def test_realistic_reports_throttle_is_5_per_10_seconds(graph: EmulatedGraph, raw: Any) -> None:
     graph.control.set_faults(throttle="realistic")
     path = "reports/authenticationMethods/userRegistrationDetails"
