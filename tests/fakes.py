@@ -27,6 +27,7 @@ class FakeLedger:
     records: dict[str, JoinerRecord] = field(default_factory=dict)
     tap_slots: dict[str, int] = field(default_factory=dict)
     claims: set[str] = field(default_factory=set)
+    claimed_at: dict[str, datetime] = field(default_factory=dict)
     version: int = 0
 
     async def get(self, tracking_id: str) -> JoinerRecord | None:
@@ -66,7 +67,18 @@ class FakeLedger:
         if key in self.claims:
             return False
         self.claims.add(key)
+        self.claimed_at[key] = now
         return True
+
+    async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
+        old_claims = [k for k, at in self.claimed_at.items() if at < claims_before]
+        old_hours = [h for h in self.tap_slots if h < tap_hours_before]
+        for key in old_claims:
+            self.claims.discard(key)
+            del self.claimed_at[key]
+        for hour in old_hours:
+            del self.tap_slots[hour]
+        return len(old_claims) + len(old_hours)
 
 
 @dataclass

@@ -4,7 +4,8 @@ Entities (one table):
 - PartitionKey "joiner", RowKey tracking id: the JoinerRecord (steps and reminders as JSON).
 - PartitionKey "tapcap", RowKey UTC hour: TAPs issued that hour (flood cap), ETag-incremented.
 - PartitionKey "claim",  RowKey key hash: "this happened once" markers (replayed webhook ids,
-  reminder slots enqueued); insert-if-absent is the atomic test-and-set.
+  reminder slots enqueued); insert-if-absent is the atomic test-and-set. Each holds `at`, the
+  UTC instant it was made, so `prune` can drop the old ones.
 Writes of a record are ETag-checked, so two workers never overwrite each other's step.
 """
 
@@ -16,7 +17,7 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from azure.core import MatchConditions
@@ -27,7 +28,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
     ServiceRequestError,
 )
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from shared.adapters.storage_connection import StorageConnection
 from shared.domain.errors import ConflictError, TransientError
@@ -191,10 +192,52 @@ class TableLedger:
             "PartitionKey": "claim",
             "RowKey": _claim_key(key),
             "key": key[:1024],
-            "at": now.isoformat(),
+            "at": _utc_text(now),
         }
         try:
             await self._run(self._client().create_entity, entity)
         except ResourceExistsError:
             return False
         return True
+
+    async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
+        table = self._client()
+        # ISO-8601 UTC texts of one format sort like the instants they name.
+        old_claims = (
+            "PartitionKey eq 'claim' and at lt @cutoff",
+            {"cutoff": _utc_text(claims_before)},
+        )
+        old_counters = ("PartitionKey eq 'tapcap' and RowKey lt @hour", {"hour": tap_hours_before})
+        deleted = 0
+        for query, params in (old_claims, old_counters):
+            keys = await self._run(
+                lambda q=query, p=params: [
+                    (e["PartitionKey"], e["RowKey"])
+                    for e in table.query_entities(
+                        q, parameters=p, select=["PartitionKey", "RowKey"]
+                    )
+                ]
+            )
+            for start in range(0, len(keys), _TRANSACTION_LIMIT):
+                chunk = keys[start : start + _TRANSACTION_LIMIT]
+                deleted += await self._run(_delete_all, table, chunk)
+        return deleted
+
+
+# A table transaction holds at most 100 operations, all in one partition.
+_TRANSACTION_LIMIT = 100
+
+
+def _delete_all(table: TableClient, keys: list[tuple[str, str]]) -> int:
+    operations: list[Any] = [("delete", {"PartitionKey": pk, "RowKey": rk}) for pk, rk in keys]
+    try:
+        table.submit_transaction(operations)
+    except TableTransactionError:
+        # Another worker pruned some of them first: delete the rest one by one.
+        for pk, rk in keys:
+            table.delete_entity(pk, rk)  # deleting a missing entity is not an error here
+    return len(keys)
+
+
+def _utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()

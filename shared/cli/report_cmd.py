@@ -37,6 +37,7 @@ async def report(ctx: CliContext, args: argparse.Namespace) -> int:
         ["users", str(run.users)],
         ["admin findings", str(run.admin_findings)],
         ["snapshot", run.snapshot_prefix or "-"],
+        ["ledger pruned", str(run.ledger_pruned)],
         [
             "email",
             f"sent to {', '.join(ctx.settings.admin_emails)}"

@@ -39,8 +39,17 @@ def valid_from(record: JoinerRecord) -> datetime | None:
 
 
 def due_slot(
-    record: JoinerRecord, reminder_days: Sequence[int], max_count: int, now: datetime
+    record: JoinerRecord,
+    reminder_days: Sequence[int],
+    max_count: int,
+    now: datetime,
+    stale_before: datetime | None = None,
 ) -> int | None:
+    """The reminder slot to queue now, if any.
+
+    `stale_before`: a slot that fell due before it is not queued any more (its enqueue claim may
+    have been pruned, so queuing it could repeat a reminder long after the cadence ended).
+    """
     # Only delivered joiners are chased: enrolled ones are done, refused/failed ones are for
     # the admins, and the rest have no TAP in hand yet.
     if record.status is not Status.DELIVERED or record.enrolled_at is not None:
@@ -55,6 +64,8 @@ def due_slot(
     if not due:
         return None
     latest = due[-1]
+    if stale_before is not None and start + timedelta(days=schedule[latest - 1]) < stale_before:
+        return None
     if any(record.reminder_for_slot(slot) is not None for slot in range(latest, len(schedule) + 1)):
         return None
     return latest

@@ -30,6 +30,7 @@ from shared.config import Settings
 from shared.domain.email import Attachment, OutgoingEmail
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.graph_time import parse_graph_time
+from shared.domain.housekeeping import claims_cutoff, tap_counter_cutoff
 from shared.domain.record import JoinerRecord, Status
 from shared.ports import BlobStore, Clock, Directory, JobQueue, Ledger, Mailer
 from shared.report.cohort import CohortAggregator, CohortFigures
@@ -69,6 +70,7 @@ class ReportRun:
     admin_findings: int
     reminders_enqueued: int
     snapshots_pruned: int
+    ledger_pruned: int = 0  # claim markers and flood-cap counters past their retention
 
     @property
     def ok(self) -> bool:
@@ -164,7 +166,13 @@ async def _scan_ledger(
                 extra={"tracking_id": record.tracking_id},
             )
             await queue.enqueue(settings.onboarding_queue, {"trackingId": record.tracking_id})
-        slot = due_slot(record, settings.reminder_days, settings.reminder_max_count, now)
+        slot = due_slot(
+            record,
+            settings.reminder_days,
+            settings.reminder_max_count,
+            now,
+            stale_before=claims_cutoff(now, settings.reminder_days),
+        )
         if slot is not None:
             due.append(DueReminder(record.tracking_id, slot))
     return cohort.result(), due
@@ -252,6 +260,10 @@ async def build_report(
     if enrolled:
         log.info("joiners found enrolled in the report", extra={"enrolled": enrolled})
     cohort, due = await _scan_ledger(ledger, settings, now, queue if fan_out else None)
+    # Housekeeping rides on the daily run: it needs the ledger only, not Graph.
+    ledger_pruned = await ledger.prune(
+        claims_cutoff(now, settings.reminder_days), tap_counter_cutoff(now)
+    )
 
     if tenant_read.figures is None:
         failure = tenant_read.failure
@@ -269,7 +281,17 @@ async def build_report(
         # Reminders depend on the ledger, not on the report: joiners are still chased.
         enqueued = await _fan_out(due, ledger, queue, settings, now) if fan_out else 0
         return ReportRun(
-            ref.run_id, now, "error_digest", 0, failure.reason, None, op_id, 0, enqueued, 0
+            ref.run_id,
+            now,
+            "error_digest",
+            0,
+            failure.reason,
+            None,
+            op_id,
+            0,
+            enqueued,
+            0,
+            ledger_pruned,
         )
 
     tenant = tenant_read.figures
@@ -308,6 +330,7 @@ async def build_report(
             "admin_findings": len(tenant.admin_findings),
             "reminders_enqueued": enqueued,
             "snapshots_pruned": pruned,
+            "ledger_pruned": ledger_pruned,
         },
     )
     return ReportRun(
@@ -321,4 +344,5 @@ async def build_report(
         len(tenant.admin_findings),
         enqueued,
         pruned,
+        ledger_pruned,
     )

@@ -37,6 +37,16 @@ def test_missed_slots_are_not_sent_in_a_burst() -> None:
     assert due_slot(fresh, DAYS, 4, NOW) == 3  # not 1, 2 and 3 at once
 
 
+def test_a_slot_that_fell_due_before_the_claims_retention_is_stale() -> None:
+    record = next(r for r in cohort_records() if r.tracking_id == "t04")
+    fresh = replace(record, reminders=())  # slot 3 fell due 3 days ago (day 7 of 10)
+
+    due_at = NOW - timedelta(days=3)
+    assert due_slot(fresh, DAYS, 4, NOW, stale_before=due_at - timedelta(days=1)) == 3
+    assert due_slot(fresh, DAYS, 4, NOW, stale_before=due_at) == 3
+    assert due_slot(fresh, DAYS, 4, NOW, stale_before=due_at + timedelta(hours=1)) is None
+
+
 def test_max_count_limits_the_slots() -> None:
     record = next(r for r in cohort_records() if r.tracking_id == "t04")
 
