@@ -107,6 +107,11 @@ class QueueListener:
             except Exception:
                 log.exception("queue %s: receive failed; retrying", self.queue_name)
                 messages = []
+            if messages and stopping.is_set():
+                # Received while the host began to stop: give them back now rather than run them.
+                for message in messages:
+                    await self._release(_Lease(message.id, str(message.pop_receipt)), timedelta(0))
+                return
             if messages:
                 delay = MIN_POLLING_INTERVAL
                 for message in messages:

@@ -90,8 +90,11 @@ class LocalHost:
         self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()  # waits for in-flight requests (shutdown_timeout)
+        # Polling loops first: a receive still in flight must hand its messages back (or to the
+        # drain) before the drain looks at what is in flight, or they stay leased for the lease.
+        await _finish_within(self._loops, self._grace)
         await asyncio.gather(
-            _finish_within([*self._loops, *self._background], self._grace),
+            _finish_within(list(self._background), self._grace),
             *(listener.drain(self._grace) for listener in self._listeners),
         )
         self._invoker.shutdown()
