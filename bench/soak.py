@@ -25,11 +25,6 @@ from tests.reliability.matrix import Stack, all_scenarios, render, run_scenario,
 from tests.reliability.persistent_azurite import PersistentAzurite
 
 ARTEFACTS = REPO_ROOT / ".local"
-# Graph's documented write limit per app and tenant: 3,000 requests per 150 s (what the
-# emulator's realistic profile enforces), so the sustained rate is 20 writes a second.
-WRITE_LIMIT_PER_S = 3000 / 150
-# Graph's window starts with the whole budget; "drained" starts it spent.
-WRITE_CAPACITY = {"realistic": 3000.0, "drained": 0.0}
 
 
 @contextlib.contextmanager
@@ -83,8 +78,6 @@ def main(argv: list[str] | None = None) -> int:
                 args.burst,
                 throttle=args.throttle,
                 timeout=1800,
-                write_limit_per_s=WRITE_LIMIT_PER_S if args.throttle != "off" else None,
-                write_capacity=WRITE_CAPACITY.get(args.throttle, 0.0),
             )
             print(render_burst(burst))
             ARTEFACTS.mkdir(exist_ok=True)

@@ -17,14 +17,20 @@ import os
 import secrets
 import signal
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from local.host.http_server import Keys
 from local.host.indexing import check_supported, describe, index_app, load_app, resolve_spec
-from local.host.queue_listener import PROCESSING_VISIBILITY
 from local.host.runtime import LocalHost, run_until_stopped
-from local.host.settings import HostConfigError, HostOptions, load_local_settings, merged_settings
+from local.host.settings import (
+    PROCESSING_VISIBILITY,
+    HostConfigError,
+    HostOptions,
+    load_local_settings,
+    merged_settings,
+)
 from shared.logging_setup import configure_logging
 
 log = logging.getLogger("local.host")
@@ -94,14 +100,10 @@ def build_host(args: argparse.Namespace) -> LocalHost:
         check_supported(spec)
     resolved = [resolve_spec(spec, settings) for spec in specs]
     options = HostOptions.load(args.host_json or directory / "host.json")
+    lease = timedelta(seconds=args.queue_lease)
+    options = replace(options, queues=replace(options.queues, processing_lease=lease))
     return LocalHost(
-        resolved,
-        options,
-        settings,
-        keys_from(settings),
-        directory,
-        args.shutdown_grace,
-        timedelta(seconds=args.queue_lease),
+        resolved, options, settings, keys_from(settings), directory, args.shutdown_grace
     )
 
 

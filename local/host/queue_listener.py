@@ -35,7 +35,6 @@ from local.host.settings import QueueOptions
 log = logging.getLogger("local.host.queues")
 
 POISON_SUFFIX = "-poison"
-PROCESSING_VISIBILITY = timedelta(minutes=10)
 MIN_POLLING_INTERVAL = timedelta(milliseconds=100)
 
 
@@ -79,10 +78,8 @@ class QueueListener:
         options: QueueOptions,
         invoker: Invoker,
         outputs: QueueOutputs,
-        lease: timedelta = PROCESSING_VISIBILITY,
     ) -> None:
         self._spec = spec
-        self._lease = lease
         self._options = options
         self._invoker = invoker
         self._outputs = outputs
@@ -213,11 +210,11 @@ class QueueListener:
             )
 
     def _lease_seconds(self) -> int:
-        return max(1, round(self._lease.total_seconds()))
+        return max(1, round(self._options.processing_lease.total_seconds()))
 
     async def _keep_invisible(self, lease: _Lease) -> None:
         while True:
-            await asyncio.sleep(self._lease.total_seconds() / 2)
+            await asyncio.sleep(self._options.processing_lease.total_seconds() / 2)
             updated = await self._queue.update_message(
                 lease.message_id,
                 lease.pop_receipt,

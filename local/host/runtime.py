@@ -7,7 +7,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +21,7 @@ from local.host.http_server import HttpFront, Keys
 from local.host.indexing import DEFAULT_CONNECTION, FunctionSpec
 from local.host.invoke import Invocation, Invoker, trigger_annotation
 from local.host.outputs import QueueOutputs, invoke_and_write
-from local.host.queue_listener import PROCESSING_VISIBILITY, QueueListener
+from local.host.queue_listener import QueueListener
 from local.host.settings import HostOptions
 from local.host.timers import BlobScheduleMonitor, ScheduleMonitor, TimerRunner
 
@@ -39,7 +39,6 @@ class LocalHost:
         keys: Keys,
         app_directory: Path,
         shutdown_grace: float = 10.0,
-        queue_lease: timedelta = PROCESSING_VISIBILITY,
     ) -> None:
         self.functions = {f.name: f for f in functions}
         self._options = options
@@ -51,9 +50,7 @@ class LocalHost:
         )
         self._outputs = QueueOutputs(self._clients, options.queues.message_encoding)
         self._listeners = [
-            QueueListener(
-                f, self._clients, options.queues, self._invoker, self._outputs, queue_lease
-            )
+            QueueListener(f, self._clients, options.queues, self._invoker, self._outputs)
             for f in functions
             if f.trigger_type == "queueTrigger"
         ]

@@ -68,9 +68,17 @@ def parse_timespan(raw: str, where: str) -> timedelta:
     )
 
 
+# The runtime holds a received queue message invisible this long, renewed at half while it runs.
+PROCESSING_VISIBILITY = timedelta(minutes=10)
+
+
 @dataclass(frozen=True)
 class QueueOptions:
-    """`extensions.queues` with the extension 5.x defaults (maxPollingInterval: local default)."""
+    """`extensions.queues` with the extension 5.x defaults (maxPollingInterval: local default).
+
+    `processing_lease` is not a host.json option (Azure has none): the local host's
+    `--queue-lease` flag sets it, so fault tests see a dead worker's messages come back.
+    """
 
     batch_size: int = 16
     new_batch_threshold: int = 8
@@ -78,6 +86,7 @@ class QueueOptions:
     visibility_timeout: timedelta = timedelta(0)
     max_dequeue_count: int = 5
     message_encoding: str = "base64"
+    processing_lease: timedelta = PROCESSING_VISIBILITY
 
     @classmethod
     def from_host_json(cls, section: Mapping[str, Any]) -> QueueOptions:

@@ -150,7 +150,11 @@ STUCK_AFTER = timedelta(minutes=10)
 
 
 async def _scan_ledger(
-    ledger: Ledger, settings: Settings, now: datetime, queue: JobQueue | None = None
+    ledger: Ledger,
+    settings: Settings,
+    now: datetime,
+    stale_before: datetime,
+    queue: JobQueue | None = None,
 ) -> tuple[CohortFigures, list[DueReminder]]:
     cohort = CohortAggregator(now, settings.report_overdue_days)
     due: list[DueReminder] = []
@@ -171,7 +175,7 @@ async def _scan_ledger(
             settings.reminder_days,
             settings.reminder_max_count,
             now,
-            stale_before=claims_cutoff(now, settings.reminder_days),
+            stale_before=stale_before,
         )
         if slot is not None:
             due.append(DueReminder(record.tracking_id, slot))
@@ -259,11 +263,11 @@ async def build_report(
     enrolled = await _mark_enrolled(ledger, watch, now)
     if enrolled:
         log.info("joiners found enrolled in the report", extra={"enrolled": enrolled})
-    cohort, due = await _scan_ledger(ledger, settings, now, queue if fan_out else None)
+    # Claims older than this are pruned, so slots that fell due before it are not queued.
+    cutoff = claims_cutoff(now, settings.reminder_days)
+    cohort, due = await _scan_ledger(ledger, settings, now, cutoff, queue if fan_out else None)
     # Housekeeping rides on the daily run: it needs the ledger only, not Graph.
-    ledger_pruned = await ledger.prune(
-        claims_cutoff(now, settings.reminder_days), tap_counter_cutoff(now)
-    )
+    ledger_pruned = await ledger.prune(cutoff, tap_counter_cutoff(now))
 
     if tenant_read.figures is None:
         failure = tenant_read.failure

@@ -94,9 +94,7 @@ def run_burst(
     events: int,
     throttle: str = "off",
     timeout: float = 300.0,
-    write_limit_per_s: float | None = None,
     canary: bool = True,
-    write_capacity: float = 0.0,
 ) -> Burst:
     employees, upns = seed_joiners(stack, events)
     settings = app_settings(stack.azurite.info, stack.graph, stack.acs, **RAISED_LIMITS)
@@ -107,6 +105,7 @@ def run_burst(
         control.set_faults(throttle={"profile": "realistic", "startEmpty": True})
     elif throttle != "off":
         control.set_faults(throttle=throttle)
+    write_limit_per_s, write_capacity = _write_budget(control.call("GET", "faults")["throttle"])
     control.clear_requests()
     today = time.strftime("%Y-%m-%d", time.gmtime())
     bodies = [canonical_event(e, today) for e in employees]
@@ -165,6 +164,15 @@ def run_burst(
         machine_busy=busy,
         leaked=leaked,
     )
+
+
+def _write_budget(throttle: dict[str, Any]) -> tuple[float | None, float]:
+    """(sustained writes per second, writes let through at once) as the emulator enforces them."""
+    write = throttle["classes"].get("directory_write")
+    if write is None:
+        return None, 0.0
+    capacity = float(write["limit"])
+    return capacity / float(write["periodSeconds"]), 0.0 if throttle["startEmpty"] else capacity
 
 
 def _process_cpu_s(pid: int | None) -> float | None:
