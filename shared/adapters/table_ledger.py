@@ -210,14 +210,7 @@ class TableLedger:
         old_counters = ("PartitionKey eq 'tapcap' and RowKey lt @hour", {"hour": tap_hours_before})
         deleted = 0
         for query, params in (old_claims, old_counters):
-            keys = await self._run(
-                lambda q=query, p=params: [
-                    (e["PartitionKey"], e["RowKey"])
-                    for e in table.query_entities(
-                        q, parameters=p, select=["PartitionKey", "RowKey"]
-                    )
-                ]
-            )
+            keys = await self._run(_matching_keys, table, query, params)
             for start in range(0, len(keys), _TRANSACTION_LIMIT):
                 chunk = keys[start : start + _TRANSACTION_LIMIT]
                 deleted += await self._run(_delete_all, table, chunk)
@@ -226,6 +219,11 @@ class TableLedger:
 
 # A table transaction holds at most 100 operations, all in one partition.
 _TRANSACTION_LIMIT = 100
+
+
+def _matching_keys(table: TableClient, query: str, params: dict[str, str]) -> list[tuple[str, str]]:
+    found = table.query_entities(query, parameters=params, select=["PartitionKey", "RowKey"])
+    return [(e["PartitionKey"], e["RowKey"]) for e in found]
 
 
 def _delete_all(table: TableClient, keys: list[tuple[str, str]]) -> int:
