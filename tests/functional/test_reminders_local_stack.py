@@ -1,0 +1,247 @@
+"""Reminders on the local stack: the real adapters against Azurite, the Graph emulator and the
+ACS Email emulator, driven by the `send_reminder` use case with a controlled clock.
+
+The use-case tests (tests/unit/reminders) pin every rule on in-memory fakes; these show the same
+rules hold through the Table ledger, Storage queue, msgraph-sdk and the ACS SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from azure.storage.queue import QueueClient
+
+from local.acs_email_emulator import UNLIMITED
+from local.acs_email_emulator.control import Fault
+from shared.bootstrap import build_container
+from shared.cli.context import close_graph
+from shared.config import Settings
+from shared.domain.joiner import JoinerEvent
+from shared.domain.record import JoinerRecord, Status
+from shared.usecases.onboard_joiner import Deps
+from shared.usecases.send_reminder import send_reminder
+from tests.fakes import FakeClock
+from tests.fixtures.acs import AcsEmulator
+from tests.fixtures.azurite import Azurite
+from tests.fixtures.graph import EmulatedGraph
+
+TAP_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+NOON_DAY_1 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
+MANAGER = "maria.manager@contoso.example"
+PERSONAL = "ada.private@example.org"
+OTHER = "ada.other@example.net"
+
+pytestmark = pytest.mark.azurite
+
+
+@pytest.fixture
+def env(
+    graph: EmulatedGraph, azurite: Azurite, acs: AcsEmulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    suffix = uuid.uuid4().hex[:8]
+    values = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "GRAPH_BASE_URL": graph.base_url,
+        "GRAPH_AUTHORITY_HOST": graph.authority,
+        "GRAPH_CA_BUNDLE": graph.ca_file,
+        "GRAPH_TENANT_ID": graph.tenant_id,
+        "GRAPH_CLIENT_ID": graph.client_id,
+        "GRAPH_CLIENT_SECRET": graph.client_secret,
+        "ACS_ENDPOINT": acs.endpoint,
+        "ACS_ACCESS_KEY": acs.access_key,
+        "MAIL_SENDER": acs.sender,
+        "ADMIN_EMAILS": "identity-admins@contoso.example",
+        "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "PASSWORDLESS_GROUP_IDS": "20000000-0000-4000-8000-000000000001",
+        "REMINDER_DAYS": "1,3,7",
+        "REMINDER_MAX_COUNT": "3",
+        "REMINDER_MANAGER_CC_FROM": "2",
+        "QUIET_HOURS": "20-7",
+        "REMINDER_QUEUE": f"reminders{suffix}",
+        "LEDGER_TABLE": f"Ledger{suffix}",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    graph.control.reset()
+    acs.control.reset()
+    acs.control.set_limits(per_minute=UNLIMITED, per_hour=UNLIMITED)
+    yield values
+    acs.control.set_faults()
+
+
+@dataclass
+class World:
+    """The app's real adapters (one Container, as a worker process has) and a held clock."""
+
+    deps: Deps
+    clock: FakeClock
+
+
+@contextlib.asynccontextmanager
+async def local_stack() -> AsyncIterator[World]:
+    settings = Settings.from_env()
+    container = build_container(settings)
+    clock = FakeClock(NOON_DAY_1)
+    deps = Deps(
+        settings, container.ledger, container.directory, container.mailer, container.queue, clock
+    )
+    try:
+        yield World(deps, clock)
+    finally:
+        await close_graph(container)
+
+
+async def add_joiner(
+    world: World,
+    graph: EmulatedGraph,
+    personal: str | None = PERSONAL,
+    other_mails: tuple[str, ...] = (OTHER,),
+) -> tuple[str, str]:
+    """A delivered joiner, in Entra (the emulator) and in the ledger: (tracking id, UPN)."""
+    tag = uuid.uuid4().hex[:6]
+    user = graph.control.add_user(
+        userPrincipalName=f"ada.{tag}@contoso.example",
+        displayName=f"Ada {tag}",
+        givenName="Ada",
+        employeeId=f"A{tag}",
+        manager=MANAGER,
+        otherMails=list(other_mails),
+        createdDateTime="now-2d",
+    )
+    event = JoinerEvent(
+        f"evt-{tag}",
+        TAP_START,
+        f"A{tag}",
+        date(2026, 11, 20),
+        display_name=f"Ada {tag}",
+        time_zone="Europe/Berlin",
+        personal_email=personal,
+    )
+    record = replace(
+        JoinerRecord.accept(event, TAP_START),
+        status=Status.DELIVERED,
+        user_id=str(user["id"]),
+        upn=str(user["userPrincipalName"]),
+        tap_id="t1",
+        tap_start=TAP_START,
+        tap_lifetime_minutes=480,
+        delivered_at=TAP_START,
+    )
+    await world.deps.ledger.create(record)
+    return record.tracking_id, record.upn or ""
+
+
+def addresses(message: dict[str, Any], field: str) -> list[str]:
+    return [str(p["address"]) for p in message[field]]
+
+
+def test_personal_address_first_and_a_redelivered_message_sends_one_email(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    async def scenario() -> list[str]:
+        async with local_stack() as world:
+            tid, _ = await add_joiner(world, graph)
+            first = await send_reminder(tid, 1, world.deps)
+            again = await send_reminder(tid, 1, world.deps)
+            return [first.outcome, again.outcome]
+
+    assert asyncio.run(scenario()) == ["sent", "duplicate"]
+    [sent] = acs.control.messages()
+    assert addresses(sent, "to") == [PERSONAL] and addresses(sent, "cc") == []
+
+
+def test_fallback_to_other_mails_then_work_mail_with_the_manager(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    async def scenario() -> str:
+        async with local_stack() as world:
+            with_other, _ = await add_joiner(world, graph, personal=None)
+            await send_reminder(with_other, 1, world.deps)
+            bare, upn = await add_joiner(world, graph, personal=None, other_mails=())
+            await send_reminder(bare, 1, world.deps)
+            return upn
+
+    upn = asyncio.run(scenario())
+    first, second = acs.control.messages()
+    assert addresses(first, "to") == [OTHER]
+    assert addresses(second, "to") == [upn] and addresses(second, "cc") == [MANAGER]
+
+
+def test_manager_copied_from_the_second_reminder_and_final_notice_at_the_last(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    async def scenario() -> list[str]:
+        async with local_stack() as world:
+            tid, _ = await add_joiner(world, graph)
+            for slot, day in ((1, 1), (2, 3), (3, 7)):
+                world.clock.current = TAP_START + timedelta(days=day, hours=4)
+                await send_reminder(tid, slot, world.deps)
+            record = await world.deps.ledger.get(tid)
+            assert record is not None
+            return [r.outcome for r in record.reminders]
+
+    # The last slot sends its reminder, then the manager's final notice.
+    assert asyncio.run(scenario()) == ["sent", "sent", "sent", "final_notice"]
+    messages = acs.control.messages()
+    assert [addresses(m, "cc") for m in messages[:3]] == [[], [MANAGER], [MANAGER]]
+    assert addresses(messages[3], "to") == [MANAGER]
+
+
+def test_quiet_hours_put_the_message_back_on_the_queue_until_morning(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator, azurite: Azurite
+) -> None:
+    async def scenario() -> tuple[str, int | None]:
+        async with local_stack() as world:
+            tid, _ = await add_joiner(world, graph)
+            world.clock.current = datetime(2026, 11, 21, 22, 0, tzinfo=UTC)  # 23:00 in Berlin
+            outcome = await send_reminder(tid, 1, world.deps)
+            return outcome.outcome, outcome.retry_in_seconds
+
+    assert asyncio.run(scenario()) == ("delayed", 8 * 3600)  # 23:00 -> 07:00 Berlin
+    queue = QueueClient.from_connection_string(azurite.connection_string, env["REMINDER_QUEUE"])
+    with queue:
+        assert queue.get_queue_properties().approximate_message_count == 1
+        assert list(queue.peek_messages()) == []  # invisible until the morning
+    assert acs.control.messages() == []
+
+
+def test_acs_429_delays_the_reminder_and_the_retry_sends_it_once(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    async def scenario() -> list[object]:
+        async with local_stack() as world:
+            tid, _ = await add_joiner(world, graph)
+            acs.control.set_faults(Fault(status=429, count=10, retry_after=17))
+            delayed = await send_reminder(tid, 1, world.deps)
+            record = await world.deps.ledger.get(tid)
+            acs.control.set_faults()
+            sent = await send_reminder(tid, 1, world.deps)
+            again = await send_reminder(tid, 1, world.deps)
+            assert record is not None
+            return [delayed.outcome, delayed.retry_in_seconds, record.reminders, sent.outcome,
+                    again.outcome]  # fmt: skip
+
+    assert asyncio.run(scenario()) == ["delayed", 17, (), "sent", "duplicate"]
+    assert len(acs.control.messages()) == 1
+
+
+def test_a_joiner_who_enrolled_since_the_report_gets_nothing(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    async def scenario() -> tuple[str, Status | None]:
+        async with local_stack() as world:
+            tid, upn = await add_joiner(world, graph)
+            graph.control.register(upn, via_tap=False)
+            outcome = await send_reminder(tid, 1, world.deps)
+            record = await world.deps.ledger.get(tid)
+            return outcome.outcome, record.status if record else None
+
+    assert asyncio.run(scenario()) == ("skipped_enrolled", Status.ENROLLED)
+    assert acs.control.messages() == []
