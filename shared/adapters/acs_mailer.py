@@ -56,8 +56,10 @@ class AcsMailer:
             from azure.identity import ManagedIdentityCredential
 
             credential = ManagedIdentityCredential(client_id=managed_identity_client_id or None)
-        # A few transport retries only: a longer ACS 429 is better handled by re-enqueueing.
-        self._client = EmailClient(endpoint, credential, retry_total=3)
+        # Transport retries only (connect/read). An ACS 429 or 5xx is raised at once: the SDK
+        # would otherwise sleep its Retry-After up to three times inside the worker (a 60 s
+        # Retry-After held an invocation three minutes); the caller re-enqueues for later.
+        self._client = EmailClient(endpoint, credential, retry_total=3, retry_status=0)
         self._sender = sender
 
     def _send(self, email: OutgoingEmail, operation_id: str) -> str:
