@@ -53,8 +53,8 @@ def read_report(settings: Settings) -> list[list[dict[str, Any]]]:
     async def read() -> list[list[dict[str, Any]]]:
         container = build_container(settings)
         try:
-            return [page async for page in container.directory.registration_pages(
-                REGISTRATION_SELECT)]  # fmt: skip
+            pages = container.directory.registration_pages(list(REGISTRATION_SELECT))
+            return [page async for page in pages]
         finally:
             await close_graph(container)
 
