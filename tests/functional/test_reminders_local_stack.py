@@ -27,6 +27,7 @@ from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
 from shared.usecases.onboard_joiner import Deps
 from shared.usecases.send_reminder import send_reminder
+from tests.e2e.stack import app_settings
 from tests.fakes import FakeClock
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
@@ -45,28 +46,15 @@ pytestmark = pytest.mark.azurite
 def env(
     graph: EmulatedGraph, azurite: Azurite, acs: AcsEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[dict[str, str]]:
-    suffix = uuid.uuid4().hex[:8]
-    values = {
-        "AzureWebJobsStorage": azurite.connection_string,
-        "GRAPH_BASE_URL": graph.base_url,
-        "GRAPH_AUTHORITY_HOST": graph.authority,
-        "GRAPH_CA_BUNDLE": graph.ca_file,
-        "GRAPH_TENANT_ID": graph.tenant_id,
-        "GRAPH_CLIENT_ID": graph.client_id,
-        "GRAPH_CLIENT_SECRET": graph.client_secret,
-        "ACS_ENDPOINT": acs.endpoint,
-        "ACS_ACCESS_KEY": acs.access_key,
-        "MAIL_SENDER": acs.sender,
-        "ADMIN_EMAILS": "identity-admins@contoso.example",
-        "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        "PASSWORDLESS_GROUP_IDS": "20000000-0000-4000-8000-000000000001",
-        "REMINDER_DAYS": "1,3,7",
-        "REMINDER_MAX_COUNT": "3",
-        "REMINDER_MANAGER_CC_FROM": "2",
-        "QUIET_HOURS": "20-7",
-        "REMINDER_QUEUE": f"reminders{suffix}",
-        "LEDGER_TABLE": f"Ledger{suffix}",
-    }
+    values = app_settings(
+        azurite,
+        graph,
+        acs,
+        REMINDER_DAYS="1,3,7",
+        REMINDER_MAX_COUNT="3",
+        REMINDER_MANAGER_CC_FROM="2",
+        QUIET_HOURS="20-7",
+    )
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     graph.control.reset()

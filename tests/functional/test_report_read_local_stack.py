@@ -15,6 +15,7 @@ from shared.bootstrap import build_container
 from shared.cli.context import close_graph
 from shared.config import Settings
 from shared.report.figures import REGISTRATION_SELECT
+from tests.e2e.stack import app_settings
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
 from tests.fixtures.graph import EmulatedGraph
@@ -24,24 +25,10 @@ USERS = 2_500  # three pages of at most 999 rows
 
 
 @pytest.fixture
-def app_settings(
+def settings(
     graph: EmulatedGraph, azurite: Azurite, acs: AcsEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Settings]:
-    for key, value in {
-        "AzureWebJobsStorage": azurite.connection_string,
-        "GRAPH_BASE_URL": graph.base_url,
-        "GRAPH_AUTHORITY_HOST": graph.authority,
-        "GRAPH_CA_BUNDLE": graph.ca_file,
-        "GRAPH_TENANT_ID": graph.tenant_id,
-        "GRAPH_CLIENT_ID": graph.client_id,
-        "GRAPH_CLIENT_SECRET": graph.client_secret,
-        "ACS_ENDPOINT": acs.endpoint,
-        "ACS_ACCESS_KEY": acs.access_key,
-        "MAIL_SENDER": acs.sender,
-        "ADMIN_EMAILS": "identity-admins@contoso.example",
-        "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        "PASSWORDLESS_GROUP_IDS": "20000000-0000-4000-8000-000000000001",
-    }.items():
+    for key, value in app_settings(azurite, graph, acs).items():
         monkeypatch.setenv(key, value)
     graph.control.reset()
     graph.control.bulk_users(USERS, seed=3)
@@ -67,11 +54,11 @@ def report_requests(graph: EmulatedGraph) -> list[int]:
 
 
 def test_the_report_read_follows_next_links_across_pages(
-    app_settings: Settings, graph: EmulatedGraph
+    settings: Settings, graph: EmulatedGraph
 ) -> None:
     graph.control.clear_requests()
 
-    pages = read_report(app_settings)
+    pages = read_report(settings)
 
     rows = [row["id"] for page in pages for row in page]
     assert [len(p) for p in pages][:-1] == [999] * (len(pages) - 1) and len(pages) >= 3
@@ -80,16 +67,16 @@ def test_the_report_read_follows_next_links_across_pages(
 
 
 def test_throttled_pages_are_waited_for_and_yield_the_same_rows(
-    app_settings: Settings, graph: EmulatedGraph
+    settings: Settings, graph: EmulatedGraph
 ) -> None:
-    unthrottled = [row["id"] for page in read_report(app_settings) for row in page]
+    unthrottled = [row["id"] for page in read_report(settings) for row in page]
     # One report request a second: every page after the first meets a 429 first.
     graph.control.set_faults(
         throttle={"profile": "off", "classes": {"reports": {"limit": 1, "periodSeconds": 1}}}
     )
     graph.control.clear_requests()
 
-    throttled = [row["id"] for page in read_report(app_settings) for row in page]
+    throttled = [row["id"] for page in read_report(settings) for row in page]
 
     assert throttled == unthrottled
     statuses = report_requests(graph)
