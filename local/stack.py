@@ -182,6 +182,12 @@ def _module_exists(name: str) -> bool:
     return importlib.util.find_spec(f"{name}.__main__") is not None
 
 
+def app_settings_file() -> Path:
+    """local.settings.json if the developer has one; a fresh clone runs on the example's values."""
+    own = REPO_ROOT / "local.settings.json"
+    return own if own.exists() else REPO_ROOT / "local.settings.example.json"
+
+
 class Stack:
     """The processes of `up`, started in dependency order and stopped in reverse."""
 
@@ -215,10 +221,7 @@ class Stack:
         acs = self._start_acs(logs)
         env = {**stack_environment(ports.connection_string, graph, acs), **(extra_env or {})}
         port = preferred_port(host_port)
-        host_args = ["--port", str(port)]
-        if not (REPO_ROOT / "local.settings.json").exists():
-            # A fresh clone has no local.settings.json: the example's values are the defaults.
-            host_args += ["--settings", str(REPO_ROOT / "local.settings.example.json")]
+        host_args = ["--port", str(port), "--settings", str(app_settings_file())]
         host = ManagedProcess(
             "host", python_module("local.host", *host_args), env=env, log_path=host_log
         )
