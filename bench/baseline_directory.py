@@ -13,7 +13,7 @@ from urllib.parse import quote
 from shared.adapters.graph_directory import GraphDirectory, policy_from_json
 from shared.adapters.graph_groups import ALREADY_MEMBER
 from shared.adapters.graph_raw import GraphRequestError
-from shared.ports import GroupInfo, Manager, TapPolicy
+from shared.domain.directory import GroupInfo, Manager, TapPolicy
 
 _TAP_POLICY = (
     "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"

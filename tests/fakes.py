@@ -166,7 +166,7 @@ class FakeDirectory:
     async def create_tap(
         self, user_id: str, start: datetime | None, lifetime: int, one_time: bool
     ) -> Any:
-        from shared.ports import IssuedTap
+        from shared.domain.directory import IssuedTap
 
         if self.fail_create_tap:
             raise self.fail_create_tap
@@ -181,7 +181,7 @@ class FakeDirectory:
         return tap
 
     async def group_info(self, group_id: str) -> Any:
-        from shared.ports import GroupInfo
+        from shared.domain.directory import GroupInfo
 
         return GroupInfo(group_id, group_id, group_id in self.dynamic_groups, False, True)
 

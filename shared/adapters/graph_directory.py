@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 from shared.adapters.graph_groups import GroupAddBatcher
 from shared.adapters.graph_raw import GraphRaw, GraphRequestError
+from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.graph_time import parse_graph_time
-from shared.ports import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 
 USER_FIELDS = (
     "id,userPrincipalName,employeeId,displayName,givenName,accountEnabled,userType,"

@@ -20,13 +20,13 @@ from shared.adapters.graph_raw import GraphRequestError
 from shared.cli.context import CliContext, UsageError
 from shared.cli.output import table
 from shared.doctor import graph_of
+from shared.domain.directory import DirectoryUser
 from shared.domain.email import mask_email
 from shared.domain.errors import PermanentError
 from shared.domain.guardrails import REASONS, refusal_reason
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
 from shared.domain.tap_plan import hire_day_start, onboarding_wait, plan_tap
-from shared.ports import DirectoryUser
 from shared.usecases.joiner_status import status_view
 from shared.usecases.onboard_joiner import Deps, onboard_joiner
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from shared.ports import DirectoryUser
+from shared.domain.directory import DirectoryUser
 
 # Methods that already give passwordless or phishing-resistant sign-in: a TAP would only open a
 # second door to an account that does not need one.

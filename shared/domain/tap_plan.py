@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from shared.domain.directory import TapPolicy
 from shared.domain.errors import PermanentError
-from shared.ports import TapPolicy
 
 
 @dataclass(frozen=True)

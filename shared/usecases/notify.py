@@ -7,13 +7,13 @@ import uuid
 from typing import TYPE_CHECKING
 
 from shared.config import Settings
+from shared.domain.directory import DirectoryUser, IssuedTap, Manager
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import TapstartError
 from shared.domain.record import JoinerRecord
 from shared.emails.admin_alert import compose_admin_alert
 from shared.emails.brand import Brand
 from shared.emails.tap_delivery import compose_tap_delivery
-from shared.ports import DirectoryUser, IssuedTap, Manager
 
 if TYPE_CHECKING:
     from shared.usecases.onboard_joiner import Deps

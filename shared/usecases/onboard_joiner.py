@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.config import Settings
+from shared.domain.directory import DirectoryUser, Manager
 from shared.domain.email import mask_email
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.guardrails import refusal_reason
@@ -27,7 +28,7 @@ from shared.domain.tap_plan import (
     retry_delay_seconds,
 )
 from shared.logging_setup import bound, redacting
-from shared.ports import Clock, Directory, DirectoryUser, JobQueue, Ledger, Mailer, Manager
+from shared.ports import Clock, Directory, JobQueue, Ledger, Mailer
 from shared.usecases.notify import alert_admins, compose_delivery
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from shared.domain.directory import IssuedTap
 from shared.emails import Brand
-from shared.ports import IssuedTap
 
 # Looks like a real TAP and contains characters HTML must escape.
 PASSCODE = "Qz7&Kp<9wX"

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
+from shared.domain.directory import IssuedTap
 from shared.emails import Brand, compose_tap_delivery
-from shared.ports import IssuedTap
 from tests.unit.emails.conftest import HOSTILE_NAME, PASSCODE, PASSCODE_HTML
 
 

@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from shared.domain.directory import DirectoryUser
 from shared.domain.guardrails import refusal_reason
-from shared.ports import DirectoryUser
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 USER = DirectoryUser(

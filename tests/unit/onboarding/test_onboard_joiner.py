@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shared.config import Settings
+from shared.domain.directory import DirectoryUser, Manager, TapPolicy
 from shared.domain.errors import PermanentError
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
-from shared.ports import DirectoryUser, Manager, TapPolicy
 from shared.usecases.onboard_joiner import Deps, onboard_joiner
 from tests.fakes import FakeClock, FakeDirectory, FakeLedger, FakeMailer, FakeQueue
 

@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from shared.domain.directory import TapPolicy
 from shared.domain.errors import PermanentError
 from shared.domain.tap_plan import (
     covers,
@@ -10,7 +11,6 @@ from shared.domain.tap_plan import (
     plan_tap,
     retry_delay_seconds,
 )
-from shared.ports import TapPolicy
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 

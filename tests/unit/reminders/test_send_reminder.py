@@ -5,10 +5,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from shared.config import Settings
+from shared.domain.directory import DirectoryUser, Manager, TapPolicy
 from shared.domain.errors import TransientError
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
-from shared.ports import DirectoryUser, Manager, TapPolicy
 from shared.usecases.onboard_joiner import Deps
 from shared.usecases.send_reminder import send_reminder
 from tests.fakes import FakeClock, FakeDirectory, FakeLedger, FakeMailer, FakeQueue
