@@ -10,16 +10,14 @@ import json
 
 import azure.functions as func
 
-from shared.bootstrap import get_container
-from shared.doctor import graph_of, run_doctor
+from functions.app_services import services
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
 
 
 @bp.route(route="doctor", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
 async def doctor(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001  # the host binds it by name
-    container = get_container()
-    report = await run_doctor(container.settings, graph_of(container.directory))
+    report = await services().tenant_doctor()
     body = report.to_json() | {"problems": [r.to_json() for r in report.problems()]}
     return func.HttpResponse(
         json.dumps(body, ensure_ascii=False), status_code=200, mimetype="application/json"

@@ -1,9 +1,10 @@
 """HTTP: POST /api/hr/events — HR joiner events in; OPTIONS — the webhook validation handshake.
 
-Both need the function key (Event Grid sends it in the subscription URL). POST authenticates
-the raw body (Standard Webhooks), parses and validates it, records and enqueues each joiner and
-answers 202 with tracking ids, or an RFC 9457 problem. Nothing retries here: the sender does,
-and a retry is safe because acceptance is idempotent on the event id. Payloads are never logged.
+Both need the function key (Event Grid sends it in the subscription URL). POST hands the raw
+body to the intake use case (authenticate, parse, record and enqueue each joiner:
+shared/usecases/accept_hr_request.py) and maps its result: 202 with tracking ids, or an RFC 9457
+problem. Nothing retries here: the sender does, and a retry is safe because acceptance is
+idempotent on the event id. Payloads are never logged.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from typing import Any
 
 import azure.functions as func
 
-from functions.http_problem import problem_response
-from shared.bootstrap import Container, get_container
+from functions.app_services import services
+from functions.http_problem import problem_body, problem_for, problem_response, status_of
 from shared.domain.errors import ConfigurationError, InvalidEventError, TransientError
 from shared.intake.cloudevents import abuse_protection_headers
-from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
-from shared.intake.problem import clean_name, problem_body, problem_for
-from shared.intake.signature import claim_delivery, verify_signature
-from shared.usecases.accept_hr_event import ENQUEUE_GRACE, Accepted, accept_hr_events
+from shared.intake.names import clean_name
+from shared.intake.parse import lower_headers
+from shared.usecases.accept_hr_request import ENQUEUE_GRACE, HrIntake, IntakeResult
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library leaves __init__ untyped
@@ -30,7 +30,7 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library leaves __i
 
 @bp.route(route="hr/events", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 async def hr_events(req: func.HttpRequest) -> func.HttpResponse:
-    return await handle_hr_events(req.get_body(), dict(req.headers), get_container())
+    return await handle_hr_events(req.get_body(), dict(req.headers), services().accept_hr_request)
 
 
 @bp.route(route="hr/events", methods=["OPTIONS"], auth_level=func.AuthLevel.FUNCTION)
@@ -43,26 +43,17 @@ def hr_events_handshake(req: func.HttpRequest) -> func.HttpResponse:
 
 
 async def handle_hr_events(
-    body: bytes, raw_headers: Mapping[str, str], services: Container
+    body: bytes, raw_headers: Mapping[str, str], accept: HrIntake
 ) -> func.HttpResponse:
-    """The whole POST exchange, apart from reading the request (tests call this directly)."""
-    settings, now, headers = services.settings, services.clock.now(), lower_headers(raw_headers)
-    webhook_id = clean_name(headers.get("webhook-id", ""), 64)  # sender-chosen: keep logs clean
+    """The HTTP mapping of one POST (tests call this directly with their own use case)."""
+    webhook_id = clean_name(lower_headers(raw_headers).get("webhook-id", ""), 64)  # keep logs clean
     try:
-        check_size(body, settings.max_event_bytes)  # before the HMAC walks the body
-        delivery = verify_signature(body, headers, settings.hr_webhook_secrets, now)
-        parsed = parse_hr_request(
-            body, headers, max_bytes=settings.max_event_bytes, received_at=now
-        )
-        accepted = await accept_hr_events(
-            parsed.events, services.ledger, services.queue, settings, services.clock
-        )
-        await claim_delivery(delivery, services.ledger, now)
+        result = await accept(body, raw_headers)
     except InvalidEventError as exc:
         log.warning(
             "hr request refused",
             extra={
-                "status": exc.status,
+                "status": status_of(exc),
                 "field": exc.field,
                 "problem": exc.detail,
                 "webhook_id": webhook_id,
@@ -78,20 +69,22 @@ async def handle_hr_events(
     except ConfigurationError:
         log.exception("hr intake is misconfigured", extra={"webhook_id": webhook_id})
         return problem_response(problem_body(500, "the HR intake is misconfigured; see the logs"))
+    accepted = result.accepted
     log.info(
         "hr events accepted",
         extra={
             "webhook_id": webhook_id,
-            "format": parsed.format,
+            "format": result.request.format,
             "event_ids": [a.event_id for a in accepted],
             "tracking_ids": [a.tracking_id for a in accepted],
             "new": sum(a.created for a in accepted),
         },
     )
-    return _accepted(parsed, accepted)
+    return _accepted(result)
 
 
-def _accepted(parsed: ParsedRequest, accepted: list[Accepted]) -> func.HttpResponse:
+def _accepted(result: IntakeResult) -> func.HttpResponse:
+    parsed, accepted = result.request, result.accepted
     urls = [f"/api/onboarding/{a.tracking_id}" for a in accepted]
     body: dict[str, Any] = {
         "trackingIds": [a.tracking_id for a in accepted],

@@ -6,9 +6,8 @@ import json
 
 import azure.functions as func
 
+from functions.app_services import services
 from functions.http_problem import problem
-from shared.bootstrap import get_container
-from shared.usecases.joiner_status import status_view
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
 
@@ -16,9 +15,7 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__
 @bp.route(route="onboarding/{trackingId}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 async def onboarding_status(req: func.HttpRequest) -> func.HttpResponse:
     tracking_id = req.route_params.get("trackingId", "")
-    record = await get_container().ledger.get(tracking_id)
-    if record is None:
+    view = await services().joiner_status(tracking_id)
+    if view is None:
         return problem(404, f"no joiner with tracking id {tracking_id[:64]!r}", "trackingId")
-    return func.HttpResponse(
-        json.dumps(status_view(record)), status_code=200, mimetype="application/json"
-    )
+    return func.HttpResponse(json.dumps(view), status_code=200, mimetype="application/json")

@@ -7,17 +7,19 @@ Validation names the setting and the problem, so a misconfigured app fails with 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.errors import ConfigurationError
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+T = TypeVar("T")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -112,6 +114,58 @@ def _secrets(raw: str) -> tuple[str, ...]:
     return items
 
 
+StorageService = Literal["queue", "table", "blob"]
+STORAGE_SETTING = "AzureWebJobsStorage"
+
+
+@dataclass(frozen=True)
+class StorageConnection:
+    """The app's storage account, resolved from `AzureWebJobsStorage*` as the Functions host does:
+
+    1. `AzureWebJobsStorage` holds a connection string (Azurite locally) → use it.
+    2. else `AzureWebJobsStorage__{queue|table|blob}ServiceUri` or `__accountName` → identity-
+       based, with `__clientId` selecting a user-assigned managed identity.
+    """
+
+    connection_string: str | None
+    service_uris: Mapping[StorageService, str]
+    client_id: str | None
+
+    def uri(self, service: StorageService) -> str:
+        return self.service_uris[service]
+
+
+def resolve_storage(source: Mapping[str, str], name: str = STORAGE_SETTING) -> StorageConnection:
+    direct = source.get(name, "").strip()
+    if direct:
+        return StorageConnection(direct, {}, None)
+    account = source.get(f"{name}__accountName", "").strip()
+    uris: dict[StorageService, str] = {}
+    for service in ("queue", "table", "blob"):
+        explicit = source.get(f"{name}__{service}ServiceUri", "").strip()
+        if explicit:
+            uris[service] = explicit.rstrip("/")
+        elif account:
+            uris[service] = f"https://{account}.{service}.core.windows.net"
+    if len(uris) < 3:
+        raise ConfigurationError(
+            f"Storage connection {name!r}: set {name} (connection string) or {name}__accountName "
+            f"(or the three {name}__<service>ServiceUri settings) for identity-based access"
+        )
+    return StorageConnection(None, uris, source.get(f"{name}__clientId") or None)
+
+
+def _has_storage(source: Mapping[str, str]) -> bool:
+    return any(key == STORAGE_SETTING or key.startswith(STORAGE_SETTING + "__") for key in source)
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one app setting is read: parser, default (None = required), and what it is for."""
@@ -123,8 +177,11 @@ class Spec:
     secret: bool = False
 
 
-def _s(env: str, parse: Callable[[str], Any], default: str | None, doc: str, **kw: Any) -> Any:
-    return field(metadata={"spec": Spec(env, parse, default, doc, **kw)})
+def _s(
+    env: str, parse: Callable[[str], T], default: str | None, doc: str, *, secret: bool = False
+) -> T:
+    """A setting field typed by its parser: `x: int = _s("X", _text, ...)` fails mypy."""
+    return cast(T, field(metadata={"spec": Spec(env, parse, default, doc, secret)}))
 
 
 @dataclass(frozen=True)
@@ -301,6 +358,9 @@ class Settings:
         "BRAND_SUPPORT_CONTACT", _text, "your IT service desk", "Support contact in emails"
     )
     # --- Telemetry
+    log_level: str = _s(
+        "TAPSTART_LOG_LEVEL", _log_level, "INFO", "Lowest level of the app's own log records"
+    )
     appinsights_connection_string: str = _s(
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         _text,
@@ -308,16 +368,42 @@ class Settings:
         "Sends logs and traces to Application Insights when set",
     )
 
-    @classmethod
-    def specs(cls) -> dict[str, Spec]:
-        return {f.name: f.metadata["spec"] for f in fields(cls)}
+    # --- Storage: AzureWebJobsStorage (the host's own connection), read as the host reads it.
+    # None when the environment names no storage (unit tests with in-memory ports); the
+    # storage adapters then fail with `require_storage()`'s message.
+    storage: StorageConnection | None = field(default=None, compare=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read and validate every setting; raise ConfigurationError listing all problems."""
-        source = os.environ if env is None else env
+    def specs(cls) -> dict[str, Spec]:
+        return {f.name: f.metadata["spec"] for f in fields(cls) if "spec" in f.metadata}
+
+    def require_storage(self) -> StorageConnection:
+        if self.storage is None:
+            raise ConfigurationError(
+                f"Tapstart settings: {STORAGE_SETTING} is missing (the app's storage account: "
+                "a connection string, or __accountName for identity-based access)"
+            )
+        return self.storage
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, settings_file: Path | None = None
+    ) -> Settings:
+        """Read and validate every setting; raise ConfigurationError listing all problems.
+
+        `settings_file`: a local.settings.json whose `Values` fill what `env` leaves unset (the
+        environment wins, as in the Functions host). Nothing is written back to the environment.
+        """
+        source: Mapping[str, str] = os.environ if env is None else env
+        if settings_file is not None:
+            source = {**read_settings_file(settings_file), **source}
         values: dict[str, Any] = {}
         problems: list[str] = []
+        if _has_storage(source):
+            try:
+                values["storage"] = resolve_storage(source)
+            except ConfigurationError as exc:
+                problems.append(str(exc))
         for name, spec in cls.specs().items():
             raw = source.get(spec.env)
             if raw is None or raw.strip() == "":
@@ -336,6 +422,20 @@ class Settings:
         return cls(**values)
 
 
+def read_settings_file(path: Path) -> dict[str, str]:
+    """The `Values` of a local.settings.json, as strings."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read settings file {path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigurationError(f"settings file {path} is not JSON: {exc}") from None
+    values = data.get("Values") if isinstance(data, dict) else None
+    if not isinstance(values, dict):
+        raise ConfigurationError(f'settings file {path} has no "Values" object')
+    return {str(k): str(v) for k, v in values.items() if v is not None}
+
+
 def _cross_checks(values: Mapping[str, Any]) -> list[str]:
     problems = []
     if values["graph_client_secret"] and not (
@@ -345,9 +445,3 @@ def _cross_checks(values: Mapping[str, Any]) -> list[str]:
     if values["reminder_manager_cc_from"] > max(values["reminder_max_count"], 1) + 1:
         problems.append("REMINDER_MANAGER_CC_FROM is larger than REMINDER_MAX_COUNT")
     return problems
-
-
-@cache
-def get_settings() -> Settings:
-    """The process-wide settings, read once (app settings do not change without a restart)."""
-    return Settings.from_env()

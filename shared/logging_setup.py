@@ -4,7 +4,7 @@
   so a joiner's tracking id is on each line from HTTP intake through the queues to the email.
 - Console: `time level logger message key=value ...`. In Azure, when
   APPLICATIONINSIGHTS_CONNECTION_STRING is set, azure-monitor-opentelemetry exports the same
-  records (the bound keys arrive as custom dimensions).
+  records (the bound keys arrive as custom dimensions): `shared.adapters.telemetry`.
 - Defence in depth for credentials: `redacting(secret)` registers a value (a TAP passcode) for the
   duration of a block; the filter replaces it in any message or argument that would carry it.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -111,17 +110,16 @@ class KeyValueFormatter(logging.Formatter):
         return base + " " + " ".join(f"{k}={v}" for k, v in sorted(extras.items()))
 
 
-def configure_logging(level: str | None = None) -> None:
-    """Idempotent: the Functions worker may import the app more than once."""
+def configure_logging(level: str = "INFO") -> None:
+    """Console logging with the context filter on every root handler (also those an exporter
+    added before). Idempotent: the Functions worker may import the app more than once."""
     global _configured
     if _configured:
         return
     _configured = True
     root = logging.getLogger()
-    root.setLevel(level or os.environ.get("TAPSTART_LOG_LEVEL", "INFO"))
+    root.setLevel(level)
     context_filter = ContextFilter()
-    if os.environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING"):
-        _configure_azure_monitor()
     for handler in root.handlers:
         handler.addFilter(context_filter)
     if not root.handlers:
@@ -138,17 +136,3 @@ def configure_logging(level: str | None = None) -> None:
         "urllib3",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _configure_azure_monitor() -> None:
-    # Imported lazily: the distro is heavy and only useful in Azure.
-    from azure.monitor.opentelemetry import configure_azure_monitor
-
-    kwargs: dict[str, Any] = {}
-    client_id = os.environ.get("AZURE_CLIENT_ID")
-    if client_id:
-        # Application Insights has local auth disabled: telemetry must carry an Entra token.
-        from azure.identity import ManagedIdentityCredential
-
-        kwargs["credential"] = ManagedIdentityCredential(client_id=client_id)
-    configure_azure_monitor(enable_live_metrics=False, **kwargs)

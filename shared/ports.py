@@ -1,58 +1,85 @@
-"""Ports: what the use cases need from the outside world. Adapters in shared/adapters implement them.
+"""Ports: what the use cases need from the outside world, one Protocol per consumer.
 
-All ports are async; adapters over sync SDKs hop to a thread so one slow call does not hold up
-the other invocations sharing the worker's event loop.
+Adapters in shared/adapters implement them (GraphDirectory implements every directory port);
+tests/fakes.py implements them in memory, and mypy checks both against these. All ports are
+async; adapters over sync SDKs hop to a thread so one slow call does not hold up the other
+invocations sharing the worker's event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
+from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.email import OutgoingEmail
 from shared.domain.record import JoinerRecord
+from shared.domain.registration import RegistrationRow
+
+# --- The directory, split by who asks -----------------------------------------------------
 
 
-class Directory(Protocol):
+class UserLookup(Protocol):
+    async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None: ...
+    async def find_user_by_upn(self, upn: str) -> DirectoryUser | None: ...
+
+
+class TapPolicyReader(Protocol):
+    """The tenant's TAP policy: the one reader onboarding, re-issue and the dry run share."""
+
+    async def tap_policy(self) -> TapPolicy: ...
+
+
+class OnboardingDirectory(TapPolicyReader, Protocol):
     async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None: ...
     async def get_manager(self, user_id: str) -> Manager | None: ...
     async def is_admin(self, user_id: str) -> bool: ...
     async def method_types(self, user_id: str) -> list[str]: ...
-    async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]: ...
-    async def tap_policy(self) -> TapPolicy: ...
+    async def group_info(self, group_id: str) -> GroupInfo: ...
     async def direct_group_ids(self, user_id: str) -> list[str]: ...
     async def group_ids_of(self, user_id: str, candidates: list[str]) -> list[str]: ...
+    async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]: ...
     async def create_tap(
         self, user_id: str, start: datetime | None, lifetime: int, one_time: bool
     ) -> IssuedTap: ...
-    async def group_info(self, group_id: str) -> GroupInfo: ...
-    def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]: ...
 
 
-class Ledger(Protocol):
+class ReminderDirectory(Protocol):
+    async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None: ...
+    async def get_manager(self, user_id: str) -> Manager | None: ...
+    async def method_types(self, user_id: str) -> list[str]: ...
+
+
+class RegistrationReport(Protocol):
+    """userRegistrationDetails, page by page, as small typed rows."""
+
+    def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]: ...
+
+
+# --- State ----------------------------------------------------------------------------------
+
+
+class LedgerReader(Protocol):
     async def get(self, tracking_id: str) -> JoinerRecord | None: ...
+
+
+class Ledger(LedgerReader, Protocol):
     async def create(self, record: JoinerRecord) -> tuple[JoinerRecord, bool]: ...
-    async def save(self, record: JoinerRecord) -> JoinerRecord: ...
+    async def save(self, record: JoinerRecord) -> JoinerRecord:
+        """Raises ConflictError when the record changed since it was read (stale ETag)."""
+        ...
+
     async def find_by_upn(self, upn: str) -> JoinerRecord | None: ...
     def all(self) -> AsyncIterator[JoinerRecord]: ...
     async def take_tap_slot(self, hour_key: str, cap: int) -> bool: ...
+    async def tap_slots_used(self, hour_key: str) -> int: ...
     async def claim_once(self, key: str, now: datetime) -> bool: ...
     async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
         """Delete claims made before the instant and flood-cap counters of earlier hours."""
         ...
-
-
-class Mailer(Protocol):
-    async def send(self, email: OutgoingEmail, operation_id: str) -> str: ...
-    async def was_sent(self, operation_id: str) -> bool | None: ...
-
-
-class JobQueue(Protocol):
-    async def enqueue(
-        self, queue: str, payload: Mapping[str, Any], delay_seconds: int = 0
-    ) -> None: ...
 
 
 class BlobStore(Protocol):
@@ -60,6 +87,38 @@ class BlobStore(Protocol):
     async def get(self, path: str) -> bytes | None: ...
     async def list(self, prefix: str) -> list[str]: ...
     async def delete(self, path: str) -> None: ...
+
+
+# --- Messages out ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailSlot:
+    """A send reserved within the email rate limit, before the work that leads to the send."""
+
+    reserved_at: float
+
+
+class Mailer(Protocol):
+    async def reserve(self) -> EmailSlot:
+        """Reserve one send now. Raises TransientError(retry_after=...) when none is free."""
+        ...
+
+    async def send(
+        self, email: OutgoingEmail, operation_id: str, slot: EmailSlot | None = None
+    ) -> str:
+        """Send (taking a slot unless `slot` was reserved for it); returns the operation id."""
+        ...
+
+    async def was_sent(self, operation_id: str) -> bool | None: ...
+
+
+class OnboardingQueue(Protocol):
+    async def send(self, command: OnboardJoiner, delay_seconds: int = 0) -> None: ...
+
+
+class ReminderQueue(Protocol):
+    async def send(self, command: SendReminder, delay_seconds: int = 0) -> None: ...
 
 
 class Clock(Protocol):

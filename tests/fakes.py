@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from shared.config import Settings
+from shared.doctor.fetched import Fetched, ReadFailure
+from shared.doctor.service_checks import AcsObservation
+from shared.domain.commands import OnboardJoiner, SendReminder
+from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
+from shared.domain.errors import TransientError
 from shared.domain.record import JoinerRecord
+from shared.domain.registration import RegistrationRow
+from shared.ports import EmailSlot
+from shared.services import Services, build_services
 
 
 @dataclass
@@ -63,6 +74,9 @@ class FakeLedger:
         self.tap_slots[hour_key] = used + 1
         return True
 
+    async def tap_slots_used(self, hour_key: str) -> int:
+        return self.tap_slots.get(hour_key, 0)
+
     async def claim_once(self, key: str, now: datetime) -> bool:
         if key in self.claims:
             return False
@@ -83,20 +97,58 @@ class FakeLedger:
 
 @dataclass
 class FakeQueue:
+    """Every queue's messages in one list, as (queue name, wire payload, delay)."""
+
     messages: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
+    fail_with: Exception | None = None
 
     async def enqueue(self, queue: str, payload: Mapping[str, Any], delay_seconds: int = 0) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
         self.messages.append((queue, dict(payload), delay_seconds))
+
+    def named(self, name: str) -> FakeCommandQueue:
+        """The typed port for one queue (OnboardingQueue, ReminderQueue) writing into this list."""
+        return FakeCommandQueue(self, name)
 
     def on(self, queue: str) -> list[dict[str, Any]]:
         return [p for q, p, _ in self.messages if q == queue]
 
+    def delays(self, queue: str) -> list[int]:
+        return [d for q, _, d in self.messages if q == queue]
+
+
+@dataclass
+class FakeCommandQueue:
+    queues: FakeQueue
+    name: str
+
+    async def send(self, command: OnboardJoiner | SendReminder, delay_seconds: int = 0) -> None:
+        # Through the wire format, so a test sees what a worker would parse.
+        await self.queues.enqueue(self.name, json.loads(command.to_json()), delay_seconds)
+
 
 @dataclass
 class FakeMailer:
-    sent: list[tuple[OutgoingEmail, str]] = field(default_factory=list)
+    """Records sends. `slots`: how many sends the rate limit allows (None = unlimited); past
+    them `reserve` raises TransientError(retry_after=...) as RateLimitedMailer does."""
 
-    async def send(self, email: OutgoingEmail, operation_id: str) -> str:
+    sent: list[tuple[OutgoingEmail, str]] = field(default_factory=list)
+    slots: int | None = None
+    retry_after: float = 42.0
+    reserved: int = 0
+
+    async def reserve(self) -> EmailSlot:
+        if self.slots is not None and self.reserved >= self.slots:
+            raise TransientError("email_rate_limited", retry_after=self.retry_after)
+        self.reserved += 1
+        return EmailSlot(float(self.reserved))
+
+    async def send(
+        self, email: OutgoingEmail, operation_id: str, slot: EmailSlot | None = None
+    ) -> str:
+        if slot is None:
+            await self.reserve()
         self.sent.append((email, operation_id))
         return operation_id
 
@@ -136,8 +188,19 @@ class FakeDirectory:
     fail_create_tap: Exception | None = None
     dynamic_groups: set[str] = field(default_factory=set)
 
-    async def find_user(self, employee_id: str, upn: str | None) -> Any:
-        return self.users.get(employee_id)
+    registration: list[list[RegistrationRow]] = field(default_factory=list)
+
+    async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None:
+        found = self.users.get(employee_id)
+        if found is None and upn:
+            return await self.find_user_by_upn(upn)
+        return cast("DirectoryUser | None", found)
+
+    async def find_user_by_upn(self, upn: str) -> DirectoryUser | None:
+        return next(
+            (u for u in self.users.values() if u.user_principal_name.lower() == upn.lower()),
+            None,
+        )
 
     async def get_manager(self, user_id: str) -> Any:
         return self.managers.get(user_id)
@@ -185,5 +248,64 @@ class FakeDirectory:
 
         return GroupInfo(group_id, group_id, group_id in self.dynamic_groups, False, True)
 
-    async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
-        yield []
+    async def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]:
+        for page in self.registration:
+            yield page
+
+
+@dataclass
+class FakeTenant:
+    """The doctor's TenantReader: `answers` by Graph path; anything else is a 404 finding."""
+
+    answers: dict[str, Fetched] = field(default_factory=dict)
+    reads: list[str] = field(default_factory=list)
+
+    async def read_json(self, path: str) -> Fetched:
+        self.reads.append(path)
+        return self.answers.get(path.split("?")[0], ReadFailure(404, "NotFound", path))
+
+
+@dataclass
+class FakeProbes:
+    """The doctor's ServiceProbes, all healthy unless a test says otherwise."""
+
+    roles: list[str] | ReadFailure = field(default_factory=list)
+    storage_outcomes: dict[str, ReadFailure | None] = field(default_factory=dict)
+    observation: AcsObservation | None = None
+
+    async def token_roles(self) -> list[str] | ReadFailure:
+        return self.roles
+
+    async def storage(self) -> dict[str, ReadFailure | None]:
+        return self.storage_outcomes
+
+    async def acs(self, send_test: bool) -> AcsObservation:
+        return self.observation or AcsObservation("http://acs.invalid", "no-reply@example.com", None)
+
+
+@dataclass
+class Fakes:
+    """One of each fake, and the services built on them through the real composition root."""
+
+    clock: FakeClock = field(default_factory=FakeClock)
+    ledger: FakeLedger = field(default_factory=FakeLedger)
+    queue: FakeQueue = field(default_factory=FakeQueue)
+    mailer: FakeMailer = field(default_factory=FakeMailer)
+    blobs: FakeBlobStore = field(default_factory=FakeBlobStore)
+    directory: FakeDirectory = field(default_factory=FakeDirectory)
+    tenant: FakeTenant = field(default_factory=FakeTenant)
+    probes: FakeProbes = field(default_factory=FakeProbes)
+
+    def services(self, settings: Settings) -> Services:
+        return build_services(
+            settings,
+            directory=self.directory,
+            ledger=self.ledger,
+            mailer=self.mailer,
+            blobs=self.blobs,
+            onboarding_queue=self.queue.named(settings.onboarding_queue),
+            reminder_queue=self.queue.named(settings.reminder_queue),
+            tenant=self.tenant,
+            probes=self.probes,
+            clock=self.clock,
+        )

@@ -1,8 +1,8 @@
 """The Mailer port on Azure Communication Services Email.
 
 Real ACS: endpoint + managed identity (or an access key). Locally: the ACS emulator's http
-endpoint + key. The client is built from endpoint and credential, never from a connection string,
-because `from_connection_string` forces https (azure-platform.md §4.3).
+endpoint + key. The client (`clients.email_client`) is built from endpoint and credential, never
+from a connection string, because `from_connection_string` forces https (azure-platform.md §4.3).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from azure.core.credentials import AzureKeyCredential
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.core.rest import HttpRequest
 
+from shared.adapters.clients import email_client
 from shared.adapters.threads import in_thread
+from shared.config import Settings
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import PermanentError, TransientError
 
@@ -44,23 +45,12 @@ def message_payload(email: OutgoingEmail, sender: str) -> dict[str, Any]:
 
 
 class AcsMailer:
-    def __init__(
-        self, endpoint: str, access_key: str, sender: str, managed_identity_client_id: str = ""
-    ) -> None:
-        from azure.communication.email import EmailClient
-
-        credential: Any
-        if access_key:
-            credential = AzureKeyCredential(access_key)
-        else:
-            from azure.identity import ManagedIdentityCredential
-
-            credential = ManagedIdentityCredential(client_id=managed_identity_client_id or None)
+    def __init__(self, settings: Settings) -> None:
         # Transport retries only (connect/read). An ACS 429 or 5xx is raised at once: the SDK
         # would otherwise sleep its Retry-After up to three times inside the worker (a 60 s
         # Retry-After held an invocation three minutes); the caller re-enqueues for later.
-        self._client = EmailClient(endpoint, credential, retry_total=3, retry_status=0)
-        self._sender = sender
+        self._client = email_client(settings, retry_total=3, retry_status=0)
+        self._sender = settings.mail_sender
 
     def _send(self, email: OutgoingEmail, operation_id: str) -> str:
         # Wait for the accept (202) only: polling each send's status would spend the status quota

@@ -14,8 +14,9 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
-from shared.adapters.storage_connection import StorageConnection
+from shared.adapters.clients import blob_service
 from shared.adapters.threads import in_thread
+from shared.config import StorageConnection
 from shared.domain.errors import TransientError
 
 T = TypeVar("T")
@@ -23,10 +24,7 @@ T = TypeVar("T")
 
 class AzureBlobStore:
     def __init__(self, connection: StorageConnection, container: str) -> None:
-        if connection.connection_string:
-            service = BlobServiceClient.from_connection_string(connection.connection_string)
-        else:
-            service = BlobServiceClient(connection.uri("blob"), credential=connection.credential())
+        service: BlobServiceClient = blob_service(connection)
         self._container_client: ContainerClient = service.get_container_client(container)
         self._created = False
 

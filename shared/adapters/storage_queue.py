@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ServiceRequestError
-from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
+from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
-from shared.adapters.storage_connection import StorageConnection
+from shared.adapters.clients import queue_service
+from shared.config import StorageConnection
 from shared.domain.errors import TransientError
 
 # Azure Queue storage caps the initial invisibility at 7 days; longer waits are chained hops.
@@ -21,16 +22,7 @@ MAX_DELAY_SECONDS = 7 * 24 * 3600 - 60
 class StorageJobQueue:
     def __init__(self, connection: StorageConnection) -> None:
         policy = TextBase64EncodePolicy()  # host.json messageEncoding = base64 (the host default)
-        if connection.connection_string:
-            self._service = QueueServiceClient.from_connection_string(
-                connection.connection_string, message_encode_policy=policy
-            )
-        else:
-            self._service = QueueServiceClient(
-                connection.uri("queue"),
-                credential=connection.credential(),
-                message_encode_policy=policy,
-            )
+        self._service = queue_service(connection, message_encode_policy=policy)
         self._clients: dict[str, QueueClient] = {}
 
     def _client(self, queue: str) -> QueueClient:

@@ -30,7 +30,8 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
-from shared.adapters.storage_connection import StorageConnection
+from shared.adapters.clients import table_service
+from shared.config import StorageConnection
 from shared.domain.errors import ConflictError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
 
@@ -79,13 +80,7 @@ def _claim_key(key: str) -> str:
 
 class TableLedger:
     def __init__(self, connection: StorageConnection, table: str) -> None:
-        if connection.connection_string:
-            service = TableServiceClient.from_connection_string(connection.connection_string)
-        else:
-            service = TableServiceClient(
-                connection.uri("table"), credential=connection.credential()
-            )
-        self._service = service
+        self._service: TableServiceClient = table_service(connection)
         self._table_name = table
         self._table: TableClient | None = None
 
@@ -186,6 +181,13 @@ class TableLedger:
             except ResourceModifiedError:
                 continue
         raise TransientError("flood-cap counter is contended; retry")
+
+    async def tap_slots_used(self, hour_key: str) -> int:
+        try:
+            entity = await self._run(self._client().get_entity, "tapcap", hour_key)
+        except ResourceNotFoundError:
+            return 0
+        return int(entity["count"])
 
     async def claim_once(self, key: str, now: datetime) -> bool:
         entity = {

@@ -1,6 +1,6 @@
 """`tapstart`: the admin CLI — doctor, onboard, status, report, poison.
 
-Uses the same settings and adapters as the functions (`build_container`). Errors end in one line
+Uses the same settings and composition root as the functions (`build_services`). Errors end in one line
 and a fix on stderr, never a traceback (`--debug` shows it). Exit codes: 0 fine, 1 warnings /
 refused / not found, 2 failures and errors (argparse usage errors are 2 as well).
 """
@@ -12,7 +12,7 @@ import asyncio
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-from shared.cli.context import CliContext, UsageError, close_graph, make_context
+from shared.cli.context import CliContext, UsageError, make_context
 from shared.cli.output import error
 from shared.domain.errors import (
     ConfigurationError,
@@ -107,7 +107,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         return await command(ctx, args)
     finally:
-        await close_graph(ctx.container)
+        await ctx.services.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

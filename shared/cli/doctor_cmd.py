@@ -7,7 +7,7 @@ import json
 
 from shared.cli.context import CliContext
 from shared.cli.output import table
-from shared.doctor import DoctorReport, graph_of, run_doctor
+from shared.doctor import DoctorReport
 
 _MARK = {"pass": "pass", "warn": "WARN", "fail": "FAIL"}
 
@@ -28,12 +28,7 @@ def _count(n: int, noun: str) -> str:
 
 async def doctor(ctx: CliContext, args: argparse.Namespace) -> int:
     ctx.progress("checking the tenant, the app's permissions and its services")
-    report = await run_doctor(
-        ctx.settings,
-        graph_of(ctx.container.directory),
-        probe_email=args.probe_email,
-        progress=ctx.progress,
-    )
+    report = await ctx.services.tenant_doctor(probe_email=args.probe_email, progress=ctx.progress)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from shared.adapters.storage_connection import resolve_storage
+from shared.adapters.poison_queues import PEEK_MAX, PoisonMessage, PoisonQueues
 from shared.adapters.threads import in_thread
 from shared.cli.context import CliContext, UsageError
 from shared.cli.output import table
-from shared.cli.poison_queue import PEEK_MAX, PoisonMessage, PoisonQueues
 
 
 def _queues(ctx: CliContext, which: str) -> tuple[str, str]:
@@ -24,7 +23,7 @@ def _queues(ctx: CliContext, which: str) -> tuple[str, str]:
 
 async def poison(ctx: CliContext, args: argparse.Namespace) -> int:
     main, poisoned = _queues(ctx, args.queue)
-    queues = PoisonQueues(resolve_storage())
+    queues = PoisonQueues(ctx.settings.require_storage())
     try:
         return await _act(ctx, args, queues, main, poisoned)
     finally:

@@ -11,26 +11,11 @@ import json
 
 from shared.cli.context import CliContext
 from shared.cli.output import table
-from shared.report.snapshots import SnapshotStore
 
 
 async def report(ctx: CliContext, args: argparse.Namespace) -> int:
-    from shared.usecases.build_report import build_report
-
-    c = ctx.container
     ctx.progress("streaming the registration report from Graph (5 requests / 10 s)")
-    run = await build_report(
-        c.directory,
-        c.ledger,
-        c.blobs,
-        c.mailer,
-        c.queue,
-        ctx.settings,
-        c.clock,
-        send=args.send,
-        scheduled=False,
-        fan_out=False,
-    )
+    run = await ctx.services.daily_run(send=args.send, scheduled=False, fan_out=False)
     rows = [
         ["run", run.run_id],
         ["outcome", run.outcome + (f" ({run.failure_reason})" if run.failure_reason else "")],
@@ -38,6 +23,7 @@ async def report(ctx: CliContext, args: argparse.Namespace) -> int:
         ["admin findings", str(run.admin_findings)],
         ["snapshot", run.snapshot_prefix or "-"],
         ["ledger pruned", str(run.ledger_pruned)],
+        ["failed jobs", ", ".join(run.failed_jobs) or "none"],
         [
             "email",
             f"sent to {', '.join(ctx.settings.admin_emails)}"
@@ -56,7 +42,7 @@ async def report(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 async def _key_figures(ctx: CliContext) -> dict[str, str]:
-    store = SnapshotStore(ctx.container.blobs)
+    store = ctx.services.snapshots
     ref = await store.latest()
     stored = await store.figures(ref) if ref else None
     tenant = (stored or {}).get("tenant") or {}

@@ -16,7 +16,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 async def status(ctx: CliContext, args: argparse.Namespace) -> int:
-    ledger = ctx.container.ledger
+    ledger = ctx.services.ledger
     if args.joiner:
         key: str = args.joiner
         record = await ledger.find_by_upn(key) if "@" in key else await ledger.get(key)

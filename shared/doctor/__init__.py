@@ -6,14 +6,15 @@ the daily report all call `run_doctor` and show `DoctorReport.problems()` first.
 """
 
 from shared.doctor.result import CheckResult, CheckStatus, DoctorReport
-from shared.doctor.runner import DoctorInputs, evaluate, graph_of, run_doctor
+from shared.doctor.runner import DoctorInputs, ServiceProbes, TenantReader, evaluate, run_doctor
 
 __all__ = [
     "CheckResult",
     "CheckStatus",
     "DoctorInputs",
     "DoctorReport",
+    "ServiceProbes",
+    "TenantReader",
     "evaluate",
-    "graph_of",
     "run_doctor",
 ]

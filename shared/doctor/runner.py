@@ -1,7 +1,7 @@
 """Run every check: fetch what the checks need (concurrently), then evaluate them (pure).
 
-Graph reads go through the app's own GraphRaw (same credential, base URL and retry handler as
-onboarding), so a doctor that passes has exercised the real path. The request budget is small:
+Graph reads go through the app's own Graph adapter (same credential, base URL and retry handler
+as onboarding; the TenantReader port), so a doctor that passes has exercised the real path. The request budget is small:
 two policy reads, one read per passwordless group, one report page of one row, one token.
 """
 
@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.config import Settings
 from shared.doctor.authenticator_checks import check_authenticator_policy
 from shared.doctor.fetched import Fetched, ReadFailure
 from shared.doctor.group_checks import GROUP_SELECT, check_group, group_name
 from shared.doctor.permission_checks import check_permissions
-from shared.doctor.probes import acs_observation, failure_of, storage_outcomes, token_roles
 from shared.doctor.result import CheckResult, DoctorReport, failed
 from shared.doctor.service_checks import (
     AcsObservation,
@@ -52,14 +50,16 @@ class DoctorInputs:
     webhook_secrets: tuple[str, ...] = field(default=())
 
 
-async def read_json(graph: GraphRaw, path: str) -> Fetched:
-    try:
-        body = await graph.request("GET", path)
-    except GraphRequestError as exc:
-        return ReadFailure(exc.status, exc.code, exc.message)
-    except Exception as exc:  # a credential or transport failure is itself the finding
-        return failure_of(exc)
-    return body if isinstance(body, dict) else {}
+class TenantReader(Protocol):
+    async def read_json(self, path: str) -> Fetched: ...
+
+
+class ServiceProbes(Protocol):
+    """The doctor's reads outside Graph's JSON API (shared.adapters.doctor_probes implements them)."""
+
+    async def token_roles(self) -> list[str] | ReadFailure: ...
+    async def storage(self) -> dict[str, ReadFailure | None]: ...
+    async def acs(self, send_test: bool) -> AcsObservation: ...
 
 
 async def _step(progress: Progress | None, label: str, work: Awaitable[Any]) -> Any:
@@ -71,24 +71,25 @@ async def _step(progress: Progress | None, label: str, work: Awaitable[Any]) -> 
 
 async def gather_inputs(
     settings: Settings,
-    graph: GraphRaw,
+    tenant: TenantReader,
+    probes: ServiceProbes,
     *,
     probe_email: bool = False,
     progress: Progress | None = None,
 ) -> DoctorInputs:
     groups = list(settings.passwordless_group_ids)
     reads = await asyncio.gather(
-        _step(progress, "TAP policy", read_json(graph, TAP_POLICY_PATH)),
-        _step(progress, "Authenticator policy", read_json(graph, AUTHENTICATOR_POLICY_PATH)),
-        _step(progress, "registration report", read_json(graph, REPORT_PROBE_PATH)),
-        _step(progress, "app token", token_roles(settings)),
-        _step(progress, "storage", storage_outcomes(settings)),
-        _step(progress, "ACS Email", acs_observation(settings, probe_email)),
+        _step(progress, "TAP policy", tenant.read_json(TAP_POLICY_PATH)),
+        _step(progress, "Authenticator policy", tenant.read_json(AUTHENTICATOR_POLICY_PATH)),
+        _step(progress, "registration report", tenant.read_json(REPORT_PROBE_PATH)),
+        _step(progress, "app token", probes.token_roles()),
+        _step(progress, "storage", probes.storage()),
+        _step(progress, "ACS Email", probes.acs(probe_email)),
         *(
             _step(
                 progress,
                 f"group {g}",
-                read_json(graph, f"/groups/{quote(g)}?$select={GROUP_SELECT}"),
+                tenant.read_json(f"/groups/{quote(g)}?$select={GROUP_SELECT}"),
             )
             for g in groups
         ),
@@ -144,18 +145,13 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
 
 async def run_doctor(
     settings: Settings,
-    graph: GraphRaw,
+    tenant: TenantReader,
+    probes: ServiceProbes,
     *,
     probe_email: bool = False,
     progress: Progress | None = None,
 ) -> DoctorReport:
-    inputs = await gather_inputs(settings, graph, probe_email=probe_email, progress=progress)
+    inputs = await gather_inputs(
+        settings, tenant, probes, probe_email=probe_email, progress=progress
+    )
     return evaluate(settings, inputs)
-
-
-def graph_of(directory: Any) -> GraphRaw:
-    """The GraphRaw behind the container's directory (the doctor reads raw policy JSON)."""
-    raw = getattr(directory, "raw", None)
-    if not isinstance(raw, GraphRaw):
-        raise TypeError("the doctor needs the Graph directory adapter (GraphDirectory)")
-    return raw

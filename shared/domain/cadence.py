@@ -12,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from shared.domain.record import ReminderLog
-
-if TYPE_CHECKING:
-    from shared.config import Settings
+from shared.domain.record import JoinerRecord, ReminderLog, Status
 
 # Outcomes after which a joiner gets no more reminders at all.
 _STOPPING_OUTCOMES = frozenset({"skipped_enrolled", "final_notice"})
@@ -30,14 +26,6 @@ class CadencePolicy:
     days: tuple[int, ...]  # ascending: days after the TAP start
     max_count: int
     manager_cc_from: int  # slot number from which the manager is copied
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> CadencePolicy:
-        return cls(
-            days=tuple(sorted(settings.reminder_days)),
-            max_count=settings.reminder_max_count,
-            manager_cc_from=settings.reminder_manager_cc_from,
-        )
 
     @property
     def slot_count(self) -> int:
@@ -106,6 +94,30 @@ def next_due_at(
         return None
     upcoming = (policy.due_at(s, tap_start, zone) for s in range(1, policy.slot_count + 1))
     return next((at for at in upcoming if at > now), None)
+
+
+def reminder_due(
+    record: JoinerRecord,
+    policy: CadencePolicy,
+    now: datetime,
+    *,
+    zone: ZoneInfo = _UTC,
+    stale_before: datetime | None = None,
+) -> DueSlot | None:
+    """The reminder slot a joiner is due now, if any: the daily run's fan-out asks this.
+
+    Only delivered joiners are chased: enrolled ones are done, refused or failed ones are for
+    the admins, and the rest have no TAP in hand yet. The cadence counts from the TAP's start
+    (a pre-hire's hire day), else from the delivery. `stale_before`: a slot that fell due before
+    it is not offered any more (its enqueue claim may have been pruned, so queuing it could
+    repeat a reminder long after the cadence ended).
+    """
+    if record.status is not Status.DELIVERED or record.enrolled_at is not None:
+        return None
+    due = due_slot(policy, record.tap_start or record.delivered_at, now, record.reminders, zone)
+    if due is None or (stale_before is not None and due.due_at < stale_before):
+        return None
+    return due
 
 
 def slot_key(tracking_id: str, slot: int) -> str:

@@ -2,14 +2,16 @@
 
 TapstartError
 ├── ConfigurationError        a setting is missing or malformed (fail at start, name it)
-├── InvalidEventError         an HR event failed authentication or validation (HTTP 4xx)
-│   ├── SignatureError        missing/bad/expired/replayed signature (401)
-│   ├── UnsupportedMediaError content type not accepted (415)
-│   └── PayloadTooLargeError  body over MAX_EVENT_BYTES (413)
-├── TransientError            retry later: Graph 429/5xx after SDK retries, ACS 429, storage down
-│   └── RetryLaterError       a deliberate "not yet" (user not provisioned, TAP cap) with a delay
+├── InvalidEventError         an HR event failed authentication or validation
+│   ├── SignatureError        missing/bad/expired/replayed signature
+│   ├── UnsupportedMediaError content type not accepted
+│   └── PayloadTooLargeError  body over MAX_EVENT_BYTES
+├── TransientError            retry later: Graph 429/5xx after SDK retries, ACS 429, storage down;
+│                             every queue trigger re-enqueues with `retry_after` when it is set
 ├── PermanentError            will never succeed by retrying (recorded as failed with a reason)
-└── ConflictError             another worker holds this joiner right now
+└── ConflictError             a stale ETag: someone else saved this record first
+
+HTTP statuses are not the domain's business: functions/http_problem.py maps these to answers.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ class ConfigurationError(TapstartError):
 class InvalidEventError(TapstartError):
     """Bad HR input. `field` names the offending field (JSON pointer) when there is one."""
 
-    status = 400
-
     def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -35,15 +35,15 @@ class InvalidEventError(TapstartError):
 
 
 class SignatureError(InvalidEventError):
-    status = 401
+    pass
 
 
 class UnsupportedMediaError(InvalidEventError):
-    status = 415
+    pass
 
 
 class PayloadTooLargeError(InvalidEventError):
-    status = 413
+    pass
 
 
 class TransientError(TapstartError):
@@ -53,10 +53,6 @@ class TransientError(TapstartError):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
-
-
-class RetryLaterError(TransientError):
-    pass
 
 
 class PermanentError(TapstartError):

@@ -1,4 +1,7 @@
-"""Who must never get a TAP from Tapstart. Each refusal is a stable reason code, never retried."""
+"""Who must never get a TAP from Tapstart. Each refusal is a stable reason code, never retried.
+
+The codes, their labels and fixes are in `shared.domain.reasons`.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +20,6 @@ STRONG_METHOD_TYPES = frozenset(
         "#microsoft.graph.passkeyAuthenticationMethod",
     }
 )
-
-REASONS = {
-    "admin_role": "holds an Entra admin role; admins get credentials from a privileged process, not a feed",
-    "guest_account": "is a guest account",
-    "account_disabled": "account is disabled",
-    "already_enrolled": "already has a strong sign-in method",
-    "account_too_old": "account was created before the configured onboarding window",
-}
 
 
 def refusal_reason(

@@ -13,10 +13,6 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from shared.config import Settings
 
 
 @dataclass
@@ -42,10 +38,6 @@ class RateLimiter:
             raise ValueError("rate limits must be at least 1")
         self._windows = (_Window(60.0, per_minute), _Window(3600.0, per_hour))
         self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
-        return cls(settings.email_rate_per_minute, settings.email_rate_per_hour)
 
     def try_acquire(self, now: float) -> float | None:
         """Take a send slot at `now`: None if taken, else seconds to wait before trying again."""

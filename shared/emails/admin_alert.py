@@ -6,17 +6,32 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from shared.domain.email import OutgoingEmail
-from shared.emails.brand import Brand
+from shared.domain.reasons import Reason, admin_alert_reasons
 from shared.emails.common import Locale, addresses, base_context
 from shared.emails.render import render_html, render_text
+from shared.rendering import Brand
 
-# Reason codes with their own explanation; any other code gets the generic one (and is shown).
-KNOWN_REASONS = (
-    "poison_message",
-    "flood_cap_reached",
-    "user_not_provisioned",
-    "no_delivery_address",
+# Codes that reach an alert with the generic texts (`alert.generic.*`) on purpose: the alert
+# still names the code, and its details carry the error; rarer than the ones explained below.
+# To explain one, give it `alert.<code>.title/what/todo` in every locale and drop it here.
+GENERIC_TEXT_REASONS = frozenset(
+    {
+        Reason.GUEST_ACCOUNT,
+        Reason.GROUP_IS_DYNAMIC,
+        Reason.TAP_POLICY_DISABLED,
+        Reason.TAP_POLICY_EXCLUDES_USER,
+        Reason.TAP_POLICY_DISALLOWS,
+        Reason.TAP_LIFETIME_REJECTED,
+        Reason.TAP_CREATE_FAILED,
+        Reason.USER_NOT_FOUND,
+        Reason.EMAIL_REJECTED,
+        Reason.GRAPH_FORBIDDEN,
+        Reason.GRAPH_ERROR,
+        Reason.REMINDER_FAILED,
+    }
 )
+# Every other code that can reach an alert has its own texts (a test checks each locale).
+EXPLAINED_REASONS = frozenset(admin_alert_reasons()) - GENERIC_TEXT_REASONS
 
 
 def compose_admin_alert(
@@ -35,7 +50,7 @@ def compose_admin_alert(
     """
     locale = Locale.pick(language, None, brand)
     cat = locale.cat
-    reason_key = f"alert.{reason}" if reason in KNOWN_REASONS else "alert.generic"
+    reason_key = f"alert.{reason}" if reason in EXPLAINED_REASONS else "alert.generic"
     title = cat.text(f"{reason_key}.title")
     subject = locale.subject("alert.subject", title=title, reason=reason)
     facts = [

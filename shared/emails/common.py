@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from shared.domain.quiet_hours import recipient_zone
-from shared.emails.brand import MY_SIGNINS_URL, SECURITY_INFO_URL, Brand
 from shared.emails.i18n import Catalogue, catalogue, negotiate
-from shared.emails.render import header_safe, one_line
+from shared.rendering import Brand, header_safe, one_line
+
+SECURITY_INFO_URL = "https://mysignins.microsoft.com/security-info"
+MY_SIGNINS_URL = "https://mysignins.microsoft.com/"
 
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 

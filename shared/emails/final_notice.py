@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from shared.domain.email import OutgoingEmail
-from shared.emails.brand import Brand
 from shared.emails.common import Locale, addresses, base_context
 from shared.emails.render import render_html, render_text
+from shared.rendering import Brand
 
 
 def compose_manager_final_notice(

@@ -7,9 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared.domain.email import OutgoingEmail
-from shared.emails.brand import Brand
 from shared.emails.common import Locale, addresses, base_context
 from shared.emails.render import render_html, render_text
+from shared.rendering import Brand
 
 
 class TapStatus(StrEnum):

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from shared.domain.directory import IssuedTap
 from shared.domain.email import OutgoingEmail
-from shared.emails.brand import Brand
 from shared.emails.common import Locale, addresses, base_context
 from shared.emails.render import render_html, render_text
+from shared.rendering import Brand
 
 
 def compose_tap_delivery(

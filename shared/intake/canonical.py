@@ -19,7 +19,7 @@ import fastjsonschema
 
 from shared.domain.errors import InvalidEventError
 from shared.domain.joiner import JoinerEvent
-from shared.intake.problem import clean_name, pointer
+from shared.intake.names import clean_name, pointer
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "joiner-event.schema.json"
 SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

@@ -31,7 +31,7 @@ from cloudevents.core.v1.event import CloudEvent
 from shared.domain.errors import InvalidEventError
 from shared.domain.joiner import JoinerEvent
 from shared.intake.canonical import event_from_canonical, relocate
-from shared.intake.problem import clean_name
+from shared.intake.names import clean_name
 
 JOINER_EVENT_TYPE = "com.tapstart.joiner.v1"
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"

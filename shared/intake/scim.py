@@ -34,7 +34,7 @@ from urllib.parse import quote
 from shared.domain.errors import InvalidEventError
 from shared.domain.joiner import JoinerEvent
 from shared.intake.canonical import event_from_canonical, relocate
-from shared.intake.problem import pointer
+from shared.intake.names import pointer
 
 BULK_REQUEST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"

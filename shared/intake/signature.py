@@ -4,7 +4,7 @@ A sender signs `<webhook-id>.<webhook-timestamp>.<body>` with HMAC-SHA256 under 
 secret and sends `webhook-signature: v1,<base64>` (several space-separated signatures during a
 rotation). Tapstart tries every configured secret (HR_WEBHOOK_SECRETS), refuses timestamps
 more than five minutes from its clock either way, and refuses a webhook id that was already
-accepted (`claim_delivery`, called once the request has been accepted).
+accepted (`replay_key`; the HR intake use case claims it once the request is accepted).
 
 The HMAC comes from the `standardwebhooks` package (`Webhook.sign`). Header parsing and the
 time window are done here: the package's `verify()` lets `ValueError`/`binascii.Error` escape
@@ -28,7 +28,6 @@ from standardwebhooks.webhooks import EmptyWebhookSecretError, Webhook
 
 from shared.domain.errors import ConfigurationError, SignatureError
 from shared.intake.strict_json import decode_utf8
-from shared.ports import Ledger
 
 TOLERANCE = timedelta(minutes=5)
 MAX_SIGNATURE_HEADER_CHARS = 4096
@@ -134,19 +133,6 @@ def _signatures(header: str) -> list[bytes]:
 def replay_key(webhook_id: str) -> str:
     # Hashed: the ledger key stays short and free of characters a table key may not hold.
     return "webhook-" + hashlib.sha256(webhook_id.encode("ascii")).hexdigest()
-
-
-async def claim_delivery(delivery: SignedDelivery, ledger: Ledger, now: datetime) -> None:
-    """Record the webhook id as used; a second request with it is a replay.
-
-    Raises:
-        SignatureError: the webhook id was already accepted.
-    """
-    if not await ledger.claim_once(replay_key(delivery.webhook_id), now):
-        raise SignatureError(
-            "this webhook-id was already accepted (replay); send a new message id",
-            field="webhook-id",
-        )
 
 
 def sign_request(

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from shared.domain.errors import InvalidEventError
-from shared.intake.problem import quote_name
+from shared.intake.names import quote_name
 
 MAX_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")

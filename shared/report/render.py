@@ -1,20 +1,19 @@
 """Render the admin digest and the error digest: HTML for Outlook and Gmail, plus plain text.
 
-HTML templates are autoescaped (display names come from the directory and are attacker-
-controlled); the text templates are not, since plain text has no markup to inject into.
+The environments and their guards are `shared.rendering`'s, the same as the emails': HTML is
+autoescaped (display names come from the directory and are attacker-controlled), every value is
+made free of CR/LF and bidi overrides, and the subject is header-safe.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from shared.config import Settings
+from shared.domain.reasons import label as reason_label
+from shared.rendering import Brand, RenderedEmail, TemplateFolder
 from shared.report.cohort import CohortFigures
 from shared.report.failure import ReportFailure
 from shared.report.figures import TenantFigures
@@ -45,21 +44,6 @@ METHOD_LABELS = {
     "sms": "SMS",
 }
 
-REASON_LABELS = {
-    "admin_role": "account holds an admin role",
-    "guest_account": "guest account",
-    "account_disabled": "account disabled",
-    "already_enrolled": "already had a strong method",
-    "account_too_old": "account older than the joiner window",
-}
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    html: str
-    text: str
-
 
 def _num(value: float) -> str:
     return f"{value:,.0f}"
@@ -83,36 +67,25 @@ def _hours(value: float | None) -> str:
     return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} days"
 
 
-def _environment(autoescape: bool) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(_TEMPLATES),
-        autoescape=autoescape,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
-        num=_num,
-        pct=_pct,
-        signed=_signed,
-        figure=_figure,
-        hours=_hours,
-        method_label=lambda name: METHOD_LABELS.get(name, name),
-        reason_label=lambda reason: REASON_LABELS.get(reason, reason.replace("_", " ")),
-    )
-    return env
+_FOLDER = TemplateFolder(
+    _TEMPLATES,
+    filters={
+        "num": _num,
+        "pct": _pct,
+        "signed": _signed,
+        "figure": _figure,
+        "hours": _hours,
+        "method_label": lambda name: METHOD_LABELS.get(name, name),
+        "reason_label": reason_label,
+    },
+)
 
 
-_HTML = _environment(autoescape=True)
-_TEXT = _environment(autoescape=False)
-
-
-def _brand(settings: Settings) -> dict[str, str]:
+def _brand(brand: Brand) -> dict[str, str]:
     return {
-        "company_name": settings.brand_company_name,
-        "logo_url": settings.brand_logo_url,
-        "support_contact": settings.brand_support_contact,
+        "company_name": brand.company_name,
+        "logo_url": brand.logo_url,
+        "support_contact": brand.support_contact,
     }
 
 
@@ -136,7 +109,7 @@ def _adoption(tenant: TenantFigures) -> list[tuple[str, int, float, str]]:
     ]
 
 
-def digest_subject(settings: Settings, tenant: TenantFigures, day: str) -> str:
+def digest_subject(brand: Brand, tenant: TenantFigures, day: str) -> str:
     findings = len(tenant.admin_findings)
     head = (
         f"{findings} admin{'s' if findings != 1 else ''} without phishing-resistant sign-in"
@@ -144,14 +117,15 @@ def digest_subject(settings: Settings, tenant: TenantFigures, day: str) -> str:
         else "no admin finding"
     )
     return (
-        f"{settings.brand_company_name} sign-in report {day}: {head}, "
+        f"{brand.company_name} sign-in report {day}: {head}, "
         f"{tenant.passwordless_capable_pct:.0f}% passwordless-capable"
     )
 
 
 def render_digest(
-    settings: Settings,
     *,
+    brand: Brand,
+    retention_days: int,
     tenant: TenantFigures,
     cohort: CohortFigures,
     trend: tuple[TrendRow, ...],
@@ -169,7 +143,7 @@ def render_digest(
             f"{tenant.passwordless_capable_pct:.1f} % passwordless-capable"
         ),
         "accent": "#c62828" if tenant.admin_findings else "#2f6fde",
-        "brand": _brand(settings),
+        "brand": _brand(brand),
         "tenant": tenant,
         "adoption": _adoption(tenant),
         "methods": tenant.methods_ranked(),
@@ -179,35 +153,25 @@ def render_digest(
         "generated_at": generated_at.strftime("%Y-%m-%d %H:%M"),
         "run_id": run_id,
         "csv_note": csv_note,
-        "retention_days": settings.report_retention_days,
+        "retention_days": retention_days,
         "max_named": MAX_NAMED,
         "setup_findings": list(setup_findings),
     }
-    return RenderedEmail(
-        subject=digest_subject(settings, tenant, day),
-        html=_HTML.get_template("digest.html.j2").render(context),
-        text=_TEXT.get_template("digest.txt.j2").render(context),
-    )
+    return _FOLDER.render("digest", subject=digest_subject(brand, tenant, day), context=context)
 
 
 def render_error_digest(
-    settings: Settings, failure: ReportFailure, *, generated_at: datetime, run_id: str
+    *, brand: Brand, failure: ReportFailure, generated_at: datetime, run_id: str
 ) -> RenderedEmail:
     day = generated_at.date().isoformat()
     context: dict[str, Any] = {
         "title": f"Sign-in report failed, {day}",
         "subtitle": failure.headline,
         "accent": "#c62828",
-        "brand": _brand(settings),
+        "brand": _brand(brand),
         "failure": failure,
         "generated_at": generated_at.strftime("%Y-%m-%d %H:%M"),
         "run_id": run_id,
     }
-    return RenderedEmail(
-        subject=(
-            f"{settings.brand_company_name} sign-in report FAILED {day}: "
-            f"{failure.headline.rstrip('.')}"
-        ),
-        html=_HTML.get_template("error.html.j2").render(context),
-        text=_TEXT.get_template("error.txt.j2").render(context),
-    )
+    subject = f"{brand.company_name} sign-in report FAILED {day}: {failure.headline.rstrip('.')}"
+    return _FOLDER.render("error", subject=subject, context=context)

@@ -6,6 +6,7 @@ from typing import Any
 
 from shared.domain.email import mask_email
 from shared.domain.record import JoinerRecord
+from shared.ports import LedgerReader
 
 
 def status_view(record: JoinerRecord) -> dict[str, Any]:
@@ -43,3 +44,14 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
         },
         "personalEmail": mask_email(record.personal_email) if record.personal_email else None,
     }
+
+
+class JoinerStatus:
+    """GET /api/onboarding/{trackingId} and `tapstart status`: the view, or None when unknown."""
+
+    def __init__(self, ledger: LedgerReader) -> None:
+        self._ledger = ledger
+
+    async def __call__(self, tracking_id: str) -> dict[str, Any] | None:
+        record = await self._ledger.get(tracking_id)
+        return None if record is None else status_view(record)

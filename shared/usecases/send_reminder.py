@@ -4,30 +4,36 @@ Exactly once per slot: the slot is claimed in the ledger (insert-if-absent) and 
 an operation id derived from the slot key. A redelivered message finds the claim; it then asks
 ACS whether that operation was accepted, and sends only if it was not (the first attempt died
 before sending, or ACS answered 429). The user's methods are re-checked live first, because the
-registration report lags by hours.
+registration report lags by hours. A TransientError with `retry_after` (ACS 429, the email rate
+limit) is the trigger's to turn into a delayed retry, as for every queue command.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from shared.domain.cadence import CadencePolicy, final_notice_key, slot_key
+from shared.domain.cadence import final_notice_key, slot_key
+from shared.domain.commands import SendReminder
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.guardrails import is_enrolled
+from shared.domain.policies import ReminderPolicy
 from shared.domain.quiet_hours import delay_until_allowed, recipient_zone
 from shared.domain.recipients import choose_reminder_recipients
 from shared.domain.record import JoinerRecord, ReminderLog, Status
-from shared.emails.brand import Brand
 from shared.emails.final_notice import compose_manager_final_notice
 from shared.emails.reminder import TapStatus, compose_reminder
 from shared.logging_setup import bound
-from shared.usecases.notify import alert_admins
-from shared.usecases.onboard_joiner import Deps, reissue_tap
+from shared.ports import Clock, Ledger, Mailer, ReminderDirectory, ReminderQueue
+from shared.rendering import Brand
+from shared.usecases.notify import AdminAlerts
 
 log = logging.getLogger(__name__)
+
+Reissue = Callable[[JoinerRecord], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -40,68 +46,80 @@ def operation_id_for(key: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"tapstart:{key}"))
 
 
-async def send_reminder(tracking_id: str, slot: int, deps: Deps) -> ReminderOutcome:
-    record = await deps.ledger.get(tracking_id)
-    if record is None or record.status is not Status.DELIVERED:
-        return ReminderOutcome("not_applicable")
-    with bound(tracking_id=tracking_id, reminder_slot=slot):
-        if record.reminder_for_slot(slot):
-            return ReminderOutcome("duplicate")
-        try:
-            return await _Reminder(deps, record, slot).run()
-        except TransientError as exc:
-            if exc.retry_after is None:
-                raise
-            seconds = max(1, int(exc.retry_after + 0.999))
-            await requeue(deps, tracking_id, slot, seconds)
-            log.info(
-                "reminder postponed", extra={"reason": exc.reason, "retry_in_seconds": seconds}
-            )
-            return ReminderOutcome("delayed", seconds)
+class Reminders:
+    """`await reminders(SendReminder(tracking_id, slot))`; `mark_failed` for poison messages."""
+
+    def __init__(
+        self,
+        *,
+        policy: ReminderPolicy,
+        brand: Brand,
+        admin_emails: Sequence[str],
+        ledger: Ledger,
+        directory: ReminderDirectory,
+        mailer: Mailer,
+        queue: ReminderQueue,
+        clock: Clock,
+        alerts: AdminAlerts,
+        reissue: Reissue,
+    ) -> None:
+        self._policy = policy
+        self._brand = brand
+        self._admin_emails = tuple(admin_emails)
+        self._ledger = ledger
+        self._directory = directory
+        self._mailer = mailer
+        self._queue = queue
+        self._clock = clock
+        self._alerts = alerts
+        self._reissue = reissue
+
+    async def __call__(self, command: SendReminder) -> ReminderOutcome:
+        record = await self._ledger.get(command.tracking_id)
+        if record is None or record.status is not Status.DELIVERED:
+            return ReminderOutcome("not_applicable")
+        with bound(tracking_id=command.tracking_id, reminder_slot=command.slot):
+            if record.reminder_for_slot(command.slot):
+                return ReminderOutcome("duplicate")
+            return await _Attempt(self, record, command, self._clock.now()).run()
+
+    async def mark_failed(self, command: SendReminder, reason: str) -> None:
+        """For poison reminders: record the failure on the joiner and alert the admins."""
+        record = await self._ledger.get(command.tracking_id)
+        if record is None:
+            return
+        entry = ReminderLog(command.slot, self._clock.now(), "failed", detail=reason)
+        record = await self._ledger.save(record.with_reminder(entry))
+        await self._alerts(record, "reminder_failed", f"reminder {command.slot}: {reason}")
 
 
-async def requeue(deps: Deps, tracking_id: str, slot: int, seconds: int) -> None:
-    payload = {
-        "trackingId": tracking_id,
-        "slot": slot,
-        "idempotencyKey": slot_key(tracking_id, slot),
-    }
-    await deps.queue.enqueue(deps.settings.reminder_queue, payload, seconds)
+class _Attempt:
+    """One delivery attempt of one slot: the state that travels between its steps."""
 
-
-async def mark_failed(deps: Deps, tracking_id: str, slot: int, reason: str) -> None:
-    """For poison reminders: record the failure on the joiner and alert the admins."""
-    record = await deps.ledger.get(tracking_id)
-    if record is None:
-        return
-    record = record.with_reminder(ReminderLog(slot, deps.clock.now(), "failed", detail=reason))
-    await deps.ledger.save(record)
-    await alert_admins(deps, record, "reminder_failed", f"reminder {slot}: {reason}")
-
-
-class _Reminder:
-    def __init__(self, deps: Deps, record: JoinerRecord, slot: int) -> None:
-        self.d = deps
-        self.s = deps.settings
+    def __init__(
+        self, uc: Reminders, record: JoinerRecord, command: SendReminder, now: datetime
+    ) -> None:
+        self.uc = uc
         self.record = record
-        self.slot = slot
-        self.now = deps.clock.now()
-        self.policy = CadencePolicy.from_settings(deps.settings)
+        self.command = command
+        self.slot = command.slot
+        self.now = now
 
     async def run(self) -> ReminderOutcome:
-        zone = recipient_zone(self.record.time_zone, self.s.default_time_zone)
-        quiet = delay_until_allowed(self.now, self.s.quiet_hours, zone)
+        policy = self.uc._policy
+        zone = recipient_zone(self.record.time_zone, policy.default_time_zone)
+        quiet = delay_until_allowed(self.now, policy.quiet_hours, zone)
         if quiet is not None:
-            await requeue(self.d, self.record.tracking_id, self.slot, quiet)
+            await self.uc._queue.send(self.command, quiet)
             return ReminderOutcome("delayed", quiet)
         if not self.record.user_id:
             raise PermanentError("no_user_id", "delivered joiner without a directory user id")
-        if is_enrolled(await self.d.directory.method_types(self.record.user_id)):
+        if is_enrolled(await self.uc._directory.method_types(self.record.user_id)):
             return await self._enrolled()
         key = slot_key(self.record.tracking_id, self.slot)
         operation_id = operation_id_for(key)
-        if not await self.d.ledger.claim_once(key, self.now):
-            sent = await self.d.mailer.was_sent(operation_id)
+        if not await self.uc._ledger.claim_once(key, self.now):
+            sent = await self.uc._mailer.was_sent(operation_id)
             if sent is None:
                 raise TransientError("cannot tell whether the reminder went out")
             if sent:
@@ -118,28 +136,28 @@ class _Reminder:
         return ReminderOutcome("skipped_enrolled")
 
     async def _send(self, operation_id: str) -> ReminderOutcome:
-        user = await self.d.directory.find_user(self.record.employee_id, self.record.upn)
-        manager = await self.d.directory.get_manager(self.record.user_id or "")
-        cc_manager = self.slot >= self.policy.manager_cc_from
+        directory, cadence = self.uc._directory, self.uc._policy.cadence
+        user = await directory.find_user(self.record.employee_id, self.record.upn)
+        manager = await directory.get_manager(self.record.user_id or "")
         recipients = choose_reminder_recipients(
             personal_email=self.record.personal_email,
             other_mails=user.other_mails if user else (),
             work_mail=user.mail if user else None,
             manager_mail=manager.mail if manager else None,
-            cc_manager=cc_manager,
+            cc_manager=self.slot >= cadence.manager_cc_from,
         )
         if recipients is None:
             raise PermanentError(
                 "no_reminder_address", "no personal, other or work address, and no manager"
             )
         tap_status, valid_until = await self._tap_status()
-        is_last = self.slot >= self.policy.slot_count
+        is_last = self.slot >= cadence.slot_count
         email = compose_reminder(
             to=recipients.to,
             cc=recipients.cc,
             slot=self.slot,
             is_last=is_last,
-            brand=Brand.from_settings(self.s),
+            brand=self.uc._brand,
             joiner_name=self.record.display_name or self.record.given_name,
             joiner_upn=self.record.upn,
             manager_name=manager.display_name if manager else None,
@@ -148,7 +166,7 @@ class _Reminder:
             language=self.record.language,
             time_zone=self.record.time_zone,
         )
-        await self.d.mailer.send(email, operation_id)
+        await self.uc._mailer.send(email, operation_id)
         await self._record("sent", recipient=recipients.masked)
         if is_last and manager and manager.mail:
             await self._final_notice(manager.mail, manager.display_name)
@@ -160,29 +178,29 @@ class _Reminder:
             until = r.tap_start + timedelta(minutes=r.tap_lifetime_minutes)
             if until > self.now:
                 return TapStatus.VALID, until
-        if self.s.reminder_reissue_tap and await reissue_tap(self.d, r):
-            self.record = await self.d.ledger.get(r.tracking_id) or r
+        if self.uc._policy.reissue_tap and await self.uc._reissue(r):
+            self.record = await self.uc._ledger.get(r.tracking_id) or r
             return TapStatus.REISSUED, None
         return TapStatus.UNKNOWN, None
 
     async def _final_notice(self, manager_mail: str, manager_name: str | None) -> None:
         key = final_notice_key(self.record.tracking_id)
-        if not await self.d.ledger.claim_once(key, self.now):
+        if not await self.uc._ledger.claim_once(key, self.now):
             return
         email = compose_manager_final_notice(
             to=manager_mail,
             joiner_name=self.record.display_name or self.record.employee_id,
             hire_date=self.record.hire_date,
             reminders_sent=sum(1 for r in self.record.reminders if r.outcome == "sent"),
-            brand=Brand.from_settings(self.s),
+            brand=self.uc._brand,
             manager_name=manager_name,
             joiner_upn=self.record.upn,
-            cc=self.s.admin_emails,
+            cc=self.uc._admin_emails,
         )
-        await self.d.mailer.send(email, operation_id_for(key))
+        await self.uc._mailer.send(email, operation_id_for(key))
         await self._record("final_notice")
 
     async def _record(self, outcome: str, detail: str = "", recipient: str = "") -> ReminderOutcome:
-        entry = ReminderLog(self.slot, self.d.clock.now(), outcome, recipient, detail)
-        self.record = await self.d.ledger.save(self.record.with_reminder(entry))
+        entry = ReminderLog(self.slot, self.uc._clock.now(), outcome, recipient, detail)
+        self.record = await self.uc._ledger.save(self.record.with_reminder(entry))
         return ReminderOutcome(outcome)

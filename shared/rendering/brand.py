@@ -1,4 +1,4 @@
-"""What every email takes from settings: branding and the house defaults for language and zone."""
+"""What the emails and the report take from settings: branding and the house defaults."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from shared.config import Settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# The settings' default support contact is English prose; the emails say it in their own language.
-_DEFAULT_SUPPORT = Settings.specs()["brand_support_contact"].default
-
-SECURITY_INFO_URL = "https://mysignins.microsoft.com/security-info"
-MY_SIGNINS_URL = "https://mysignins.microsoft.com/"
+# The settings' default support contact is English prose: the report shows it as is, the
+# emails say it in their own language.
+DEFAULT_SUPPORT_CONTACT = Settings.specs()["brand_support_contact"].default
 
 
 @dataclass(frozen=True)
@@ -35,7 +33,7 @@ class Brand:
 
     @property
     def has_custom_support(self) -> bool:
-        return self.support_contact.strip() not in {"", _DEFAULT_SUPPORT}
+        return self.support_contact.strip() not in {"", DEFAULT_SUPPORT_CONTACT}
 
     @property
     def support_email(self) -> str | None:

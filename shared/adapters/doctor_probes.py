@@ -20,10 +20,16 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from shared.adapters.graph_client import GRAPH_SCOPES, build_credential
-from shared.adapters.storage_connection import StorageConnection, resolve_storage
+from shared.adapters.clients import (
+    GRAPH_SCOPES,
+    blob_service,
+    email_client,
+    graph_credential,
+    queue_service,
+    table_service,
+)
 from shared.adapters.threads import in_thread
-from shared.config import Settings
+from shared.config import Settings, StorageConnection
 from shared.doctor.fetched import ReadFailure
 from shared.doctor.permission_checks import roles_from_token
 from shared.doctor.service_checks import AcsObservation
@@ -50,12 +56,14 @@ def failure_of(exc: BaseException) -> ReadFailure:
 
 async def token_roles(settings: Settings) -> list[str] | ReadFailure:
     def fetch() -> str:
-        credential = build_credential(settings)
+        credential = graph_credential(settings)
         try:
             return str(credential.get_token(*GRAPH_SCOPES).token)
         finally:
-            with contextlib.suppress(Exception):
-                credential.close()
+            close = getattr(credential, "close", None)  # every azure.identity credential has it
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
 
     try:
         token = await in_thread(fetch)
@@ -67,27 +75,9 @@ async def token_roles(settings: Settings) -> list[str] | ReadFailure:
 def _storage_reads(
     settings: Settings, connection: StorageConnection
 ) -> tuple[dict[str, Callable[[], None]], list[Any]]:
-    from azure.data.tables import TableServiceClient
-    from azure.storage.blob import BlobServiceClient
-    from azure.storage.queue import QueueServiceClient
-
-    if connection.connection_string:
-        queues = QueueServiceClient.from_connection_string(
-            connection.connection_string, **_STORAGE_OPTIONS
-        )
-        tables = TableServiceClient.from_connection_string(
-            connection.connection_string, **_STORAGE_OPTIONS
-        )
-        blobs = BlobServiceClient.from_connection_string(
-            connection.connection_string, **_STORAGE_OPTIONS
-        )
-    else:
-        credential = connection.credential()
-        queues = QueueServiceClient(connection.uri("queue"), credential, **_STORAGE_OPTIONS)
-        tables = TableServiceClient(
-            connection.uri("table"), credential=credential, **_STORAGE_OPTIONS
-        )
-        blobs = BlobServiceClient(connection.uri("blob"), credential, **_STORAGE_OPTIONS)
+    queues = queue_service(connection, **_STORAGE_OPTIONS)
+    tables = table_service(connection, **_STORAGE_OPTIONS)
+    blobs = blob_service(connection, **_STORAGE_OPTIONS)
 
     def queue() -> None:
         # A missing queue is fine: the app creates it on first use.
@@ -112,7 +102,7 @@ def _storage_reads(
 
 async def storage_outcomes(settings: Settings) -> dict[str, ReadFailure | None]:
     try:
-        reads, clients = _storage_reads(settings, resolve_storage())
+        reads, clients = _storage_reads(settings, settings.require_storage())
     except ConfigurationError as exc:
         return {"AzureWebJobsStorage": ReadFailure(0, "configuration", str(exc))}
     outcomes: dict[str, ReadFailure | None] = {}
@@ -129,25 +119,11 @@ async def storage_outcomes(settings: Settings) -> dict[str, ReadFailure | None]:
     return outcomes
 
 
-def _email_client(settings: Settings) -> Any:
-    from azure.communication.email import EmailClient
-    from azure.core.credentials import AzureKeyCredential
-
-    credential: Any
-    if settings.acs_access_key:
-        credential = AzureKeyCredential(settings.acs_access_key)
-    else:
-        from azure.identity import ManagedIdentityCredential
-
-        credential = ManagedIdentityCredential(client_id=settings.azure_client_id or None)
-    return EmailClient(settings.acs_endpoint, credential, **_CLIENT_OPTIONS)
-
-
 def _acs_probe(settings: Settings, send_test: bool) -> AcsObservation:
     from azure.core.rest import HttpRequest
 
     seen = AcsObservation(settings.acs_endpoint, settings.mail_sender, None)
-    client = _email_client(settings)
+    client = email_client(settings, **_CLIENT_OPTIONS)
     try:
         # An unknown operation id: 404 proves the endpoint answers and accepts the credential,
         # without sending anything or spending the send quota.
@@ -199,3 +175,19 @@ def _send_test(client: Any, settings: Settings, seen: AcsObservation) -> AcsObse
 
 async def acs_observation(settings: Settings, send_test: bool = False) -> AcsObservation:
     return await in_thread(_acs_probe, settings, send_test)
+
+
+class AppServiceProbes:
+    """The doctor's `ServiceProbes`, bound to the app's settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def token_roles(self) -> list[str] | ReadFailure:
+        return await token_roles(self._settings)
+
+    async def storage(self) -> dict[str, ReadFailure | None]:
+        return await storage_outcomes(self._settings)
+
+    async def acs(self, send_test: bool) -> AcsObservation:
+        return await acs_observation(self._settings, send_test)

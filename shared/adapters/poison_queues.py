@@ -18,7 +18,8 @@ from typing import Any
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient, QueueServiceClient
 
-from shared.adapters.storage_connection import StorageConnection
+from shared.adapters.clients import queue_service
+from shared.config import StorageConnection
 
 PEEK_MAX = 32  # Queue storage's largest peek / receive batch
 _HIDE_SECONDS = 60
@@ -53,12 +54,7 @@ def _message(raw: Any) -> PoisonMessage:
 
 class PoisonQueues:
     def __init__(self, connection: StorageConnection) -> None:
-        if connection.connection_string:
-            self._service = QueueServiceClient.from_connection_string(connection.connection_string)
-        else:
-            self._service = QueueServiceClient(
-                connection.uri("queue"), credential=connection.credential()
-            )
+        self._service: QueueServiceClient = queue_service(connection)
 
     def close(self) -> None:
         self._service.close()

@@ -1,0 +1,41 @@
+"""The policy objects the composition root makes from Settings; use cases take these, not Settings.
+
+Each holds only what one concern decides with, so a use case's dependencies say what it reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.domain.cadence import CadencePolicy
+
+
+@dataclass(frozen=True)
+class OnboardingPolicy:
+    group_ids: tuple[str, ...]  # the passwordless groups joiners are added to
+    tap_lifetime_minutes: int  # asked for; clamped into the tenant's TAP policy
+    tap_one_time: bool
+    tap_max_per_hour: int  # the flood cap
+    tap_start_hour: int  # local hour on the hire day from which a pre-hire's TAP is valid
+    default_time_zone: str
+    prehire_lead_days: int
+    provisioning_deadline_hours: int
+    account_retry_base_seconds: int
+    max_account_age_days: int
+    fallback_delivery_email: str
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    cadence: CadencePolicy
+    quiet_hours: tuple[int, int]
+    default_time_zone: str
+    reissue_tap: bool  # a fresh TAP to the manager when the old one ran out
+
+
+@dataclass(frozen=True)
+class ReportPolicy:
+    admin_emails: tuple[str, ...]
+    overdue_days: int
+    retention_days: int
+    reminder_days: tuple[int, ...]  # how long ledger claims must be kept

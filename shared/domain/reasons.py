@@ -1,0 +1,236 @@
+"""Every reason code Tapstart records, alerts or reports: each once, with what it means to an
+admin and what the admin does about it.
+
+A reason code is the stable string in `JoinerRecord.reason`, an `Outcome`, a `PermanentError`,
+the status endpoint, an admin alert and the daily report. `Reason` members are `str`, so they
+compare equal to (and serialize as) the plain codes already in ledgers. Labels and fixes are
+English, for the report and the CLI; the localized admin-alert texts are the emails' own
+(`shared/emails/locales/*.json`, keys `alert.<code>.*`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Reason(StrEnum):
+    # Guardrails: the joiner never gets a TAP from Tapstart (status refused).
+    ADMIN_ROLE = "admin_role"
+    GUEST_ACCOUNT = "guest_account"
+    ACCOUNT_DISABLED = "account_disabled"
+    ALREADY_ENROLLED = "already_enrolled"
+    ACCOUNT_TOO_OLD = "account_too_old"
+    # Onboarding stopped (status failed; the admins are alerted).
+    USER_NOT_PROVISIONED = "user_not_provisioned"
+    NO_DELIVERY_ADDRESS = "no_delivery_address"
+    GROUP_IS_DYNAMIC = "group_is_dynamic"
+    TAP_POLICY_DISABLED = "tap_policy_disabled"
+    TAP_POLICY_EXCLUDES_USER = "tap_policy_excludes_user"
+    TAP_POLICY_DISALLOWS = "tap_policy_disallows"
+    TAP_LIFETIME_REJECTED = "tap_lifetime_rejected"
+    TAP_CREATE_FAILED = "tap_create_failed"
+    USER_NOT_FOUND = "user_not_found"
+    EMAIL_REJECTED = "email_rejected"
+    GRAPH_FORBIDDEN = "graph_forbidden"
+    GRAPH_ERROR = "graph_error"
+    POISON_MESSAGE = "poison_message"
+    # Operations: issuance pauses, a reminder gave up, a message named no joiner.
+    FLOOD_CAP_REACHED = "flood_cap_reached"
+    REMINDER_FAILED = "reminder_failed"
+    NO_USER_ID = "no_user_id"
+    NO_REMINDER_ADDRESS = "no_reminder_address"
+    UNKNOWN_TRACKING_ID = "unknown_tracking_id"
+    # The daily report could not be read (the admins get the error digest instead).
+    REPORT_FORBIDDEN = "report_forbidden"
+    REPORT_UNAUTHORIZED = "report_unauthorized"
+    GRAPH_UNAVAILABLE = "graph_unavailable"
+    REPORT_ZERO_USERS = "report_zero_users"
+
+
+@dataclass(frozen=True)
+class ReasonInfo:
+    label: str  # what happened, as a short phrase: "Refused: <label> (3)"
+    fix: str  # what the admin does about it
+    # Whether the code can reach `compose_admin_alert` (onboarding failures, poison messages,
+    # the flood cap, a failed reminder); refusals and report failures are shown elsewhere.
+    reaches_admin_alert: bool = False
+
+
+_RESEND = "then onboard the joiner again (`tapstart onboard`, or a new HR event)"
+
+CATALOGUE: MappingProxyType[Reason, ReasonInfo] = MappingProxyType(
+    {
+        Reason.ADMIN_ROLE: ReasonInfo(
+            "account holds an Entra admin role",
+            "Admins get credentials from a privileged-access process, not from the HR feed; "
+            "onboard this account that way.",
+        ),
+        Reason.GUEST_ACCOUNT: ReasonInfo(
+            "guest account",
+            "Guests sign in with their home organization; nothing to do unless the account "
+            "should be a member, then convert it and " + _RESEND + ".",
+            reaches_admin_alert=True,  # also Graph's answer when a TAP is created for a guest
+        ),
+        Reason.ACCOUNT_DISABLED: ReasonInfo(
+            "account disabled",
+            "Enable the account in Entra ID when the joiner may sign in, " + _RESEND + ".",
+        ),
+        Reason.ALREADY_ENROLLED: ReasonInfo(
+            "already has a strong sign-in method",
+            "Nothing: the user already signs in passwordless or phishing-resistant.",
+        ),
+        Reason.ACCOUNT_TOO_OLD: ReasonInfo(
+            "account older than the onboarding window",
+            "If this really is a joiner (a rehire), issue a TAP by hand; if accounts are "
+            "routinely created earlier, raise MAX_ACCOUNT_AGE_DAYS.",
+        ),
+        Reason.USER_NOT_PROVISIONED: ReasonInfo(
+            "account never appeared in Entra ID",
+            "Check the provisioning from HR to Entra ID for this employee, " + _RESEND + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.NO_DELIVERY_ADDRESS: ReasonInfo(
+            "no address to deliver the TAP to",
+            "Set the joiner's manager (with a mail address) in Entra ID or configure "
+            "FALLBACK_DELIVERY_EMAIL, " + _RESEND + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.GROUP_IS_DYNAMIC: ReasonInfo(
+            "a passwordless group has dynamic membership",
+            "List only assigned groups in PASSWORDLESS_GROUP_IDS (`tapstart doctor` checks "
+            "them), " + _RESEND + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.TAP_POLICY_DISABLED: ReasonInfo(
+            "the tenant's TAP policy is off",
+            "Turn on the Temporary Access Pass method (Entra admin center > Protection > "
+            "Authentication methods > Policies), " + _RESEND + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.TAP_POLICY_EXCLUDES_USER: ReasonInfo(
+            "the TAP policy does not cover the user",
+            "Target the passwordless group in the TAP policy and do not exclude it, "
+            + _RESEND
+            + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.TAP_POLICY_DISALLOWS: ReasonInfo(
+            "Graph refused the TAP under the tenant's policy",
+            "Check that the TAP policy is on and targets the user (`tapstart doctor`), "
+            + _RESEND
+            + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.TAP_LIFETIME_REJECTED: ReasonInfo(
+            "TAP lifetime outside the tenant's policy",
+            "Set TAP_LIFETIME_MINUTES within the TAP policy's minimum and maximum lifetime, "
+            + _RESEND
+            + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.TAP_CREATE_FAILED: ReasonInfo(
+            "Graph could not create the TAP",
+            "Look up the error for the tracking id in the logs, fix it, " + _RESEND + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.USER_NOT_FOUND: ReasonInfo(
+            "account deleted before the TAP was created",
+            "Check whether the account was deleted on purpose; if not, restore it and "
+            + _RESEND
+            + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.EMAIL_REJECTED: ReasonInfo(
+            "the email service rejected the email",
+            "Check MAIL_SENDER (a linked, verified ACS domain) and the recipient address, "
+            + _RESEND
+            + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.GRAPH_FORBIDDEN: ReasonInfo(
+            "Microsoft Graph refused access (401/403)",
+            "Grant the missing Graph permission with admin consent (`tapstart doctor` lists "
+            "what is missing).",
+            reaches_admin_alert=True,
+        ),
+        Reason.GRAPH_ERROR: ReasonInfo(
+            "Microsoft Graph returned an error",
+            "Look up the error for the tracking id in the logs (Application Insights).",
+            reaches_admin_alert=True,
+        ),
+        Reason.POISON_MESSAGE: ReasonInfo(
+            "kept failing until its retries ran out",
+            "Look up the tracking id in the logs, fix the cause, " + _RESEND + ".",
+            reaches_admin_alert=True,
+        ),
+        Reason.FLOOD_CAP_REACHED: ReasonInfo(
+            "hourly TAP cap reached",
+            "Check the HR feed for unexpected joiner events; if the volume is genuine, raise "
+            "TAP_MAX_PER_HOUR. Issuance resumes by itself in the next hour.",
+            reaches_admin_alert=True,
+        ),
+        Reason.REMINDER_FAILED: ReasonInfo(
+            "a reminder could not be sent",
+            "Look up the tracking id in the logs and fix the cause; `tapstart status` shows the "
+            "joiner's reminders.",
+            reaches_admin_alert=True,
+        ),
+        Reason.NO_USER_ID: ReasonInfo(
+            "delivered joiner without a directory user id",
+            "Look up the joiner's record (`tapstart status`); the ledger entry is incomplete.",
+        ),
+        Reason.NO_REMINDER_ADDRESS: ReasonInfo(
+            "no address to send the reminder to",
+            "Give the joiner a personal email in the HR event, otherMails or a work mail, or "
+            "set their manager.",
+        ),
+        Reason.UNKNOWN_TRACKING_ID: ReasonInfo(
+            "no joiner with this tracking id",
+            "Nothing: the message was dropped (the ledger has no such joiner).",
+        ),
+        Reason.REPORT_FORBIDDEN: ReasonInfo(
+            "Graph refused the registration report (403)",
+            "Check the Entra ID P1/P2 licence and grant AuditLog.Read.All with admin consent.",
+        ),
+        Reason.REPORT_UNAUTHORIZED: ReasonInfo(
+            "Tapstart could not sign in to Microsoft Graph (401)",
+            "Check the managed identity and AZURE_CLIENT_ID, or renew GRAPH_CLIENT_SECRET.",
+        ),
+        Reason.GRAPH_UNAVAILABLE: ReasonInfo(
+            "Microsoft Graph did not answer",
+            "Check the Microsoft 365 service health and the Function App's outbound network.",
+        ),
+        Reason.REPORT_ZERO_USERS: ReasonInfo(
+            "the registration report returned no users",
+            "Check User registration details in the Entra admin center; a newly licensed "
+            "tenant fills it within about a day.",
+        ),
+    }
+)
+
+
+def reason_of(code: str) -> Reason | None:
+    """The catalogue's member for `code`, or None for a code it does not know."""
+    try:
+        return Reason(code)
+    except ValueError:
+        return None
+
+
+def label(code: str) -> str:
+    """The admin-facing label; an unknown code (an old record, a new adapter) reads as words."""
+    reason = reason_of(code)
+    return CATALOGUE[reason].label if reason else code.replace("_", " ")
+
+
+def fix(code: str) -> str:
+    """What the admin does about `code`; "" for a code the catalogue does not know."""
+    reason = reason_of(code)
+    return CATALOGUE[reason].fix if reason else ""
+
+
+def admin_alert_reasons() -> tuple[Reason, ...]:
+    """The codes that can reach an admin alert, in catalogue order."""
+    return tuple(reason for reason, info in CATALOGUE.items() if info.reaches_admin_alert)

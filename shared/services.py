@@ -1,0 +1,266 @@
+"""The composition root: `build_services(settings, **overrides) -> Services`.
+
+The one place that turns Settings into policy objects and adapters and hands each use case only
+the narrow ports it needs. Triggers (through functions/app_services.py), the CLI, tests and
+benchmarks all build their services here; an override replaces one adapter (an in-memory fake,
+a baseline) instead of monkeypatching. Adapters are imported here, lazily, so importing the app
+does not pay for SDKs a process may never use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.config import Settings
+from shared.doctor.runner import ServiceProbes, TenantReader
+from shared.domain.cadence import CadencePolicy
+from shared.domain.policies import OnboardingPolicy, ReminderPolicy, ReportPolicy
+from shared.ports import (
+    BlobStore,
+    Clock,
+    Ledger,
+    Mailer,
+    OnboardingDirectory,
+    OnboardingQueue,
+    RegistrationReport,
+    ReminderDirectory,
+    ReminderQueue,
+    UserLookup,
+)
+from shared.rendering import Brand
+from shared.report.snapshots import SnapshotStore
+from shared.usecases.accept_hr_request import HrIntake, IntakePolicy
+from shared.usecases.daily_run import DailyRun
+from shared.usecases.joiner_status import JoinerStatus
+from shared.usecases.notify import AdminAlerts
+from shared.usecases.onboard_joiner import Onboarding
+from shared.usecases.send_reminder import Reminders
+from shared.usecases.tenant_doctor import TenantDoctor
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Directory(OnboardingDirectory, ReminderDirectory, RegistrationReport, UserLookup):
+    """Everything the app asks the directory, for overrides that stand in for all of it."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    accept_hr_request: HrIntake
+    onboard_joiner: Onboarding
+    send_reminder: Reminders
+    daily_run: DailyRun
+    tenant_doctor: TenantDoctor
+    joiner_status: JoinerStatus
+    snapshots: SnapshotStore
+    ledger: Ledger
+    users: UserLookup
+    onboarding_queue: OnboardingQueue
+    reminder_queue: ReminderQueue
+    clock: Clock
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
+
+    async def aclose(self) -> None:
+        """Close the clients these services opened (pools, credential sessions)."""
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            await close()
+
+
+def onboarding_policy(settings: Settings) -> OnboardingPolicy:
+    return OnboardingPolicy(
+        group_ids=settings.passwordless_group_ids,
+        tap_lifetime_minutes=settings.tap_lifetime_minutes,
+        tap_one_time=settings.tap_one_time,
+        tap_max_per_hour=settings.tap_max_per_hour,
+        tap_start_hour=settings.tap_start_hour,
+        default_time_zone=settings.default_time_zone,
+        prehire_lead_days=settings.prehire_lead_days,
+        provisioning_deadline_hours=settings.provisioning_deadline_hours,
+        account_retry_base_seconds=settings.account_retry_base_seconds,
+        max_account_age_days=settings.max_account_age_days,
+        fallback_delivery_email=settings.fallback_delivery_email,
+    )
+
+
+def cadence_policy(settings: Settings) -> CadencePolicy:
+    return CadencePolicy(
+        days=tuple(sorted(settings.reminder_days)),
+        max_count=settings.reminder_max_count,
+        manager_cc_from=settings.reminder_manager_cc_from,
+    )
+
+
+def reminder_policy(settings: Settings) -> ReminderPolicy:
+    return ReminderPolicy(
+        cadence=cadence_policy(settings),
+        quiet_hours=settings.quiet_hours,
+        default_time_zone=settings.default_time_zone,
+        reissue_tap=settings.reminder_reissue_tap,
+    )
+
+
+def report_policy(settings: Settings) -> ReportPolicy:
+    return ReportPolicy(
+        admin_emails=settings.admin_emails,
+        overdue_days=settings.report_overdue_days,
+        retention_days=settings.report_retention_days,
+        reminder_days=settings.reminder_days,
+    )
+
+
+def build_services(
+    settings: Settings,
+    *,
+    directory: Directory | None = None,
+    ledger: Ledger | None = None,
+    mailer: Mailer | None = None,
+    blobs: BlobStore | None = None,
+    onboarding_queue: OnboardingQueue | None = None,
+    reminder_queue: ReminderQueue | None = None,
+    tenant: TenantReader | None = None,
+    probes: ServiceProbes | None = None,
+    clock: Clock | None = None,
+) -> Services:
+    """Build every use case; each keyword replaces the adapter the settings would give."""
+    closers: list[Callable[[], Awaitable[None]]] = []
+    clock = clock or SystemClock()
+    adapters = _Adapters(settings, closers)
+    directory = directory or adapters.directory()
+    ledger = ledger or adapters.ledger()
+    mailer = mailer or adapters.mailer()
+    blobs = blobs or adapters.blobs()
+    onboarding_queue = onboarding_queue or adapters.queue(settings.onboarding_queue)
+    reminder_queue = reminder_queue or adapters.queue(settings.reminder_queue)
+    tenant = tenant or adapters.tenant()
+    probes = probes or adapters.probes()
+
+    the_brand = Brand.from_settings(settings)
+    alerts = AdminAlerts(mailer, clock, the_brand, settings.admin_emails)
+    onboarding = Onboarding(
+        policy=onboarding_policy(settings),
+        brand=the_brand,
+        ledger=ledger,
+        directory=directory,
+        mailer=mailer,
+        queue=onboarding_queue,
+        clock=clock,
+        alerts=alerts,
+    )
+    doctor = TenantDoctor(settings=settings, tenant=tenant, probes=probes)
+    snapshots = SnapshotStore(blobs)
+    return Services(
+        settings=settings,
+        accept_hr_request=HrIntake(
+            policy=IntakePolicy(settings.hr_webhook_secrets, settings.max_event_bytes),
+            ledger=ledger,
+            queue=onboarding_queue,
+            clock=clock,
+        ),
+        onboard_joiner=onboarding,
+        send_reminder=Reminders(
+            policy=reminder_policy(settings),
+            brand=the_brand,
+            admin_emails=settings.admin_emails,
+            ledger=ledger,
+            directory=directory,
+            mailer=mailer,
+            queue=reminder_queue,
+            clock=clock,
+            alerts=alerts,
+            reissue=onboarding.reissue,
+        ),
+        daily_run=DailyRun(
+            policy=report_policy(settings),
+            cadence=cadence_policy(settings),
+            default_time_zone=settings.default_time_zone,
+            brand=the_brand,
+            report=directory,
+            ledger=ledger,
+            snapshots=snapshots,
+            mailer=mailer,
+            onboarding_queue=onboarding_queue,
+            reminder_queue=reminder_queue,
+            clock=clock,
+            doctor=doctor.findings,
+        ),
+        tenant_doctor=doctor,
+        joiner_status=JoinerStatus(ledger),
+        snapshots=snapshots,
+        ledger=ledger,
+        users=directory,
+        onboarding_queue=onboarding_queue,
+        reminder_queue=reminder_queue,
+        clock=clock,
+        _closers=closers,
+    )
+
+
+class _Adapters:
+    """The real adapters, built from settings only when no override replaces them."""
+
+    def __init__(self, settings: Settings, closers: list[Callable[[], Awaitable[None]]]) -> None:
+        self._settings = settings
+        self._closers = closers
+        self._graph: Any = None
+        self._storage_queues: Any = None
+
+    def _graph_directory(self) -> Any:
+        if self._graph is None:
+            from shared.adapters.clients import graph_client
+            from shared.adapters.graph_close import close_graph_client
+            from shared.adapters.graph_directory import GraphDirectory
+
+            client = graph_client(self._settings)
+            self._graph = GraphDirectory(client, self._settings.graph_base_url)
+            self._closers.append(lambda: close_graph_client(client))
+        return self._graph
+
+    def directory(self) -> Directory:
+        directory: Directory = self._graph_directory()
+        return directory
+
+    def tenant(self) -> TenantReader:
+        from shared.adapters.graph_tenant import GraphTenantReader
+
+        return GraphTenantReader(self._graph_directory().raw)
+
+    def probes(self) -> ServiceProbes:
+        from shared.adapters.doctor_probes import AppServiceProbes
+
+        return AppServiceProbes(self._settings)
+
+    def ledger(self) -> Ledger:
+        from shared.adapters.table_ledger import TableLedger
+
+        return TableLedger(self._settings.require_storage(), self._settings.ledger_table)
+
+    def blobs(self) -> BlobStore:
+        from shared.adapters.blob_store import AzureBlobStore
+
+        return AzureBlobStore(self._settings.require_storage(), self._settings.report_container)
+
+    def queue(self, name: str) -> Any:
+        from shared.adapters.command_queue import StorageCommandQueue
+        from shared.adapters.storage_queue import StorageJobQueue
+
+        if self._storage_queues is None:
+            self._storage_queues = StorageJobQueue(self._settings.require_storage())
+        return StorageCommandQueue(self._storage_queues, name)
+
+    def mailer(self) -> Mailer:
+        from shared.adapters.acs_mailer import AcsMailer
+        from shared.adapters.rate_limited_mailer import RateLimitedMailer
+        from shared.domain.rate_limit import RateLimiter
+
+        s = self._settings
+        return RateLimitedMailer(
+            AcsMailer(s), RateLimiter(s.email_rate_per_minute, s.email_rate_per_hour)
+        )

@@ -1,0 +1,108 @@
+"""Use case: one signed HR request in — authenticate, parse, record each joiner once, enqueue.
+
+Idempotent on the event id (the tracking id is derived from it): the same event again returns
+the existing record and is not enqueued again. One exception heals a crash: a record still
+`accepted` after ENQUEUE_GRACE means an earlier attempt died between the ledger write and the
+enqueue, so the event is enqueued again (the onboarding worker is idempotent). The webhook id
+is claimed once the events are accepted, so a sender retrying after a lost answer is not told
+"replay" for an event that was never enqueued. Payloads are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.domain.commands import OnboardJoiner
+from shared.domain.errors import SignatureError
+from shared.domain.joiner import JoinerEvent
+from shared.domain.record import JoinerRecord, Status
+from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
+from shared.intake.signature import SignedDelivery, replay_key, verify_signature
+from shared.ports import Clock, Ledger, OnboardingQueue
+
+# Longer than the worker normally takes to pick up a message, so that a plain duplicate
+# delivery does not enqueue a second message for a joiner that is about to be onboarded.
+ENQUEUE_GRACE = timedelta(minutes=3)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    tracking_id: str
+    event_id: str
+    status: str  # the record's status: "accepted" for a new event
+    created: bool  # False: the event was already known
+    enqueued: bool
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    request: ParsedRequest
+    accepted: list[Accepted]
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    webhook_secrets: tuple[str, ...]
+    max_event_bytes: int
+
+
+class HrIntake:
+    def __init__(
+        self, *, policy: IntakePolicy, ledger: Ledger, queue: OnboardingQueue, clock: Clock
+    ) -> None:
+        self._policy = policy
+        self._ledger = ledger
+        self._queue = queue
+        self._clock = clock
+
+    async def __call__(self, body: bytes, headers: Mapping[str, str]) -> IntakeResult:
+        """Accept one HR request (headers as received: any case).
+
+        Raises:
+            InvalidEventError: authentication or validation failed (a subclass says which).
+            TransientError: the ledger or the queue is unavailable (the sender should retry; a
+                retry is safe because every step is idempotent).
+            ConfigurationError: a configured webhook secret is unusable.
+        """
+        now, lowered = self._clock.now(), lower_headers(headers)
+        check_size(body, self._policy.max_event_bytes)  # before the HMAC walks the body
+        delivery = verify_signature(body, lowered, self._policy.webhook_secrets, now)
+        parsed = parse_hr_request(
+            body, lowered, max_bytes=self._policy.max_event_bytes, received_at=now
+        )
+        accepted = await self.accept(parsed.events)
+        await self._claim(delivery, now)
+        return IntakeResult(parsed, accepted)
+
+    async def accept(self, events: Sequence[JoinerEvent]) -> list[Accepted]:
+        """Record and enqueue *events*; results are in the order of *events*."""
+        return list(await asyncio.gather(*(self._accept(e) for e in events)))
+
+    async def _accept(self, event: JoinerEvent) -> Accepted:
+        now = self._clock.now()
+        record, created = await self._ledger.create(JoinerRecord.accept(event, now))
+        stalled = (
+            not created
+            and record.status == Status.ACCEPTED
+            and now - (record.updated_at or record.accepted_at) >= ENQUEUE_GRACE
+        )
+        if created or stalled:
+            await self._queue.send(OnboardJoiner(record.tracking_id))
+        return Accepted(
+            tracking_id=record.tracking_id,
+            event_id=record.event_id,
+            status=str(record.status),
+            created=created,
+            enqueued=created or stalled,
+        )
+
+    async def _claim(self, delivery: SignedDelivery, now: datetime) -> None:
+        """Record the webhook id as used; a second request with it is a replay."""
+        if not await self._ledger.claim_once(replay_key(delivery.webhook_id), now):
+            raise SignatureError(
+                "this webhook-id was already accepted (replay); send a new message id",
+                field="webhook-id",
+            )

@@ -1,0 +1,491 @@
+"""Use case: the daily run — an orchestrator of isolated jobs that always ends in a digest.
+
+doctor → stream userRegistrationDetails (tenant figures, per-user CSV, joiners seen enrolled)
+→ detect enrolments → scan the ledger (cohort, stalled intake, due reminders) → recover stalled
+intake → fan out reminders → prune the ledger → trend, render, snapshot → digest to admins.
+
+Each job's failure is logged, counted in `ReportRun.jobs` and shown at the top of the digest as
+a finding; it never costs the admins their digest. Only the tenant read itself decides between
+the digest and the error digest: silence or an empty report would read as "all is well".
+
+Email operation ids are deterministic, so a retried run does not mail twice:
+- scheduled runs: one id per UTC day (`report:<day>`, `report-error:<reason>:<day>`); the timer's
+  retry or a second scheduled fire that day reuses it, and the mailer sends it once;
+- on-demand runs (`scheduled=False`): one id per run (`report:<day>:<run id>`), since an admin
+  asking for a report now expects a new email.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+from shared.domain.cadence import CadencePolicy, reminder_due
+from shared.domain.commands import OnboardJoiner, SendReminder
+from shared.domain.email import Attachment, OutgoingEmail
+from shared.domain.errors import ConflictError, PermanentError, TransientError
+from shared.domain.graph_time import parse_graph_time
+from shared.domain.housekeeping import claims_cutoff, tap_counter_cutoff
+from shared.domain.policies import ReportPolicy
+from shared.domain.quiet_hours import recipient_zone
+from shared.domain.record import JoinerRecord, Status
+from shared.domain.registration import RegistrationRow
+from shared.ports import Clock, Ledger, Mailer, OnboardingQueue, RegistrationReport, ReminderQueue
+from shared.rendering import Brand, RenderedEmail
+from shared.report.cohort import CohortAggregator, CohortFigures
+from shared.report.csv_export import CsvRowWriter
+from shared.report.failure import ZERO_USERS, ReportFailure, failure_for, failure_from_error
+from shared.report.figures import PASSWORDLESS_METHODS, TenantAggregator, TenantFigures
+from shared.report.render import render_digest, render_error_digest
+from shared.report.snapshots import SnapshotRef, SnapshotStore, run_id_for
+from shared.report.trend import TREND_DAYS, PastFigures, TrendRow, build_trend, trend_to_json
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+REPORT_NAMESPACE = uuid.UUID("3d0b6a52-8f7e-4c1e-9d51-6a1f2b7c9e40")
+# Past this the CSV lives in memory rather than on disk while pages stream in.
+_SPOOL_BYTES = 8 * 1024 * 1024
+# ACS Email caps a message at 10 MB after base64 (x4/3): keep attachments well below that.
+ATTACHMENT_LIMIT = 5 * 1024 * 1024
+SNAPSHOT_SCHEMA = 1
+# An event recorded but still "accepted" after this long lost its queue message (the intake died
+# between the ledger write and the enqueue); the daily run re-enqueues it.
+STUCK_AFTER = timedelta(minutes=10)
+# A joiner record changed by a concurrent worker (stale ETag) is re-read and updated again.
+CONFLICT_RETRIES = 3
+
+# What counts as "enrolled" for a joiner in the report: Authenticator (push or passwordless) or
+# any passwordless / phishing-resistant method.
+ENROLLING_METHODS = PASSWORDLESS_METHODS | {"microsoftAuthenticatorPush"}
+
+Findings = Sequence[Mapping[str, str]]
+DoctorFindings = Callable[[], Awaitable[Findings]]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    name: str
+    ok: bool
+    detail: str = ""
+
+    def as_finding(self) -> dict[str, str]:
+        return {
+            "check": f"daily run: {self.name.replace('_', ' ')}",
+            "status": "fail",
+            "found": f"this job failed: {self.detail}",
+            "fix": "see the logs of this run (run id in the footer); the next run retries it",
+        }
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    run_id: str
+    started_at: datetime
+    outcome: str  # "report" | "error_digest"
+    users: int
+    failure_reason: str | None
+    snapshot_prefix: str | None
+    email_operation_id: str | None  # None when send=False
+    admin_findings: int
+    reminders_enqueued: int
+    snapshots_pruned: int
+    ledger_pruned: int = 0  # claim markers and flood-cap counters past their retention
+    jobs: tuple[JobResult, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "report"
+
+    @property
+    def failed_jobs(self) -> tuple[str, ...]:
+        return tuple(j.name for j in self.jobs if not j.ok)
+
+
+def operation_id(day: str, kind: str, *, scheduled: bool, run_id: str) -> str:
+    name = f"{kind}:{day}" if scheduled else f"{kind}:{day}:{run_id}"
+    return str(uuid.uuid5(REPORT_NAMESPACE, name))
+
+
+@dataclass
+class _TenantRead:
+    figures: TenantFigures | None
+    csv: bytes
+    failure: ReportFailure | None
+    enrolled: list[tuple[JoinerRecord, str]] = field(default_factory=list)
+
+
+@dataclass
+class _LedgerScan:
+    cohort: CohortFigures
+    stalled: list[str] = field(default_factory=list)
+    due: list[SendReminder] = field(default_factory=list)
+
+
+class _Jobs:
+    """Runs each job in its own failure domain and keeps what happened."""
+
+    def __init__(self) -> None:
+        self.results: list[JobResult] = []
+
+    async def run(self, name: str, work: Callable[[], Awaitable[T]], fallback: T) -> T:
+        try:
+            result = await work()
+        except Exception as exc:  # one job's failure must not cost the admins their digest
+            log.exception("daily run job failed", extra={"job": name})
+            text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            self.results.append(JobResult(name, False, f"{type(exc).__name__}: {text}".strip()))
+            return fallback
+        self.results.append(JobResult(name, True))
+        return result
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+
+class DailyRun:
+    def __init__(
+        self,
+        *,
+        policy: ReportPolicy,
+        cadence: CadencePolicy,
+        default_time_zone: str,
+        brand: Brand,
+        report: RegistrationReport,
+        ledger: Ledger,
+        snapshots: SnapshotStore,
+        mailer: Mailer,
+        onboarding_queue: OnboardingQueue,
+        reminder_queue: ReminderQueue,
+        clock: Clock,
+        doctor: DoctorFindings | None = None,
+    ) -> None:
+        self._policy = policy
+        self._cadence = cadence
+        self._default_time_zone = default_time_zone
+        self._brand = brand
+        self._report = report
+        self._ledger = ledger
+        self._snapshots = snapshots
+        self._mailer = mailer
+        self._onboarding_queue = onboarding_queue
+        self._reminder_queue = reminder_queue
+        self._clock = clock
+        self._doctor = doctor
+
+    async def __call__(
+        self, *, send: bool = True, scheduled: bool = True, fan_out: bool = True
+    ) -> ReportRun:
+        now = self._clock.now()
+        ref = SnapshotRef(now.date(), run_id_for(now))
+        jobs = _Jobs()
+        findings: Findings = ()
+        if self._doctor is not None:
+            findings = await jobs.run("doctor", self._doctor, ())
+        nobody: dict[str, JoinerRecord] = {}
+        watched = await jobs.run("read_delivered_joiners", self._delivered_joiners, nobody)
+        tenant = await self._read_tenant(watched)
+        await jobs.run("detect_enrolments", lambda: self._mark_enrolled(tenant.enrolled, now), 0)
+        cutoff = claims_cutoff(now, self._policy.reminder_days)
+        scan = await jobs.run(
+            "scan_ledger", lambda: self._scan_ledger(now, cutoff), _LedgerScan(self._no_cohort(now))
+        )
+        enqueued = 0
+        if fan_out:
+            await jobs.run("recover_stalled_intake", lambda: self._recover(scan.stalled), None)
+            enqueued = await jobs.run("fan_out_reminders", lambda: self._fan_out(scan.due, now), 0)
+        # Housekeeping rides on the daily run: it needs the ledger only, not Graph.
+        ledger_pruned = await jobs.run(
+            "prune_ledger", lambda: self._ledger.prune(cutoff, tap_counter_cutoff(now)), 0
+        )
+        if tenant.figures is None:
+            assert tenant.failure is not None  # _read_tenant returns one or the other
+            return await self._error_digest(
+                tenant.failure,
+                ref,
+                now,
+                jobs,
+                enqueued,
+                ledger_pruned,
+                send=send,
+                scheduled=scheduled,
+            )
+        tenant_figures = tenant.figures
+        no_trend: tuple[TrendRow, ...] = ()
+        trend = await jobs.run("trend", lambda: self._trend(tenant_figures, now), no_trend)
+        attachments, csv_note = _attachment(tenant.csv)
+        # Jobs that failed so far lead the setup findings; the snapshot's jobs run after the
+        # render and are in the run's result and the logs.
+        all_findings = [*(j.as_finding() for j in jobs.failed), *findings]
+        rendered = render_digest(
+            brand=self._brand,
+            retention_days=self._policy.retention_days,
+            tenant=tenant.figures,
+            cohort=scan.cohort,
+            trend=trend,
+            generated_at=now,
+            run_id=ref.run_id,
+            csv_note=csv_note,
+            setup_findings=all_findings,
+        )
+        figures = _snapshot_figures(ref, now, tenant.figures, scan.cohort, trend)
+
+        async def store() -> bool:
+            await self._snapshots.save(ref, figures, tenant.csv, rendered.html)
+            return True
+
+        stored = await jobs.run("store_snapshot", store, False)
+        pruned = await jobs.run(
+            "prune_snapshots",
+            lambda: self._snapshots.prune(now.date(), self._policy.retention_days),
+            0,
+        )
+        op_id = None
+        if send:
+            op_id = operation_id(
+                now.date().isoformat(), "report", scheduled=scheduled, run_id=ref.run_id
+            )
+            await self._mailer.send(self._email(rendered, attachments), op_id)
+        run = ReportRun(
+            ref.run_id,
+            now,
+            "report",
+            tenant.figures.users,
+            None,
+            ref.prefix if stored is not False else None,
+            op_id,
+            len(tenant.figures.admin_findings),
+            enqueued,
+            pruned,
+            ledger_pruned,
+            tuple(jobs.results),
+        )
+        log.info(
+            "registration report built",
+            extra={
+                "run_id": ref.run_id,
+                "users": run.users,
+                "pages": tenant.figures.pages,
+                "admin_findings": run.admin_findings,
+                "reminders_enqueued": enqueued,
+                "snapshots_pruned": pruned,
+                "ledger_pruned": ledger_pruned,
+                "failed_jobs": list(run.failed_jobs),
+            },
+        )
+        return run
+
+    # --- jobs ----------------------------------------------------------------------------
+
+    async def _delivered_joiners(self) -> dict[str, JoinerRecord]:
+        """Entra user id -> delivered joiner: a small set (recent joiners) watched in the read."""
+        return {
+            r.user_id: r
+            async for r in self._ledger.all()
+            if r.status is Status.DELIVERED and r.user_id
+        }
+
+    async def _read_tenant(self, watched: Mapping[str, JoinerRecord]) -> _TenantRead:
+        enrolled: list[tuple[JoinerRecord, str]] = []
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b") as spool:
+            text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+            writer = CsvRowWriter(text)
+
+            def on_row(row: RegistrationRow) -> None:
+                writer(row)
+                record = watched.get(row.id)
+                if record is not None and ENROLLING_METHODS.intersection(row.methods):
+                    enrolled.append((record, row.last_updated or ""))
+
+            aggregator = TenantAggregator(on_row=on_row)
+            failure = None
+            try:
+                async for page in self._report.registration_pages():
+                    aggregator.add_page(page)
+            except (PermanentError, TransientError) as exc:
+                failure = failure_from_error(exc)
+            text.flush()
+            text.detach()  # leave the spool open for reading; the with-block closes it
+            spool.seek(0)
+            csv = spool.read()
+        if failure is None and aggregator.users == 0:
+            failure = failure_for(ZERO_USERS)
+        figures = None if failure else aggregator.result()
+        return _TenantRead(figures, csv, failure, enrolled)
+
+    async def _mark_enrolled(self, enrolled: list[tuple[JoinerRecord, str]], now: datetime) -> int:
+        for record, seen in enrolled:
+            at = min(parse_graph_time(seen) or now, now)
+            await self._update(record, partial(_enrolled, at=at, now=now))
+        if enrolled:
+            log.info("joiners found enrolled in the report", extra={"enrolled": len(enrolled)})
+        return len(enrolled)
+
+    async def _update(
+        self, record: JoinerRecord, change: Callable[[JoinerRecord], JoinerRecord | None]
+    ) -> None:
+        """Save `change(record)`; on a stale ETag re-read the record and apply it again."""
+        for attempt in range(CONFLICT_RETRIES):
+            updated = change(record)
+            if updated is None:
+                return
+            try:
+                await self._ledger.save(updated)
+                return
+            except ConflictError:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                fresh = await self._ledger.get(record.tracking_id)
+                if fresh is None:
+                    return
+                record = fresh
+
+    async def _scan_ledger(self, now: datetime, stale_before: datetime) -> _LedgerScan:
+        scan = _LedgerScan(self._no_cohort(now))
+        cohort = CohortAggregator(now, self._policy.overdue_days)
+        async for record in self._ledger.all():
+            cohort.add(record)
+            if (
+                record.status is Status.ACCEPTED
+                and now - (record.updated_at or record.accepted_at) > STUCK_AFTER
+            ):
+                scan.stalled.append(record.tracking_id)
+            zone = recipient_zone(record.time_zone, self._default_time_zone)
+            due = reminder_due(record, self._cadence, now, zone=zone, stale_before=stale_before)
+            if due is not None:
+                scan.due.append(SendReminder(record.tracking_id, due.slot))
+        scan.cohort = cohort.result()
+        return scan
+
+    def _no_cohort(self, now: datetime) -> CohortFigures:
+        return CohortAggregator(now, self._policy.overdue_days).result()
+
+    async def _recover(self, stalled: list[str]) -> None:
+        for tracking_id in stalled:
+            log.warning(
+                "re-enqueueing a joiner stuck in 'accepted'", extra={"tracking_id": tracking_id}
+            )
+            await self._onboarding_queue.send(OnboardJoiner(tracking_id))
+
+    async def _fan_out(self, due: list[SendReminder], now: datetime) -> int:
+        enqueued = 0
+        for command in due:
+            # The claim is what stops a second run (or a retry) enqueuing the same slot again.
+            key = f"reminder-enqueued:{command.tracking_id}:{command.slot}"
+            if await self._ledger.claim_once(key, now):
+                await self._reminder_queue.send(command)
+                enqueued += 1
+        return enqueued
+
+    async def _trend(self, tenant: TenantFigures, now: datetime) -> tuple[TrendRow, ...]:
+        index = await self._snapshots.index()
+        past: dict[int, PastFigures | None] = {
+            d: await self._snapshots.nearest(d, now.date(), index) for d in TREND_DAYS
+        }
+        return build_trend(tenant.key_figures(), past)
+
+    # --- the digest ----------------------------------------------------------------------
+
+    async def _error_digest(
+        self,
+        failure: ReportFailure,
+        ref: SnapshotRef,
+        now: datetime,
+        jobs: _Jobs,
+        enqueued: int,
+        ledger_pruned: int,
+        *,
+        send: bool,
+        scheduled: bool,
+    ) -> ReportRun:
+        log.error(
+            "registration report failed", extra={"reason": failure.reason, "run_id": ref.run_id}
+        )
+        op_id = None
+        if send:
+            op_id = operation_id(
+                now.date().isoformat(),
+                f"report-error:{failure.reason}",
+                scheduled=scheduled,
+                run_id=ref.run_id,
+            )
+            rendered = render_error_digest(
+                brand=self._brand,
+                failure=failure,
+                generated_at=now,
+                run_id=ref.run_id,
+            )
+            await self._mailer.send(self._email(rendered), op_id)
+        return ReportRun(
+            ref.run_id,
+            now,
+            "error_digest",
+            0,
+            failure.reason,
+            None,
+            op_id,
+            0,
+            enqueued,
+            0,
+            ledger_pruned,
+            tuple(jobs.results),
+        )
+
+    def _email(
+        self, rendered: RenderedEmail, attachments: tuple[Attachment, ...] = ()
+    ) -> OutgoingEmail:
+        return OutgoingEmail(
+            to=self._policy.admin_emails,
+            subject=rendered.subject,
+            html=rendered.html,
+            text=rendered.text,
+            attachments=attachments,
+            kind="report",
+        )
+
+
+def _enrolled(record: JoinerRecord, at: datetime, now: datetime) -> JoinerRecord | None:
+    if record.status is not Status.DELIVERED:
+        return None  # a concurrent reminder already found it enrolled (or it moved on)
+    updated = record.with_step("enrolled", now, "ok", "seen in the registration report")
+    return replace(updated, status=Status.ENROLLED, enrolled_at=at)
+
+
+def _attachment(csv: bytes) -> tuple[tuple[Attachment, ...], str]:
+    if len(csv) <= ATTACHMENT_LIMIT:
+        return (Attachment("users.csv", "text/csv", csv),), "The per-user CSV is attached."
+    packed = gzip.compress(csv, mtime=0)
+    if len(packed) <= ATTACHMENT_LIMIT:
+        note = "The per-user CSV is attached, gzip-compressed (users.csv.gz)."
+        return (Attachment("users.csv.gz", "application/gzip", packed),), note
+    return (
+        (),
+        "The per-user CSV is too large to attach; it is in the report's snapshot (users.csv).",
+    )
+
+
+def _snapshot_figures(
+    ref: SnapshotRef,
+    now: datetime,
+    tenant: TenantFigures,
+    cohort: CohortFigures,
+    trend: tuple[TrendRow, ...],
+) -> dict[str, Any]:
+    return {
+        "schema": SNAPSHOT_SCHEMA,
+        "runId": ref.run_id,
+        "takenAt": now.isoformat(),
+        "keyFigures": tenant.key_figures(),
+        "tenant": tenant.to_json(),
+        "cohort": cohort.to_json(),
+        "trend": trend_to_json(trend),
+    }
