@@ -39,6 +39,7 @@ $(NODE_STAMP): package.json package-lock.json
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy
