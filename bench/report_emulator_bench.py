@@ -5,9 +5,9 @@
 The Graph emulator is seeded with `--users` synthetic users (its bulk generator). Measured in
 this process, in one run:
 
-1. Tapstart, throttling off: `GraphDirectory.registration_pages` (HTTP, paging) feeding
-   `TenantAggregator` and the CSV writer, as `build_report` reads the tenant: CPU seconds per
-   1,000 users, peak RSS growth, Graph requests, wall time;
+1. Tapstart, throttling off: `GraphDirectory.registration_pages` (HTTP, paging, rows parsed
+   into `RegistrationRow`) feeding `TenantAggregator` and the CSV writer, as the daily report
+   reads the tenant: CPU seconds per 1,000 users, peak RSS growth, Graph requests, wall time;
 2. Tapstart, the emulator's realistic reports throttle (5 requests / 10 s): wall time against
    the throttle-bound minimum (pages x 2 s) and the 429s it met;
 3. baseline: the same endpoint read through the SDK's request builders and models
@@ -34,8 +34,9 @@ from typing import Any
 
 from bench.local_stack import graph_only
 from shared.adapters.graph_directory import GraphDirectory
+from shared.domain.registration import REGISTRATION_SELECT
 from shared.report.csv_export import CsvRowWriter
-from shared.report.figures import REGISTRATION_SELECT, TenantAggregator
+from shared.report.figures import TenantAggregator
 from tests.fixtures.graph import EmulatedGraph, graph_session
 
 PAGE_SIZE = 999
@@ -81,7 +82,7 @@ async def tapstart_read(graph: EmulatedGraph) -> Read:
             text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
             aggregator = TenantAggregator(on_row=CsvRowWriter(text))
             pages = 0
-            async for page in directory.registration_pages(list(REGISTRATION_SELECT)):
+            async for page in directory.registration_pages():
                 aggregator.add_page(page)
                 pages += 1
             text.flush()

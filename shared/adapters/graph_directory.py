@@ -19,12 +19,17 @@ from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.graph_time import parse_graph_time
+from shared.domain.registration import REGISTRATION_SELECT, RegistrationRow, row_from_json
 
 USER_FIELDS = (
     "id,userPrincipalName,employeeId,displayName,givenName,accountEnabled,userType,"
     "createdDateTime,mail,otherMails,preferredLanguage,creationType,externalUserState"
 )
 _POLICY_TTL_SECONDS = 600.0
+REPORT_PAGE_SIZE = 999
+# Per-request SDK retries for a report page (kiota's maximum; the client default is 3): with the
+# reports throttle's short Retry-After this rides out a burst of 429s.
+REPORT_RETRIES = 10
 _TAP_POLICY = (
     "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
 )
@@ -97,6 +102,19 @@ class GraphDirectory:
             if values:
                 return user_from_json(values[0])
         return None
+
+    async def find_user_by_upn(self, upn: str) -> DirectoryUser | None:
+        expr = f"userPrincipalName eq {_odata_literal(upn)}"
+        try:
+            page = await self.raw.request(
+                "GET", f"/users?$filter={quote(expr)}&$select={USER_FIELDS}"
+            )
+        except GraphRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise exc.as_tapstart_error("find user by UPN") from exc
+        values = (page or {}).get("value") or []
+        return user_from_json(values[0]) if values else None
 
     async def _user_reads_for(self, user_id: str) -> dict[str, tuple[int, Any]]:
         """Roles, methods and manager in one $batch; kept briefly so the three getters share it."""
@@ -235,25 +253,23 @@ class GraphDirectory:
         self._groups_info[group_id] = (time.monotonic(), info)
         return info
 
-    async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
+    async def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]:
+        """userRegistrationDetails, page by page, parsed from raw JSON (no SDK models).
+
+        The reports API allows 5 requests per 10 s per app and tenant: each page gets more of the
+        SDK's own retries (429/503/504, waiting as `Retry-After` says) than other reads, and no
+        loop of ours on top. A 429 or 5xx still there after them ends the read (TransientError).
+        """
         url: str | None = (
             "/reports/authenticationMethods/userRegistrationDetails"
-            f"?$select={','.join(select)}&$top=999"
+            f"?$select={','.join(REGISTRATION_SELECT)}&$top={REPORT_PAGE_SIZE}"
         )
-        throttled = 0
         while url:
             try:
-                page = await self.raw.request("GET", url)
+                page = await self.raw.request("GET", url, retries=REPORT_RETRIES)
             except GraphRequestError as exc:
-                # The reports API allows 5 requests per 10 s; the SDK's own retries may not be
-                # enough on a large tenant, so wait as told and go on rather than fail the run.
-                if exc.status == 429 and throttled < 30:
-                    throttled += 1
-                    await asyncio.sleep(exc.retry_after or 2.0)
-                    continue
                 raise exc.as_tapstart_error("read registration report") from exc
-            throttled = 0
-            yield page.get("value") or []
+            yield [row_from_json(item) for item in page.get("value") or ()]
             url = page.get("@odata.nextLink")
 
 

@@ -64,11 +64,19 @@ class GraphRaw:
         path_or_url: str,
         body: Any = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        retries: int | None = None,
     ) -> Any:
-        """Send one request; return the parsed JSON body (None for 204). Raise GraphRequestError."""
+        """Send one request; return the parsed JSON body (None for 204). Raise GraphRequestError.
+
+        `retries` overrides, for this request only, how often the SDK's RetryHandler retries a
+        429/503/504 (it waits as `Retry-After` says, else backs off); None keeps the client's
+        default (3). Kiota accepts 0 to 10 (`RetryHandlerOption.MAX_MAX_RETRIES`).
+        """
         import httpx  # here, not at import: it costs ~70 ms of cold start for one exception type
         from kiota_abstractions.method import Method
         from kiota_abstractions.request_information import RequestInformation
+        from kiota_http.middleware.options import RetryHandlerOption
         from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
         info = RequestInformation()
@@ -79,6 +87,8 @@ class GraphRaw:
         info.headers.try_add("Accept", "application/json")
         if body is not None:
             info.set_stream_content(json.dumps(body).encode(), "application/json")
+        if retries is not None:
+            info.add_request_options([RetryHandlerOption(max_retries=retries)])
         try:
             raw = await self._client.request_adapter.send_primitive_async(
                 info, "bytes", {"XXX": ODataError}

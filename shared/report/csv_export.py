@@ -8,42 +8,37 @@ Injection"), so such cells get a leading `'`, which spreadsheets show as text.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
-from shared.report.figures import methods_of
+from shared.domain.registration import RegistrationRow
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
-# (CSV header, raw Graph property). Booleans are written as true/false, methods joined by ";".
-CSV_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("userPrincipalName", "userPrincipalName"),
-    ("userDisplayName", "userDisplayName"),
-    ("userType", "userType"),
-    ("isAdmin", "isAdmin"),
-    ("isMfaRegistered", "isMfaRegistered"),
-    ("isMfaCapable", "isMfaCapable"),
-    ("isPasswordlessCapable", "isPasswordlessCapable"),
-    ("isSsprRegistered", "isSsprRegistered"),
-    ("methodsRegistered", "methodsRegistered"),
-    ("lastUpdatedDateTime", "lastUpdatedDateTime"),
-    ("id", "id"),
+
+def _flag(value: bool | None) -> str:
+    # A flag Graph left out or sent as null is an empty cell, as in the raw JSON.
+    return "" if value is None else "true" if value else "false"
+
+
+# (CSV header, cell of a row). Booleans are written as true/false, methods joined by ";".
+CSV_COLUMNS: tuple[tuple[str, Callable[[RegistrationRow], str]], ...] = (
+    ("userPrincipalName", lambda r: r.user_principal_name),
+    ("userDisplayName", lambda r: r.display_name),
+    ("userType", lambda r: r.user_type),
+    ("isAdmin", lambda r: _flag(r.is_admin)),
+    ("isMfaRegistered", lambda r: _flag(r.is_mfa_registered)),
+    ("isMfaCapable", lambda r: _flag(r.is_mfa_capable)),
+    ("isPasswordlessCapable", lambda r: _flag(r.is_passwordless_capable)),
+    ("isSsprRegistered", lambda r: _flag(r.is_sspr_registered)),
+    ("methodsRegistered", lambda r: ";".join(r.methods)),
+    ("lastUpdatedDateTime", lambda r: r.last_updated or ""),
+    ("id", lambda r: r.id),
 )
 
 
 def harden_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-
-
-def _cell(row: Mapping[str, Any], prop: str) -> str:
-    if prop == "methodsRegistered":
-        return ";".join(methods_of(row))
-    value = row.get(prop)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class CsvRowWriter:
@@ -56,6 +51,6 @@ class CsvRowWriter:
         self._writer.writerow([header for header, _ in CSV_COLUMNS])
         self.rows = 0
 
-    def __call__(self, row: Mapping[str, Any]) -> None:
-        self._writer.writerow([harden_cell(_cell(row, prop)) for _, prop in CSV_COLUMNS])
+    def __call__(self, row: RegistrationRow) -> None:
+        self._writer.writerow([harden_cell(cell(row)) for _, cell in CSV_COLUMNS])
         self.rows += 1

@@ -1,8 +1,9 @@
-"""Tenant adoption figures, aggregated page by page from raw `userRegistrationDetails` rows.
+"""Tenant adoption figures, aggregated page by page from `userRegistrationDetails` rows.
 
-Rows are the plain dicts of Graph's JSON (see reference/graph-api.md §4.1 and §8), never SDK
-models. Memory stays flat as the tenant grows: the aggregator keeps counters and the few rows
-behind the security finding; every row is handed to `on_row` (the CSV writer) and then dropped.
+Rows are `RegistrationRow`s parsed from Graph's raw JSON (see reference/graph-api.md §4.1 and
+§8), never SDK models. Memory stays flat as the tenant grows: the aggregator keeps counters and
+the few rows behind the security finding; every row is handed to `on_row` (the CSV writer) and
+then dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from shared.domain.registration import RegistrationRow
 
 # Method names as they appear in `methodsRegistered`. Sources: the usageAuthMethod enum quoted in
 # reference/graph-api.md §4.1, and Microsoft's "phishing-resistant MFA" authentication strength
@@ -34,35 +37,7 @@ PASSWORDLESS_METHODS: frozenset[str] = PHISHING_RESISTANT_METHODS | {
     "microsoftAuthenticatorPasswordless"
 }
 
-# The raw JSON properties the report reads; the Graph read sends exactly these as `$select`.
-REGISTRATION_SELECT: tuple[str, ...] = (
-    "id",
-    "userPrincipalName",
-    "userDisplayName",
-    "userType",
-    "isAdmin",
-    "isMfaRegistered",
-    "isMfaCapable",
-    "isPasswordlessCapable",
-    "isSsprRegistered",
-    "methodsRegistered",
-    "lastUpdatedDateTime",
-)
-
-RowSink = Callable[[Mapping[str, Any]], None]
-
-
-def methods_of(row: Mapping[str, Any]) -> list[str]:
-    """`methodsRegistered` as a clean list: Graph may send null, and duplicates count once."""
-    raw = row.get("methodsRegistered") or []
-    if not isinstance(raw, list):
-        return []
-    return sorted({m for m in raw if isinstance(m, str) and m})
-
-
-def _flag(row: Mapping[str, Any], name: str) -> bool:
-    # Only a JSON `true` counts: a missing property or a null must not inflate adoption.
-    return row.get(name) is True
+RowSink = Callable[[RegistrationRow], None]
 
 
 @dataclass(frozen=True)
@@ -204,33 +179,34 @@ class TenantAggregator:
     _by_method: Counter[str] = field(default_factory=Counter)
     _findings: list[AdminFinding] = field(default_factory=list)
 
-    def add_page(self, rows: Iterable[Mapping[str, Any]]) -> None:
+    def add_page(self, rows: Iterable[RegistrationRow]) -> None:
         self._pages += 1
         for row in rows:
             self.add(row)
 
-    def add(self, row: Mapping[str, Any]) -> None:
-        methods = methods_of(row)
+    def add(self, row: RegistrationRow) -> None:
+        methods = row.methods
         self._users += 1
-        user_type = str(row.get("userType") or "").lower()
+        user_type = row.user_type.lower()
         self._members += user_type == "member"
         self._guests += user_type == "guest"
-        self._mfa_registered += _flag(row, "isMfaRegistered")
-        self._mfa_capable += _flag(row, "isMfaCapable")
-        self._passwordless_capable += _flag(row, "isPasswordlessCapable")
-        self._sspr_registered += _flag(row, "isSsprRegistered")
+        # Only a JSON `true` counts: a missing property or a null must not inflate adoption.
+        self._mfa_registered += row.is_mfa_registered is True
+        self._mfa_capable += row.is_mfa_capable is True
+        self._passwordless_capable += row.is_passwordless_capable is True
+        self._sspr_registered += row.is_sspr_registered is True
         self._phishing_resistant += not PHISHING_RESISTANT_METHODS.isdisjoint(methods)
         self._no_methods += not methods
         self._by_method.update(methods)
-        if _flag(row, "isAdmin"):
+        if row.is_admin is True:
             self._admins += 1
             if PASSWORDLESS_METHODS.isdisjoint(methods):
                 self._findings.append(
                     AdminFinding(
-                        str(row.get("userPrincipalName") or row.get("id") or ""),
-                        str(row.get("userDisplayName") or ""),
-                        tuple(methods),
-                        str(row.get("lastUpdatedDateTime") or ""),
+                        row.user_principal_name or row.id,
+                        row.display_name,
+                        methods,
+                        row.last_updated or "",
                     )
                 )
         if self.on_row is not None:

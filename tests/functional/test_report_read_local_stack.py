@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from shared.bootstrap import build_container
 from shared.cli.context import close_graph
 from shared.config import Settings
-from shared.report.figures import REGISTRATION_SELECT
+from shared.domain.registration import RegistrationRow
 from tests.e2e.stack import app_settings
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
@@ -36,11 +35,11 @@ def settings(
     graph.control.clear_faults()
 
 
-def read_report(settings: Settings) -> list[list[dict[str, Any]]]:
-    async def read() -> list[list[dict[str, Any]]]:
+def read_report(settings: Settings) -> list[list[RegistrationRow]]:
+    async def read() -> list[list[RegistrationRow]]:
         container = build_container(settings)
         try:
-            pages = container.directory.registration_pages(list(REGISTRATION_SELECT))
+            pages = container.directory.registration_pages()
             return [page async for page in pages]
         finally:
             await close_graph(container)
@@ -60,7 +59,7 @@ def test_the_report_read_follows_next_links_across_pages(
 
     pages = read_report(settings)
 
-    rows = [row["id"] for page in pages for row in page]
+    rows = [row.id for page in pages for row in page]
     assert [len(p) for p in pages][:-1] == [999] * (len(pages) - 1) and len(pages) >= 3
     assert len(rows) == len(set(rows))  # no page read twice
     assert report_requests(graph) == [200] * len(pages)
@@ -69,14 +68,14 @@ def test_the_report_read_follows_next_links_across_pages(
 def test_throttled_pages_are_waited_for_and_yield_the_same_rows(
     settings: Settings, graph: EmulatedGraph
 ) -> None:
-    unthrottled = [row["id"] for page in read_report(settings) for row in page]
+    unthrottled = [row.id for page in read_report(settings) for row in page]
     # One report request a second: every page after the first meets a 429 first.
     graph.control.set_faults(
         throttle={"profile": "off", "classes": {"reports": {"limit": 1, "periodSeconds": 1}}}
     )
     graph.control.clear_requests()
 
-    throttled = [row["id"] for page in read_report(settings) for row in page]
+    throttled = [row.id for page in read_report(settings) for row in page]
 
     assert throttled == unthrottled
     statuses = report_requests(graph)

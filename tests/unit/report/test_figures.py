@@ -2,20 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.domain.registration import REGISTRATION_SELECT, row_from_json
 from shared.report.figures import (
     PASSWORDLESS_METHODS,
     PHISHING_RESISTANT_METHODS,
-    REGISTRATION_SELECT,
     TenantAggregator,
     TenantFigures,
 )
 from tests.unit.report.tenant_rows import EXPECTED, PAGES, ROWS
+from tests.unit.report.test_csv_export import TRICKY_ROWS
 
 
 def _aggregate(pages: list[list[dict[str, Any]]]) -> TenantFigures:
     aggregator = TenantAggregator()
     for page in pages:
-        aggregator.add_page(page)
+        aggregator.add_page(row_from_json(row) for row in page)
     return aggregator.result()
 
 
@@ -93,21 +94,58 @@ def test_unknown_and_duplicate_methods_are_counted_once_and_never_as_strong() ->
 
 
 def test_only_json_true_counts_as_a_flag() -> None:
-    rows = [{"isMfaRegistered": "true"}, {"isMfaRegistered": 1}, {"isMfaRegistered": True}]
+    rows: list[dict[str, Any]] = [
+        {"isMfaRegistered": "true"},
+        {"isMfaRegistered": 1},
+        {"isMfaRegistered": True},
+    ]
 
     assert _aggregate([rows]).mfa_registered == 1
 
 
 def test_every_row_reaches_the_sink_and_the_aggregator_keeps_no_rows() -> None:
     seen: list[str] = []
-    aggregator = TenantAggregator(on_row=lambda row: seen.append(row["userPrincipalName"]))
+    aggregator = TenantAggregator(on_row=lambda row: seen.append(row.user_principal_name))
     for page in PAGES:
-        aggregator.add_page(page)
+        aggregator.add_page([row_from_json(row) for row in page])
 
     assert seen == [row["userPrincipalName"] for row in ROWS]
     # Flat memory: besides counters, only the two finding rows are kept, as small records.
     held = [v for v in vars(aggregator).values() if isinstance(v, list)]
     assert sum(len(v) for v in held) == 2
+
+
+def test_edge_rows_give_the_figures_the_raw_dict_aggregator_gave() -> None:
+    # Captured by running the previous figures.py (which read raw dicts) on TRICKY_ROWS.
+    figures = _aggregate([TRICKY_ROWS])
+
+    assert figures.to_json() == {
+        "users": 9,
+        "members": 4,
+        "guests": 1,
+        "admins": 2,
+        "mfaRegistered": 1,
+        "mfaCapable": 1,
+        "passwordlessCapable": 0,
+        "ssprRegistered": 1,
+        "phishingResistant": 2,
+        "noMethods": 6,
+        "byMethod": {
+            "fido2SecurityKey": 1,
+            "microsoftAuthenticatorPush": 1,
+            "mobilePhone": 2,
+            "windowsHelloForBusiness": 1,
+        },
+        "adminFindings": [
+            {
+                "userPrincipalName": "id-only",  # no UPN: the finding names the id
+                "userDisplayName": "-Mallory",
+                "methodsRegistered": ["mobilePhone"],
+                "lastUpdatedDateTime": "",
+            }
+        ],
+        "pages": 1,
+    }
 
 
 def test_figures_survive_a_json_round_trip() -> None:
@@ -153,7 +191,7 @@ def _peak_bytes(pages: int) -> int:
     aggregator = TenantAggregator()
     tracemalloc.start()
     for page in range(pages):
-        aggregator.add_page(_synthetic_page(page))
+        aggregator.add_page(row_from_json(row) for row in _synthetic_page(page))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert aggregator.users == pages * 500
