@@ -102,9 +102,7 @@ def build_host(args: argparse.Namespace) -> LocalHost:
     options = HostOptions.load(args.host_json or directory / "host.json")
     lease = timedelta(seconds=args.queue_lease)
     options = replace(options, queues=replace(options.queues, processing_lease=lease))
-    return LocalHost(
-        resolved, options, settings, keys_from(settings), directory, args.shutdown_grace
-    )
+    return LocalHost(resolved, options, settings, keys_from(settings), args.shutdown_grace)
 
 
 async def serve(args: argparse.Namespace) -> None:

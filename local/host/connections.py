@@ -38,10 +38,6 @@ def _service_uri(conn: str, service: str, settings: Mapping[str, str]) -> str | 
     return None
 
 
-def has_connection(conn: str, settings: Mapping[str, str]) -> bool:
-    return bool(settings.get(conn)) or any(k.startswith(f"{conn}__") for k in settings)
-
-
 class StorageClients:
     """One service client per connection name, closed together at shutdown."""
 

@@ -1,4 +1,4 @@
-"""Trigger objects and output values through the azure-functions binding converters.
+"""Trigger objects (`QueueMessage`, `TimerRequest`) through the azure-functions converters.
 
 The Python worker turns host payloads into `QueueMessage` / `TimerRequest` with these same
 converters, so a function sees exactly the objects (and metadata) it would see in Azure.
@@ -54,15 +54,6 @@ def queue_message(
     return message
 
 
-def queue_trigger_argument(message: func.QueueMessage, annotation: Any) -> Any:
-    """`str` and `bytes` parameters get the body, anything else the library's QueueMessage."""
-    if annotation is str:
-        return message.get_body().decode("utf-8")
-    if annotation is bytes:
-        return message.get_body()
-    return message
-
-
 def timer_request(
     *, past_due: bool, last: datetime | None, next_run: datetime | None
 ) -> func.TimerRequest:
@@ -81,18 +72,3 @@ def timer_request(
         meta.Datum(json.dumps(payload), "json"), trigger_metadata={}
     )
     return request
-
-
-def queue_output_texts(value: Any) -> list[bytes]:
-    """The messages a queue output value stands for (a list means one message per item)."""
-    datum = _converter("queue").encode(value, expected_type=None)
-    if datum.type == "string":
-        return [str(datum.value).encode("utf-8")]
-    if datum.type == "bytes":
-        return [bytes(datum.value)]
-    document = json.loads(datum.value)
-    items = document if isinstance(document, list) else [document]
-    # A QueueMessage item is encoded as {"id", "body"}; the body is what gets enqueued.
-    return [
-        (item["body"] if isinstance(item, dict) else str(item)).encode("utf-8") for item in items
-    ]

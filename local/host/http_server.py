@@ -2,7 +2,8 @@
 
 Auth levels are enforced (Core Tools skips them locally; here a missing key is a 401 so tests
 catch an auth level that is wrong): FUNCTION takes a function key or the master key, in the
-`x-functions-key` header or the `code` query parameter; ADMIN takes the master key only.
+`x-functions-key` header or the `code` query parameter; ADMIN takes the master key only
+(ANONYMOUS is refused at indexing). A function answers with a `func.HttpResponse`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import azure.functions as func
 from aiohttp import web
 
 from local.host.indexing import FunctionSpec
-from local.host.invoke import RETURN, Invocation
+from local.host.invoke import Invocation
 from local.host.routes import RouteTemplate, compile_route
 
 log = logging.getLogger("local.host.http")
@@ -34,14 +35,13 @@ class Keys:
     master_key: str
 
     def allows(self, auth_level: str, presented: str | None) -> bool:
-        level = auth_level.upper()
-        if level == "ANONYMOUS":
-            return True
         if not presented:
             return False
         if _same(presented, self.master_key):
             return True
-        return level == "FUNCTION" and any(_same(presented, k) for k in self.function_keys)
+        return auth_level.upper() == "FUNCTION" and any(
+            _same(presented, k) for k in self.function_keys
+        )
 
 
 def _same(a: str, b: str) -> bool:
@@ -89,20 +89,17 @@ def to_response(spec: FunctionSpec, invocation: Invocation) -> web.Response:
     if not invocation.succeeded:
         return web.Response(status=500)
     result: Any = invocation.return_value
-    for binding in spec.outputs:
-        if binding["type"] == "http" and binding["name"] != RETURN:
-            result = invocation.outputs.get(binding["name"], result)
-    if isinstance(result, func.HttpResponse):
-        response = web.Response(status=result.status_code, body=result.get_body())
-        for name, value in result.headers.items():
-            response.headers.add(name, value)
-        if "content-type" not in {name.lower() for name, _ in result.headers.items()}:
-            response.headers["Content-Type"] = f"{result.mimetype}; charset={result.charset}"
-        return response
-    if result is None:
-        return web.Response(status=204)
-    body = result if isinstance(result, bytes) else str(result).encode("utf-8")
-    return web.Response(status=200, body=body, content_type="text/plain", charset="utf-8")
+    if not isinstance(result, func.HttpResponse):
+        log.error(
+            "function=%s returned %s, not func.HttpResponse", spec.name, type(result).__name__
+        )
+        return web.Response(status=500)
+    response = web.Response(status=result.status_code, body=result.get_body())
+    for name, value in result.headers.items():
+        response.headers.add(name, value)
+    if "content-type" not in {name.lower() for name, _ in result.headers.items()}:
+        response.headers["Content-Type"] = f"{result.mimetype}; charset={result.charset}"
+    return response
 
 
 class HttpFront:

@@ -1,7 +1,9 @@
 """Index a FunctionApp as the Python worker does: import it, `get_functions()` once, read bindings.
 
 Nothing here knows any particular function: triggers, routes, queues and schedules all come from
-the bindings JSON that the azure-functions library produces for the real host.
+the bindings JSON that the azure-functions library produces for the real host. `check_supported`
+refuses, naming the function, whatever the local host does not implement: it runs what
+function_app.py declares (HTTP, queue and timer triggers), not every feature of the platform.
 """
 
 from __future__ import annotations
@@ -9,16 +11,26 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import azure.functions as func
+from azure.functions.queue import QueueMessage
+from azure.functions.timer import TimerRequest
 
+from local.host.routes import compile_route
 from local.host.settings import HostConfigError, resolve_references, setting_references
 
-SUPPORTED_TRIGGERS = frozenset({"httpTrigger", "queueTrigger", "timerTrigger"})
-SUPPORTED_OUTPUTS = frozenset({"http", "queue"})
+# The object the host passes for each trigger; the parameter's annotation must accept it.
+TRIGGER_ARGUMENTS: dict[str, type] = {
+    "httpTrigger": func.HttpRequest,
+    "queueTrigger": QueueMessage,
+    "timerTrigger": TimerRequest,
+}
+AUTH_LEVELS = frozenset({"FUNCTION", "ADMIN"})
+HTTP_RETURN = {"direction": "OUT", "type": "http", "name": "$return"}
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 
 Binding = dict[str, Any]
@@ -26,11 +38,10 @@ Binding = dict[str, Any]
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One indexed function: its trigger, its output bindings and the user's callable."""
+    """One indexed function: its trigger and the user's callable."""
 
     name: str
     trigger: Binding
-    outputs: tuple[Binding, ...]
     user_function: Callable[..., Any]
     raw_bindings: tuple[Binding, ...] = field(repr=False)
 
@@ -45,9 +56,6 @@ class FunctionSpec:
     @property
     def parameters(self) -> Mapping[str, inspect.Parameter]:
         return inspect.signature(self.user_function).parameters
-
-    def output(self, name: str) -> Binding | None:
-        return next((b for b in self.outputs if b["name"] == name), None)
 
 
 def load_app(target: str) -> func.FunctionApp:
@@ -77,12 +85,10 @@ def index_app(app: func.FunctionApp) -> list[FunctionSpec]:
         triggers = [b for b in bindings if str(b["type"]).endswith("Trigger")]
         if len(triggers) != 1:
             raise HostConfigError(f"function {name}: expected one trigger, found {len(triggers)}")
-        outputs = tuple(b for b in bindings if str(b.get("direction", "")).upper() == "OUT")
         specs.append(
             FunctionSpec(
                 name=name,
                 trigger=triggers[0],
-                outputs=outputs,
                 user_function=function.get_user_function(),
                 raw_bindings=bindings,
             )
@@ -91,22 +97,73 @@ def index_app(app: func.FunctionApp) -> list[FunctionSpec]:
 
 
 def check_supported(spec: FunctionSpec) -> None:
-    """Refuse at start what the local host cannot run, rather than failing on the first event."""
-    if spec.trigger_type not in SUPPORTED_TRIGGERS:
-        raise HostConfigError(f"function {spec.name}: trigger {spec.trigger_type} is not emulated")
-    for binding in spec.raw_bindings:
-        direction = str(binding.get("direction", "")).upper()
-        if binding is spec.trigger:
-            continue
-        if direction != "OUT" or binding["type"] not in SUPPORTED_OUTPUTS:
-            raise HostConfigError(
-                f"function {spec.name}: {direction.lower()} binding {binding['type']} "
-                f"({binding['name']}) is not emulated by the local host"
-            )
-    known = {b["name"] for b in spec.raw_bindings} | {"context"}
-    unknown = [p for p in spec.parameters if p not in known]
-    if unknown:
-        raise HostConfigError(f"function {spec.name}: parameters {unknown} match no binding")
+    """Refuse at start what the local host cannot run, rather than misbehaving on the first event."""
+    problem = _unsupported(spec)
+    if problem:
+        raise HostConfigError(f"function {spec.name}: {problem}")
+
+
+def _not_emulated(feature: str, detail: str = "") -> str:
+    return f"{feature} is not emulated by the local host" + (f" ({detail})" if detail else "")
+
+
+def _type_name(annotation: Any) -> str:
+    return str(getattr(annotation, "__name__", annotation))
+
+
+def _unsupported(spec: FunctionSpec) -> str | None:
+    trigger, kind = spec.trigger, spec.trigger_type
+    if kind not in TRIGGER_ARGUMENTS:
+        return _not_emulated(f"trigger {kind}", "only httpTrigger, queueTrigger and timerTrigger")
+    allowed = [trigger, HTTP_RETURN] if kind == "httpTrigger" else [trigger]
+    extra = next((b for b in spec.raw_bindings if b not in allowed), None)
+    if extra is not None:
+        direction = str(extra.get("direction", "")).lower()
+        return _not_emulated(
+            f"{direction} binding {extra['type']} ({extra['name']})",
+            "only the trigger and an HTTP $return",
+        )
+    if kind == "httpTrigger":
+        level = str(trigger.get("authLevel", "FUNCTION")).upper()
+        if level not in AUTH_LEVELS:
+            return _not_emulated(f"authLevel {level}", "FUNCTION and ADMIN only")
+        try:
+            compile_route(str(trigger.get("route") or spec.name))
+        except HostConfigError as exc:
+            return str(exc)
+    if kind == "timerTrigger" and trigger.get("runOnStartup"):
+        return _not_emulated("runOnStartup")
+    if kind == "timerTrigger" and not trigger.get("useMonitor", True):
+        return _not_emulated("useMonitor false", "the schedule status is always kept in storage")
+    return _unsupported_signature(spec)
+
+
+def _unsupported_signature(spec: FunctionSpec) -> str | None:
+    name = str(spec.trigger["name"])
+    other = next((p for p in spec.parameters if p != name), None)
+    if other is not None:
+        return _not_emulated(
+            f"parameter {other!r}", f"only the trigger parameter {name!r} is bound"
+        )
+    try:
+        hints = typing.get_type_hints(spec.user_function)
+    except (NameError, TypeError):
+        hints = {}  # unresolvable string annotations count as none
+    passed = TRIGGER_ARGUMENTS[spec.trigger_type]
+    annotation = hints.get(name)
+    if annotation is not None and not (
+        isinstance(annotation, type) and issubclass(passed, annotation)
+    ):
+        return _not_emulated(
+            f"parameter {name!r} of type {_type_name(annotation)}",
+            f"it is passed func.{passed.__name__}",
+        )
+    returned = hints.get("return")
+    if spec.trigger_type == "httpTrigger" and returned not in (None, func.HttpResponse):
+        return _not_emulated(
+            f"return type {_type_name(returned)}", "an HTTP function returns func.HttpResponse"
+        )
+    return None
 
 
 def resolve_spec(spec: FunctionSpec, settings: Mapping[str, str]) -> FunctionSpec:
@@ -124,7 +181,6 @@ def resolve_spec(spec: FunctionSpec, settings: Mapping[str, str]) -> FunctionSpe
     return FunctionSpec(
         name=spec.name,
         trigger=resolved[trigger_index],
-        outputs=tuple(b for b in resolved if str(b.get("direction", "")).upper() == "OUT"),
         user_function=spec.user_function,
         raw_bindings=resolved,
     )
@@ -147,10 +203,8 @@ def referenced_settings(spec: FunctionSpec) -> list[str]:
 
 
 def storage_connections(spec: FunctionSpec) -> list[str]:
-    """Connection setting names used by the function's storage (queue) bindings."""
-    return sorted(
-        {connection_name(b) for b in spec.raw_bindings if b["type"] in {"queueTrigger", "queue"}}
-    )
+    """Connection setting names used by the function's storage (queue trigger) binding."""
+    return [connection_name(spec.trigger)] if spec.trigger_type == "queueTrigger" else []
 
 
 def describe(spec: FunctionSpec) -> dict[str, Any]:

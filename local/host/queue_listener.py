@@ -4,7 +4,7 @@
   `--queue-lease` flag shortens it so tests can watch a dead worker's messages come back);
 - fetch the next batch when in-flight messages drop to `newBatchThreshold`;
 - `messageEncoding` base64: an undecodable message goes straight to `<queue>-poison`;
-- success: outputs written, then the message deleted;
+- success: the message is deleted;
 - failure: at `maxDequeueCount` the text is copied to `<queue>-poison` and the message deleted,
   otherwise it is released with `visibilityTimeout` (the retry delay);
 - an empty queue (or a missing one: the trigger never creates it) backs off up to
@@ -22,14 +22,13 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueMessage as StorageMessage
 
 from local.host.connections import StorageClients
-from local.host.converters import queue_message, queue_trigger_argument
+from local.host.converters import queue_message
 from local.host.indexing import FunctionSpec, connection_name
-from local.host.invoke import Invoker, trigger_annotation
-from local.host.outputs import QueueOutputs, invoke_and_write
+from local.host.invoke import Invoker
 from local.host.settings import QueueOptions
 
 log = logging.getLogger("local.host.queues")
@@ -77,15 +76,16 @@ class QueueListener:
         clients: StorageClients,
         options: QueueOptions,
         invoker: Invoker,
-        outputs: QueueOutputs,
     ) -> None:
         self._spec = spec
         self._options = options
         self._invoker = invoker
-        self._outputs = outputs
-        self._conn = connection_name(spec.trigger)
+        conn = connection_name(spec.trigger)
         self.queue_name = str(spec.trigger["queueName"])
-        self._queue = clients.queue(self._conn, self.queue_name)
+        self._queue = clients.queue(conn, self.queue_name)
+        poison = poison_queue_name(self.queue_name)
+        self._poison_queue = clients.queue(conn, poison) if poison else None
+        self._poison_created = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
         self._rng = random.Random()
@@ -160,24 +160,19 @@ class QueueListener:
             await self._poison(lease, text)
             return
         dequeue_count = int(message.dequeue_count or 0)
-        argument = queue_trigger_argument(
-            queue_message(
-                message_id=message.id,
-                body=body,
-                dequeue_count=dequeue_count,
-                pop_receipt=message.pop_receipt,
-                inserted_on=message.inserted_on,
-                expires_on=message.expires_on,
-                next_visible_on=message.next_visible_on,
-            ),
-            trigger_annotation(self._spec),
+        argument = queue_message(
+            message_id=message.id,
+            body=body,
+            dequeue_count=dequeue_count,
+            pop_receipt=message.pop_receipt,
+            inserted_on=message.inserted_on,
+            expires_on=message.expires_on,
+            next_visible_on=message.next_visible_on,
         )
         renewal = asyncio.create_task(self._keep_invisible(lease))
         try:
             label = f"queue:{self.queue_name}#{dequeue_count}"
-            invocation = await invoke_and_write(
-                self._invoker, self._outputs, self._spec, argument, label
-            )
+            invocation = await self._invoker.invoke(self._spec, argument, label)
         except asyncio.CancelledError:
             renewal.cancel()
             await self._release(lease, timedelta(0))
@@ -192,14 +187,20 @@ class QueueListener:
             await self._release(lease, self._options.visibility_timeout)
 
     async def _poison(self, lease: _Lease, text: str) -> None:
-        poison = poison_queue_name(self.queue_name)
+        poison = self._poison_queue
         if poison is None:
             # No poison queue for a poison queue: left invisible, which avoids a hot loop.
             return
+        if not self._poison_created:  # the host creates the poison queue; never the trigger's
+            with contextlib.suppress(ResourceExistsError):
+                await poison.create_queue()
+            self._poison_created = True
         # The stored text is copied as is, so the poison message keeps its encoding.
-        await self._outputs.send_texts(self._conn, poison, [text])
+        await poison.send_message(text)
         await self._queue.delete_message(lease.message_id, lease.pop_receipt)
-        log.warning("queue %s: message %s moved to %s", self.queue_name, lease.message_id, poison)
+        log.warning(
+            "queue %s: message %s moved to %s", self.queue_name, lease.message_id, poison.queue_name
+        )
 
     async def _release(self, lease: _Lease, visibility: timedelta) -> None:
         with contextlib.suppress(ResourceNotFoundError):

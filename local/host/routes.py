@@ -1,103 +1,54 @@
-"""ASP.NET-style route templates, as the Functions host matches them.
+"""Route templates as function_app.py writes them: literal segments and whole-segment `{name}`.
 
-Supported: literal segments (case-insensitive), `{name}`, optional `{name?}`, constraints
-`{name:int}` (int, long, bool, guid, alpha; others accept any segment), defaults `{name=x}`
-(treated as optional) and catch-all `{*rest}` / `{**rest}` as the last segment.
+Literals match case-insensitively; a parameter matches one non-empty segment. The rest of ASP.NET
+routing (constraints `{id:int}`, optional `{id?}`, defaults `{id=1}`, catch-alls `{*rest}`,
+parameters inside a segment such as `{a}.{b}`) is not emulated: `compile_route` refuses it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-_TOKEN = re.compile(r"\{([^{}]+)\}")
-_CONSTRAINTS = {
-    "int": r"-?\d+",
-    "long": r"-?\d+",
-    "bool": r"(?:true|false)",
-    "guid": r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}",
-    "alpha": r"[A-Za-z]+",
-}
+from local.host.settings import HostConfigError
+
+_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
 class RouteTemplate:
     template: str
-    pattern: re.Pattern[str]
-    parameters: tuple[str, ...]
-    literal_segments: int
-    catch_all: bool
-    _groups: dict[str, str] = field(default_factory=dict, compare=False)
+    segments: tuple[tuple[str, bool], ...]  # (literal or parameter name, is_parameter)
 
     def match(self, path: str) -> dict[str, str] | None:
         """Route values for a path relative to the route prefix, or None."""
-        found = self.pattern.match("/" + path.strip("/"))
-        if found is None:
+        trimmed = path.strip("/")
+        parts = trimmed.split("/") if trimmed else []
+        if len(parts) != len(self.segments):
             return None
-        return {
-            name: value
-            for group, name in self._groups.items()
-            if (value := found.group(group)) is not None
-        }
+        values = {}
+        for part, (text, is_parameter) in zip(parts, self.segments, strict=True):
+            if is_parameter and part:
+                values[text] = part
+            elif is_parameter or part.lower() != text.lower():
+                return None
+        return values
 
     @property
-    def precedence(self) -> tuple[int, int, int]:
-        """Sort key: more literal segments first, catch-alls last."""
-        return (-self.literal_segments, int(self.catch_all), -len(self.parameters))
+    def precedence(self) -> int:
+        """Sort key: routes with more literal segments are tried first."""
+        return -sum(1 for _, is_parameter in self.segments if not is_parameter)
 
 
 def compile_route(template: str) -> RouteTemplate:
-    groups: dict[str, str] = {}
-    pieces: list[str] = []
-    literals = 0
-    catch_all = False
-    segments = [s for s in template.strip("/").split("/") if s]
-    for position, segment in enumerate(segments):
-        tokens = list(_TOKEN.finditer(segment))
-        if not tokens:
-            literals += 1
-            pieces.append("/" + re.escape(segment))
-            continue
-        regex, optional, is_catch_all = _segment_regex(segment, tokens, groups)
-        if is_catch_all and position != len(segments) - 1:
-            raise ValueError(f"route {template!r}: a catch-all must be the last segment")
-        catch_all = catch_all or is_catch_all
-        pieces.append(f"(?:/{regex})?" if optional else "/" + regex)
-    pattern = re.compile("^" + "".join(pieces) + "/?$", re.IGNORECASE)
-    return RouteTemplate(
-        template=template,
-        pattern=pattern,
-        parameters=tuple(groups.values()),
-        literal_segments=literals,
-        catch_all=catch_all,
-        _groups=groups,
-    )
-
-
-def _segment_regex(
-    segment: str, tokens: list[re.Match[str]], groups: dict[str, str]
-) -> tuple[str, bool, bool]:
-    regex = ""
-    cursor = 0
-    optional = False
-    catch_all = False
-    for token in tokens:
-        regex += re.escape(segment[cursor : token.start()])
-        cursor = token.end()
-        body = token.group(1)
-        group = f"p{len(groups)}"
-        if body.startswith("*"):
-            groups[group] = body.lstrip("*")
-            catch_all = optional = True
-            regex += f"(?P<{group}>.*)"
-            continue
-        name, _, constraint = body.partition(":")
-        name, has_default, _ = name.partition("=")
-        is_optional = body.endswith("?") or bool(has_default)
-        name = name.rstrip("?")
-        constraint = constraint.rstrip("?").split("(")[0].split(":")[0]
-        groups[group] = name
-        regex += f"(?P<{group}>{_CONSTRAINTS.get(constraint.lower(), '[^/]+')})"
-        optional = is_optional and len(tokens) == 1 and segment == token.group(0)
-    regex += re.escape(segment[cursor:])
-    return regex, optional, catch_all
+    segments = []
+    for segment in (s for s in template.strip("/").split("/") if s):
+        parameter = _PARAMETER.fullmatch(segment)
+        if parameter is None and ("{" in segment or "}" in segment):
+            raise HostConfigError(
+                f"route {template!r}: segment {segment!r} is not emulated by the local host "
+                "(literals and whole-segment {name} only: no constraint, optional, default, "
+                "catch-all or partial-segment parameters)"
+            )
+        segments.append((parameter.group(1), True) if parameter else (segment, False))
+    return RouteTemplate(template=template, segments=tuple(segments))

@@ -8,22 +8,20 @@ import logging
 import uuid
 from collections.abc import Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import azure.functions as func
 from aiohttp import web
 
-from local.host.connections import StorageClients, has_connection
-from local.host.converters import queue_message, queue_trigger_argument
+from local.host.connections import StorageClients
+from local.host.converters import queue_message
 from local.host.http_server import HttpFront, Keys
 from local.host.indexing import DEFAULT_CONNECTION, FunctionSpec
-from local.host.invoke import Invocation, Invoker, trigger_annotation
-from local.host.outputs import QueueOutputs, invoke_and_write
+from local.host.invoke import Invocation, Invoker
 from local.host.queue_listener import QueueListener
 from local.host.settings import HostOptions
-from local.host.timers import BlobScheduleMonitor, ScheduleMonitor, TimerRunner
+from local.host.timers import ScheduleMonitor, TimerRunner
 
 log = logging.getLogger("local.host")
 
@@ -37,7 +35,6 @@ class LocalHost:
         options: HostOptions,
         settings: Mapping[str, str],
         keys: Keys,
-        app_directory: Path,
         shutdown_grace: float = 10.0,
     ) -> None:
         self.functions = {f.name: f for f in functions}
@@ -45,24 +42,18 @@ class LocalHost:
         self._grace = shutdown_grace
         self._clients = StorageClients(settings)
         threads = settings.get("PYTHON_THREADPOOL_THREAD_COUNT")
-        self._invoker = Invoker(
-            int(threads) if threads else None, app_directory, options.function_timeout
-        )
-        self._outputs = QueueOutputs(self._clients, options.queues.message_encoding)
+        self._invoker = Invoker(int(threads) if threads else None, options.function_timeout)
         self._listeners = [
-            QueueListener(f, self._clients, options.queues, self._invoker, self._outputs)
+            QueueListener(f, self._clients, options.queues, self._invoker)
             for f in functions
             if f.trigger_type == "queueTrigger"
         ]
-        monitor = ScheduleMonitor()
-        if has_connection(DEFAULT_CONNECTION, settings):
+        self._timers: dict[str, TimerRunner] = {}
+        timers = [f for f in functions if f.trigger_type == "timerTrigger"]
+        if timers:  # the schedule status lives in the host storage, as in Azure
             host_id = settings.get("AzureFunctionsWebHost__hostid", DEFAULT_HOST_ID)
-            monitor = BlobScheduleMonitor(self._clients.blob_service(DEFAULT_CONNECTION), host_id)
-        self._timers = {
-            f.name: TimerRunner(f, self._invoker, self._outputs, monitor)
-            for f in functions
-            if f.trigger_type == "timerTrigger"
-        }
+            monitor = ScheduleMonitor(self._clients.blob_service(DEFAULT_CONNECTION), host_id)
+            self._timers = {f.name: TimerRunner(f, self._invoker, monitor) for f in timers}
         self._front = HttpFront(
             functions, options.route_prefix, keys, self._invoke_http, self.invoke_admin
         )
@@ -99,18 +90,21 @@ class LocalHost:
 
     async def _invoke_http(self, spec: FunctionSpec, request: func.HttpRequest) -> Invocation:
         label = f"http:{request.method} {urlsplit(request.url).path}"
-        return await invoke_and_write(self._invoker, self._outputs, spec, request, label)
+        return await self._invoker.invoke(spec, request, label)
 
     async def invoke_admin(self, name: str, text: str) -> bool:
-        """`POST /admin/functions/{name}`: start the function with `text` as its input."""
+        """`POST /admin/functions/{name}`: start a queue or timer function with `text` as input.
+
+        False (a 404) for an unknown name or an HTTP function, which is called on its route.
+        """
         spec = self.functions.get(name) or next(
             (f for n, f in self.functions.items() if n.lower() == name.lower()), None
         )
-        if spec is None:
+        if spec is None or spec.trigger_type == "httpTrigger":
             return False
         if spec.trigger_type == "timerTrigger":
             self._spawn(self._timers[spec.name].fire(past_due=False, label="admin"))
-        elif spec.trigger_type == "queueTrigger":
+        else:
             message = queue_message(
                 message_id=str(uuid.uuid4()),
                 body=text.encode("utf-8"),
@@ -120,18 +114,7 @@ class LocalHost:
                 expires_on=None,
                 next_visible_on=None,
             )
-            argument = queue_trigger_argument(message, trigger_annotation(spec))
-            self._spawn(invoke_and_write(self._invoker, self._outputs, spec, argument, "admin"))
-        else:
-            request = func.HttpRequest(
-                method="POST",
-                url=f"/admin/functions/{spec.name}",
-                headers={"content-type": "text/plain"},
-                params={},
-                route_params={},
-                body=text.encode("utf-8"),
-            )
-            self._spawn(invoke_and_write(self._invoker, self._outputs, spec, request, "admin"))
+            self._spawn(self._invoker.invoke(spec, message, "admin"))
         return True
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:

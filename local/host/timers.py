@@ -1,8 +1,9 @@
 """Timer triggers on NCRONTAB schedules, in UTC (Flex Consumption ignores time zone settings).
 
 The schedule status (Last/Next) is kept in host storage like the host's StorageScheduleMonitor
-(`azure-webjobs-hosts/timers/<hostId>/<function>/status`) when `useMonitor` is on, so a host
-that was down when an occurrence was due runs it at start with `IsPastDue` true.
+(`azure-webjobs-hosts/timers/<hostId>/<function>/status`), so a host that was down when an
+occurrence was due runs it at start with `IsPastDue` true. `useMonitor` false and `runOnStartup`
+are refused at indexing (function_app.py declares neither).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from croniter import croniter
 from local.host.converters import timer_request
 from local.host.indexing import FunctionSpec
 from local.host.invoke import Invoker
-from local.host.outputs import QueueOutputs, invoke_and_write
 from local.host.settings import HostConfigError
 
 log = logging.getLogger("local.host.timers")
@@ -52,21 +52,9 @@ class ScheduleStatus:
 
 
 class ScheduleMonitor:
-    """In-memory status; the blob-backed subclass persists it across host restarts."""
+    """Schedule status in a blob per function, kept across host restarts."""
 
-    def __init__(self) -> None:
-        self._status: dict[str, ScheduleStatus] = {}
-
-    async def get(self, function: str) -> ScheduleStatus | None:
-        return self._status.get(function)
-
-    async def put(self, function: str, status: ScheduleStatus) -> None:
-        self._status[function] = status
-
-
-class BlobScheduleMonitor(ScheduleMonitor):
     def __init__(self, blobs: BlobServiceClient, host_id: str) -> None:
-        super().__init__()
         self._container = blobs.get_container_client(MONITOR_CONTAINER)
         self._host_id = host_id
         self._container_ready = False
@@ -110,26 +98,20 @@ class TimerRunner:
         self,
         spec: FunctionSpec,
         invoker: Invoker,
-        outputs: QueueOutputs,
         monitor: ScheduleMonitor,
     ) -> None:
         self._spec = spec
         self._invoker = invoker
-        self._outputs = outputs
         self._monitor = monitor
         self.schedule = str(spec.trigger["schedule"])
         next_occurrence(self.schedule, datetime.now(UTC))  # fail at start on a bad schedule
-        self._run_on_startup = bool(spec.trigger.get("runOnStartup", False))
-        self._use_monitor = bool(spec.trigger.get("useMonitor", True))
         self._lock = asyncio.Lock()  # a timer function never overlaps itself
 
     async def run(self, stopping: asyncio.Event) -> None:
         now = datetime.now(UTC)
-        status = await self._monitor.get(self._spec.name) if self._use_monitor else None
+        status = await self._monitor.get(self._spec.name)
         if status is not None and status.next is not None and status.next < now:
             await self.fire(past_due=True, label="timer:missed")
-        elif self._run_on_startup:
-            await self.fire(past_due=False, label="timer:startup")
         while not stopping.is_set():
             due = next_occurrence(self.schedule, datetime.now(UTC))
             await self._save(last=None, next_run=due)
@@ -146,12 +128,10 @@ class TimerRunner:
             following = next_occurrence(self.schedule, ran_at)
             request = timer_request(past_due=past_due, last=ran_at, next_run=following)
             # The timer trigger does not retry: a failure is logged by the invoker and dropped.
-            await invoke_and_write(self._invoker, self._outputs, self._spec, request, label)
+            await self._invoker.invoke(self._spec, request, label)
             await self._save(last=ran_at, next_run=following)
 
     async def _save(self, *, last: datetime | None, next_run: datetime) -> None:
-        if not self._use_monitor:
-            return
         previous = await self._monitor.get(self._spec.name)
         keep_last = last or (previous.last if previous else None)
         try:

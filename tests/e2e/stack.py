@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook
 
+from local.stack import AcsEndpoint, GraphEndpoint, stack_environment
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite, storage_name
 from tests.fixtures.graph import EmulatedGraph
@@ -38,17 +40,25 @@ def app_settings(
     values: dict[str, str] = json.loads((REPO / "local.settings.example.json").read_text())[
         "Values"
     ]
+
+    def port(url: str) -> int:
+        found = urlsplit(url).port
+        assert found is not None, f"{url} names no port"
+        return found
+
+    # The wiring to the local services is local.stack's, the same `make up` gives the app.
+    graph_endpoint = GraphEndpoint(
+        port=port(graph.base_url),
+        tls_port=port(graph.authority),
+        ca_file=Path(graph.ca_file),
+        tenant_id=graph.tenant_id,
+        client_id=graph.client_id,
+        client_secret=graph.client_secret,
+    )
+    acs_endpoint = AcsEndpoint(port=port(acs.endpoint), access_key=acs.access_key)
+    values.update(stack_environment(azurite.connection_string, graph_endpoint, acs_endpoint))
     values.update(
         {
-            "AzureWebJobsStorage": azurite.connection_string,
-            "GRAPH_BASE_URL": graph.base_url,
-            "GRAPH_AUTHORITY_HOST": graph.authority,
-            "GRAPH_CA_BUNDLE": graph.ca_file,
-            "GRAPH_TENANT_ID": graph.tenant_id,
-            "GRAPH_CLIENT_ID": graph.client_id,
-            "GRAPH_CLIENT_SECRET": graph.client_secret,
-            "ACS_ENDPOINT": acs.endpoint,
-            "ACS_ACCESS_KEY": acs.access_key,
             "MAIL_SENDER": acs.sender,
             "HR_WEBHOOK_SECRETS": SECRET,
             "PASSWORDLESS_GROUP_IDS": PASSWORDLESS_GROUP,

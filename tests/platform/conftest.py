@@ -1,10 +1,11 @@
-"""Helpers for the platform tests: storage queues on the session's Azurite, the sample app."""
+"""Helpers for the platform tests: storage queues on the session's Azurite, the minimal app."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from azure.storage.queue import QueueClient, QueueMessage, TextBase64EncodePolic
 from tests.fixtures.azurite import Azurite, storage_name
 from tests.fixtures.host import HostLauncher, RunningHost
 
-SAMPLE_APP = "tests.platform.sample_app:app"
+APP = "tests.platform.minimal_app:app"
 FAST_QUEUES = {
     "maxDequeueCount": 3,
     "visibilityTimeout": "00:00:00",
@@ -55,12 +56,7 @@ class Queues:
             return []
 
     def wait_for(self, name: str, count: int = 1, timeout: float = 20.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.peek(name)
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+        return wait_until(lambda: self.peek(name), count, timeout)
 
     def close(self) -> None:
         for client in self._clients:
@@ -74,34 +70,43 @@ def queues(azurite: Azurite) -> Iterator[Queues]:
     helper.close()
 
 
-def sample_settings(directory: Path) -> dict[str, str]:
-    """Every setting the sample app references, with fresh queue names."""
+def app_settings(directory: Path) -> dict[str, str]:
+    """Every setting the minimal app references, with a fresh queue name."""
     return {
-        "SAMPLE_FLAKY_QUEUE": storage_name("flaky"),
-        "SAMPLE_FLAKY_OUT": storage_name("flakyout"),
-        "SAMPLE_ECHO_QUEUE": storage_name("echo"),
-        "SAMPLE_ECHO_OUT": storage_name("echoout"),
-        "SAMPLE_SLOW_QUEUE": storage_name("slow"),
-        "SAMPLE_GATE_QUEUE": storage_name("gate"),
-        "SAMPLE_WARMUP_OUT": storage_name("warmupout"),
+        "WORK_QUEUE": storage_name("work"),
         # Yearly by default: tests that want the timer to fire set their own schedule.
-        "SAMPLE_TICK_SCHEDULE": "0 0 0 1 1 *",
-        "SAMPLE_TICK_OUT": storage_name("tickout"),
-        "SAMPLE_RECORD_FILE": str(directory / "attempts.txt"),
+        "TICK_SCHEDULE": "0 0 0 1 1 *",
+        "RECORD_FILE": str(directory / "records.jsonl"),
     }
 
 
+def records(env: dict[str, str], event: str) -> list[dict[str, Any]]:
+    """What the minimal app recorded so far, for one kind of event."""
+    path = Path(env["RECORD_FILE"])
+    # Whole lines only: the app may be half-way through writing the last one.
+    lines = path.read_text(encoding="utf-8").split("\n")[:-1] if path.exists() else []
+    return [r for r in map(json.loads, lines) if r["event"] == event]
+
+
+def wait_until(found: Callable[[], list[Any]], count: int = 1, timeout: float = 20.0) -> list[Any]:
+    """`found()` once it holds `count` items, or as it is when `timeout` runs out."""
+    deadline = time.monotonic() + timeout
+    while len(result := found()) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return result
+
+
 @pytest.fixture
-def sample_env(tmp_path: Path) -> dict[str, str]:
-    return sample_settings(tmp_path)
+def app_env(tmp_path: Path) -> dict[str, str]:
+    return app_settings(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def sample_host(
+def shared_host(
     azurite: Azurite, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningHost]:
-    """One sample-app host shared by a module's tests that do not change its settings."""
-    directory = tmp_path_factory.mktemp("sample-host")
+    """One host of the minimal app, shared by a module's tests that do not change its settings."""
+    directory = tmp_path_factory.mktemp("shared-host")
     launcher = HostLauncher(azurite, directory)
-    yield launcher.start(app=SAMPLE_APP, env=sample_settings(directory))
+    yield launcher.start(app=APP, env=app_settings(directory))
     launcher.stop_all()

@@ -1,0 +1,68 @@
+"""The platform tests' app: only the trigger shapes function_app.py declares.
+
+The queue name and the schedule are `%SETTING%` references, so each test picks fresh ones. `work`
+and `tick` append one JSON line per event to `RECORD_FILE`. A `work` message's body says what to
+do: `fail...` raises, `sleep <seconds>` holds the message that long, anything else succeeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+import azure.functions as func
+from azure.functions.timer import TimerRequest
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+
+
+def record(**fields: object) -> None:
+    with Path(os.environ["RECORD_FILE"]).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(fields) + "\n")
+
+
+@app.route(route="hello/{name}", methods=["GET", "POST"])
+def hello(req: func.HttpRequest) -> func.HttpResponse:
+    document = {
+        "name": req.route_params["name"],
+        "method": req.method,
+        "params": dict(req.params),
+        "body_bytes": len(req.get_body()),
+    }
+    return func.HttpResponse(json.dumps(document), mimetype="application/json")
+
+
+@app.route(route="secret", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+async def secret(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse("admin only", headers={"x-app": "minimal"})
+
+
+@app.route(route="boom", methods=["GET"])
+def boom(req: func.HttpRequest) -> func.HttpResponse:
+    raise RuntimeError("fails on purpose")
+
+
+@app.route(route="plain", methods=["GET"])
+def plain(req):  # unannotated, so indexing cannot refuse what it returns: the run does
+    return "a str, not an HttpResponse"
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%WORK_QUEUE%", connection="AzureWebJobsStorage")
+async def work(msg: func.QueueMessage) -> None:
+    body, started = msg.get_body().decode("utf-8"), time.monotonic()
+    inserted = msg.insertion_time.isoformat() if msg.insertion_time else None
+    record(event="start", body=body, id=msg.id, dequeue_count=msg.dequeue_count, inserted=inserted)
+    if body.startswith("fail"):
+        raise RuntimeError("told to fail")
+    if body.startswith("sleep "):
+        await asyncio.sleep(float(body.split()[1]))
+    record(event="end", body=body, started=started, ended=time.monotonic())
+
+
+@app.timer_trigger(arg_name="timer", schedule="%TICK_SCHEDULE%", run_on_startup=False)
+def tick(timer: TimerRequest) -> None:
+    # The library's concrete TimerRequest: the abstract func.TimerRequest has no schedule_status.
+    record(event="tick", past_due=timer.past_due, next=timer.schedule_status.get("Next"))
