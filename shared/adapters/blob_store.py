@@ -12,9 +12,9 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
     ServiceRequestError,
 )
-from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+from azure.storage.blob import ContainerClient, ContentSettings
 
-from shared.adapters.clients import blob_service
+from shared.adapters.clients import blob_container
 from shared.adapters.threads import in_thread
 from shared.config import StorageConnection
 from shared.domain.errors import TransientError
@@ -24,8 +24,7 @@ T = TypeVar("T")
 
 class AzureBlobStore:
     def __init__(self, connection: StorageConnection, container: str) -> None:
-        service: BlobServiceClient = blob_service(connection)
-        self._container_client: ContainerClient = service.get_container_client(container)
+        self._container_client: ContainerClient = blob_container(connection, container)
         self._created = False
 
     def _container(self) -> ContainerClient:

@@ -97,11 +97,16 @@ def table_service(connection: StorageConnection, **options: Any) -> Any:
     )
 
 
-def blob_service(connection: StorageConnection, **options: Any) -> Any:
-    from azure.storage.blob import BlobServiceClient
+def blob_container(connection: StorageConnection, name: str, **options: Any) -> Any:
+    from azure.storage.blob import ContainerClient
 
     if connection.connection_string:
-        return BlobServiceClient.from_connection_string(connection.connection_string, **options)
-    return BlobServiceClient(
-        connection.uri("blob"), credential=azure_credential(connection.client_id), **options
+        return ContainerClient.from_connection_string(
+            connection.connection_string, container_name=name, **options
+        )
+    return ContainerClient(
+        connection.uri("blob"),
+        container_name=name,
+        credential=azure_credential(connection.client_id),
+        **options,
     )

@@ -22,7 +22,7 @@ from azure.core.exceptions import (
 
 from shared.adapters.clients import (
     GRAPH_SCOPES,
-    blob_service,
+    blob_container,
     email_client,
     graph_credential,
     queue_service,
@@ -77,7 +77,7 @@ def _storage_reads(
 ) -> tuple[dict[str, Callable[[], None]], list[Any]]:
     queues = queue_service(connection, **_STORAGE_OPTIONS)
     tables = table_service(connection, **_STORAGE_OPTIONS)
-    blobs = blob_service(connection, **_STORAGE_OPTIONS)
+    blobs = blob_container(connection, settings.report_container, **_STORAGE_OPTIONS)
 
     def queue() -> None:
         # A missing queue is fine: the app creates it on first use.
@@ -90,7 +90,7 @@ def _storage_reads(
             next(iter(client.query_entities("PartitionKey eq 'doctor'", results_per_page=1)), None)
 
     def blob() -> None:
-        blobs.get_container_client(settings.report_container).exists()
+        blobs.exists()
 
     reads = {
         f"queue {settings.onboarding_queue}": queue,
