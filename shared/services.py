@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from shared.config import Settings
 from shared.doctor.runner import ServiceProbes, TenantReader
@@ -46,7 +46,7 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class Directory(OnboardingDirectory, ReminderDirectory, RegistrationReport, UserLookup):
+class Directory(OnboardingDirectory, ReminderDirectory, RegistrationReport, UserLookup, Protocol):
     """Everything the app asks the directory, for overrides that stand in for all of it."""
 
 
