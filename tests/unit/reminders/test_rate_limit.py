@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from shared.domain.rate_limit import RateLimiter
 
 
-def test_per_minute_window():
+def test_per_minute_window() -> None:
     limiter = RateLimiter(per_minute=3, per_hour=100)
 
     assert [limiter.try_acquire(t) for t in (0.0, 1.0, 2.0)] == [None, None, None]
@@ -19,7 +19,7 @@ def test_per_minute_window():
     assert limiter.try_acquire(60.5) == pytest.approx(0.5)
 
 
-def test_per_hour_window_outlasts_the_minute():
+def test_per_hour_window_outlasts_the_minute() -> None:
     limiter = RateLimiter(per_minute=30, per_hour=4)
     for t in (0.0, 100.0, 200.0, 300.0):
         assert limiter.try_acquire(t) is None
@@ -28,7 +28,7 @@ def test_per_hour_window_outlasts_the_minute():
     assert limiter.try_acquire(3600.0) is None
 
 
-def test_a_refused_attempt_takes_no_slot():
+def test_a_refused_attempt_takes_no_slot() -> None:
     limiter = RateLimiter(per_minute=1, per_hour=10)
     assert limiter.try_acquire(0.0) is None
     for t in (1.0, 2.0, 3.0):
@@ -38,7 +38,7 @@ def test_a_refused_attempt_takes_no_slot():
 
 
 @given(st.lists(st.floats(min_value=0, max_value=7200, allow_nan=False), max_size=300))
-def test_no_window_ever_holds_more_sends_than_its_limit(times):
+def test_no_window_ever_holds_more_sends_than_its_limit(times: list[float]) -> None:
     limiter = RateLimiter(per_minute=5, per_hour=20)
     taken = [t for t in sorted(times) if limiter.try_acquire(t) is None]
 
@@ -47,7 +47,7 @@ def test_no_window_ever_holds_more_sends_than_its_limit(times):
         assert sum(1 for t in taken if start <= t < start + 3600) <= 20
 
 
-def test_threads_sharing_one_limiter_never_exceed_it():
+def test_threads_sharing_one_limiter_never_exceed_it() -> None:
     limiter = RateLimiter(per_minute=50, per_hour=1000)
     granted: list[int] = []
 
@@ -63,7 +63,7 @@ def test_threads_sharing_one_limiter_never_exceed_it():
     assert len(granted) == 50
 
 
-def test_acquire_waits_for_short_delays_and_reports_long_ones():
+def test_acquire_waits_for_short_delays_and_reports_long_ones() -> None:
     clock = {"now": 0.0}
     slept: list[float] = []
 
@@ -86,6 +86,6 @@ def test_acquire_waits_for_short_delays_and_reports_long_ones():
     assert third == pytest.approx(3540.0)  # the hour is full: hand the delay back
 
 
-def test_limits_must_be_positive():
+def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         RateLimiter(per_minute=0, per_hour=10)

@@ -6,7 +6,7 @@ MANAGER = "anna.boss@fabrikam.example"
 WORK = "eve@fabrikam.example"
 
 
-def test_personal_email_from_the_hr_event_comes_first():
+def test_personal_email_from_the_hr_event_comes_first() -> None:
     chosen = choose_reminder_recipients(
         personal_email="eve.private@mail.example",
         other_mails=["eve@other.example"],
@@ -20,7 +20,7 @@ def test_personal_email_from_the_hr_event_comes_first():
     assert chosen.rule is RecipientRule.PERSONAL_EMAIL
 
 
-def test_then_the_first_valid_directory_other_mail():
+def test_then_the_first_valid_directory_other_mail() -> None:
     chosen = choose_reminder_recipients(
         personal_email="not an address",
         other_mails=["", "broken@", "eve@other.example", "second@other.example"],
@@ -33,7 +33,7 @@ def test_then_the_first_valid_directory_other_mail():
     assert chosen.rule is RecipientRule.OTHER_MAILS
 
 
-def test_then_the_work_mail_with_the_manager_copied():
+def test_then_the_work_mail_with_the_manager_copied() -> None:
     chosen = choose_reminder_recipients(
         personal_email=None, other_mails=[], work_mail=WORK, manager_mail=MANAGER
     )
@@ -44,7 +44,7 @@ def test_then_the_work_mail_with_the_manager_copied():
     assert chosen.rule is RecipientRule.WORK_MAIL_AND_MANAGER
 
 
-def test_manager_alone_when_the_joiner_has_no_mail_at_all():
+def test_manager_alone_when_the_joiner_has_no_mail_at_all() -> None:
     chosen = choose_reminder_recipients(
         personal_email=None, other_mails=[], work_mail=None, manager_mail=MANAGER
     )
@@ -52,7 +52,7 @@ def test_manager_alone_when_the_joiner_has_no_mail_at_all():
     assert chosen is not None and chosen.to == (MANAGER,) and chosen.cc == ()
 
 
-def test_nobody_reachable():
+def test_nobody_reachable() -> None:
     assert (
         choose_reminder_recipients(
             personal_email=None, other_mails=["x"], work_mail=None, manager_mail=None
@@ -61,7 +61,7 @@ def test_nobody_reachable():
     )
 
 
-def test_manager_copied_from_the_nth_reminder_on():
+def test_manager_copied_from_the_nth_reminder_on() -> None:
     early = choose_reminder_recipients(
         personal_email="eve.private@mail.example",
         other_mails=[],
@@ -81,7 +81,7 @@ def test_manager_copied_from_the_nth_reminder_on():
     assert late is not None and late.cc == (MANAGER,)
 
 
-def test_manager_is_not_copied_twice_on_the_same_address():
+def test_manager_is_not_copied_twice_on_the_same_address() -> None:
     chosen = choose_reminder_recipients(
         personal_email=MANAGER.upper(),
         other_mails=[],
@@ -93,7 +93,7 @@ def test_manager_is_not_copied_twice_on_the_same_address():
     assert chosen is not None and chosen.cc == ()
 
 
-def test_header_injection_in_an_hr_address_is_not_a_valid_address():
+def test_header_injection_in_an_hr_address_is_not_a_valid_address() -> None:
     chosen = choose_reminder_recipients(
         personal_email="eve@mail.example\r\nBcc: thief@evil.example",
         other_mails=[],
@@ -104,7 +104,7 @@ def test_header_injection_in_an_hr_address_is_not_a_valid_address():
     assert chosen is not None and chosen.to == (WORK,)
 
 
-def test_masked_form_names_the_rule_and_hides_the_addresses():
+def test_masked_form_names_the_rule_and_hides_the_addresses() -> None:
     chosen = choose_reminder_recipients(
         personal_email=None, other_mails=[], work_mail=WORK, manager_mail=MANAGER
     )
