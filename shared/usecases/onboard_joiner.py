@@ -139,6 +139,12 @@ class Onboarding:
         re-issue instead of pausing (the reminder then tells the joiner to ask the manager).
         """
         now = self._clock.now()
+        if record.status is Status.SENDING and record.delivery_operation_id:
+            # An earlier re-issue stopped between the TAP and its email (an ACS 429, a crash):
+            # delivered if ACS has the email, else a fresh TAP replaces the undelivered one.
+            record, resumed = await self._resume_delivery(record, now)
+            if resumed:
+                return True
         user = await self._directory.find_user(record.employee_id, record.upn)
         if user is None:
             return False

@@ -76,6 +76,10 @@ class Reminders:
 
     async def __call__(self, command: SendReminder) -> ReminderOutcome:
         record = await self._ledger.get(command.tracking_id)
+        # A TAP re-issue of this reminder that stopped before its email went out is finished
+        # first, or nothing would (the onboarding queue holds no message for a delivered joiner).
+        if record is not None and _reissue_pending(record) and await self._reissue(record):
+            record = await self._ledger.get(command.tracking_id)
         if record is None or record.status is not Status.DELIVERED:
             return ReminderOutcome("not_applicable")
         with bound(tracking_id=command.tracking_id, reminder_slot=command.slot):
@@ -91,6 +95,10 @@ class Reminders:
         entry = ReminderLog(command.slot, self._clock.now(), "failed", detail=reason)
         record = await self._ledger.save(record.with_reminder(entry))
         await self._alerts(record, "reminder_failed", f"reminder {command.slot}: {reason}")
+
+
+def _reissue_pending(record: JoinerRecord) -> bool:
+    return record.status is Status.SENDING and any(s.step == "reissue" for s in record.steps)
 
 
 class _Attempt:

@@ -9,21 +9,33 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli.context import load_settings_file
 from shared.cli.output import table
+from shared.config import Settings, read_settings_file
 from shared.domain.errors import ConfigurationError
 
 
-def test_settings_file_fills_only_unset_variables(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_settings_file_fills_only_what_the_environment_leaves_unset(tmp_path: Path) -> None:
     path = tmp_path / "local.settings.json"
-    path.write_text(json.dumps({"Values": {"TAPSTART_X_A": "file", "TAPSTART_X_B": "file"}}))
-    monkeypatch.setenv("TAPSTART_X_A", "env")
-    monkeypatch.delenv("TAPSTART_X_B", raising=False)
-    assert load_settings_file(path) == 1
-    assert (os.environ["TAPSTART_X_A"], os.environ["TAPSTART_X_B"]) == ("env", "file")
-    monkeypatch.delenv("TAPSTART_X_B")
+    env = _required_env()
+    values = {**env, "BRAND_COMPANY_NAME": "From the file", "TAP_MAX_PER_HOUR": "7"}
+    path.write_text(json.dumps({"Values": values}))
+    before = dict(os.environ)
+    settings = Settings.from_env(
+        {**env, "BRAND_COMPANY_NAME": "From the environment"}, settings_file=path
+    )
+    assert settings.brand_company_name == "From the environment"  # the environment wins
+    assert settings.tap_max_per_hour == 7  # the file fills the gap
+    assert dict(os.environ) == before  # nothing is written into the process environment
+
+
+def _required_env() -> dict[str, str]:
+    return {
+        "ACS_ENDPOINT": "https://acs.example.com",
+        "MAIL_SENDER": "noreply@example.com",
+        "ADMIN_EMAILS": "admin@example.com",
+        "HR_WEBHOOK_SECRETS": "whsec_" + "A" * 32,
+        "PASSWORDLESS_GROUP_IDS": "11111111-1111-1111-1111-111111111111",
+    }
 
 
 @pytest.mark.parametrize(
@@ -36,9 +48,9 @@ def test_bad_settings_files_are_configuration_errors(
     path = tmp_path / "s.json"
     path.write_text(content)
     with pytest.raises(ConfigurationError, match=message):
-        load_settings_file(path)
+        read_settings_file(path)
     with pytest.raises(ConfigurationError, match="cannot read settings file"):
-        load_settings_file(tmp_path / "missing.json")
+        read_settings_file(tmp_path / "missing.json")
 
 
 def test_table_wraps_only_the_wide_columns_within_the_width() -> None:

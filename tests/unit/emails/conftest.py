@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from shared.domain.directory import IssuedTap
-from shared.emails import Brand
+from shared.rendering import Brand
 
 # Looks like a real TAP and contains characters HTML must escape.
 PASSCODE = "Qz7&Kp<9wX"

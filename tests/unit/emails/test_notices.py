@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from shared.emails import KNOWN_REASONS, compose_admin_alert, compose_manager_final_notice
+from shared.emails import EXPLAINED_REASONS, compose_admin_alert, compose_manager_final_notice
 from tests.unit.emails.conftest import HOSTILE_NAME
 
 WHEN = datetime(2026, 1, 5, 6, 30, tzinfo=UTC)
@@ -45,7 +45,7 @@ def test_final_notice_in_german_escapes_hostile_names(brand):
     assert "Gesendete Erinnerungen: 3" in email.text
 
 
-@pytest.mark.parametrize("reason", KNOWN_REASONS)
+@pytest.mark.parametrize("reason", EXPLAINED_REASONS)
 def test_each_known_alert_reason_has_its_own_explanation(brand, reason):
     email = compose_admin_alert(
         to=["admin@fabrikam.example"], reason=reason, occurred_at=WHEN, brand=brand

@@ -100,7 +100,7 @@ def test_hostile_joiner_name_is_escaped(brand):
 
 
 def test_generic_support_contact_is_localized():
-    from shared.emails import Brand
+    from shared.rendering import Brand
 
     german = _reminder(Brand(support_contact="your IT service desk"), language="de")
 

@@ -5,7 +5,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import UndefinedError
 
-from shared.emails.render import HTML_ENV, TEXT_ENV, header_safe, one_line
+from shared.emails.render import TEMPLATES
+from shared.rendering import header_safe, one_line
+
+HTML_ENV = TEMPLATES.html_env
+TEXT_ENV = TEMPLATES.text_env
 
 
 @given(st.text())
@@ -36,3 +40,15 @@ def test_text_environment_flattens_line_breaks_in_values():
 def test_missing_variables_fail_loudly(env):
     with pytest.raises(UndefinedError):
         env.from_string("{{ missing }}").render()
+
+
+def test_the_admin_digest_shares_the_guards_of_the_emails() -> None:
+    """The report's environments are the same kind: a display name from the directory cannot
+    forge a line, flip text with a bidi override, or reach a header."""
+    from shared.report.render import _FOLDER as REPORT
+
+    hostile = "Eve\u202eexe.jpg\r\nBcc: x@evil.example"
+    for env in (REPORT.html_env, REPORT.text_env):
+        rendered = env.from_string("{{ name }}").render(name=hostile)
+        assert "\r" not in rendered and "\n" not in rendered and "\u202e" not in rendered
+    assert "<b>" not in REPORT.html_env.from_string("{{ n }}").render(n="<b>x</b>")

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from shared.domain.directory import IssuedTap
-from shared.emails import Brand, compose_tap_delivery
+from shared.emails import compose_tap_delivery
+from shared.rendering import Brand
 from tests.unit.emails.conftest import HOSTILE_NAME, PASSCODE, PASSCODE_HTML
 
 

@@ -346,11 +346,6 @@ def test_a_rate_refusal_of_the_reminder_after_a_reissue_does_not_issue_a_second_
     assert w.kinds() == ["tap_delivery", "reminder"] and len(w.directory.taps) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: an ACS 429 on the re-issued TAP's email leaves the joiner in 'sending'; "
-    "the redelivered reminder then answers not_applicable and nothing resumes the delivery",
-)
 def test_an_acs_429_on_the_reissued_taps_email_is_resumed_by_the_redelivery() -> None:
     w = World(
         mailer=FlakyMailer(failures=[TransientError("acs_429", retry_after=12)]),

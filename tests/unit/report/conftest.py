@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,6 +10,13 @@ import pytest
 
 from shared.config import Settings
 from shared.domain.record import JoinerRecord, ReminderLog, Status
+from shared.domain.registration import RegistrationRow, row_from_json
+from shared.ports import Ledger, RegistrationReport
+from shared.rendering import Brand
+from shared.report.snapshots import SnapshotStore
+from shared.services import cadence_policy, report_policy
+from shared.usecases.daily_run import DailyRun, ReportRun
+from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -44,16 +51,82 @@ class PagedDirectory:
         self.pages = pages
         self.fail_with = fail_with
         self.fail_after = fail_after
-        self.selects: list[list[str]] = []
+        self.reads = 0
 
-    async def registration_pages(self, select: list[str]) -> AsyncIterator[list[dict[str, Any]]]:
-        self.selects.append(select)
+    async def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]:
+        self.reads += 1
         for number, page in enumerate(self.pages):
             if self.fail_with is not None and number == self.fail_after:
                 raise self.fail_with
-            yield [dict(row) for row in page]
+            yield [row_from_json(row) for row in page]
         if self.fail_with is not None and self.fail_after >= len(self.pages):
             raise self.fail_with
+
+
+Findings = Sequence[Mapping[str, str]]
+
+
+def daily_run(
+    settings: Settings,
+    *,
+    report: RegistrationReport,
+    ledger: Ledger | None = None,
+    blobs: FakeBlobStore | None = None,
+    mailer: FakeMailer | None = None,
+    queue: FakeQueue | None = None,
+    clock: FakeClock | None = None,
+    doctor: Callable[[], Awaitable[Findings]] | None = None,
+) -> DailyRun:
+    """The daily run as build_services wires it, on fakes, with a doctor the test chooses."""
+    queue = queue if queue is not None else FakeQueue()
+    return DailyRun(
+        policy=report_policy(settings),
+        cadence=cadence_policy(settings),
+        default_time_zone=settings.default_time_zone,
+        brand=Brand.from_settings(settings),
+        report=report,
+        ledger=ledger if ledger is not None else FakeLedger(),
+        snapshots=SnapshotStore(blobs if blobs is not None else FakeBlobStore()),
+        mailer=mailer if mailer is not None else FakeMailer(),
+        onboarding_queue=queue.named(settings.onboarding_queue),
+        reminder_queue=queue.named(settings.reminder_queue),
+        clock=clock or FakeClock(NOW),
+        doctor=doctor,
+    )
+
+
+def findings(*items: Mapping[str, str]) -> Callable[[], Awaitable[Findings]]:
+    async def doctor() -> Findings:
+        return items
+
+    return doctor
+
+
+def run_daily(
+    report: RegistrationReport,
+    ledger: Ledger,
+    blobs: FakeBlobStore,
+    mailer: FakeMailer,
+    queue: FakeQueue,
+    settings: Settings,
+    clock: FakeClock,
+    *,
+    doctor: Callable[[], Awaitable[Findings]] | None = None,
+    send: bool = True,
+    scheduled: bool = True,
+    fan_out: bool = True,
+) -> Coroutine[Any, Any, ReportRun]:
+    run = daily_run(
+        settings,
+        report=report,
+        ledger=ledger,
+        blobs=blobs,
+        mailer=mailer,
+        queue=queue,
+        clock=clock,
+        doctor=doctor,
+    )
+    return run(send=send, scheduled=scheduled, fan_out=fan_out)
 
 
 def _record(n: int, status: Status, **kw: Any) -> JoinerRecord:

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import re
 
+from shared.domain import reasons
+from shared.domain.registration import row_from_json
+from shared.rendering import Brand, RenderedEmail
 from shared.report.cohort import CohortAggregator
 from shared.report.failure import ZERO_USERS, failure_for
 from shared.report.figures import TenantAggregator
@@ -10,11 +13,13 @@ from shared.report.trend import PastFigures, build_trend
 from tests.unit.report.conftest import NOW, cohort_records, make_settings
 from tests.unit.report.tenant_rows import PAGES
 
+BRAND = Brand.from_settings(make_settings())
 
-def _digest(**settings_env: str):  # type: ignore[no-untyped-def]
+
+def _digest(**settings_env: str) -> RenderedEmail:
     aggregator = TenantAggregator()
     for page in PAGES:
-        aggregator.add_page(page)
+        aggregator.add_page([row_from_json(row) for row in page])
     tenant = aggregator.result()
     cohort = CohortAggregator(NOW, 7)
     cohort.add_all(cohort_records())
@@ -22,8 +27,10 @@ def _digest(**settings_env: str):  # type: ignore[no-untyped-def]
         tenant.key_figures(),
         {1: PastFigures(NOW.date(), {"passwordless_capable_pct": 30.0}), 7: None},
     )
+    settings = make_settings(**settings_env)
     return render_digest(
-        make_settings(**settings_env),
+        brand=Brand.from_settings(settings),
+        retention_days=settings.report_retention_days,
         tenant=tenant,
         cohort=cohort.result(),
         trend=trend,
@@ -74,7 +81,7 @@ def test_digest_shows_the_hand_counted_figures() -> None:
     assert "40.0 %" in rendered.html  # passwordless-capable
     assert "Joiner 04" in rendered.html  # overdue and named
     assert "m***r@contoso.example" in rendered.html
-    assert "account holds an admin role (2)" in rendered.html
+    assert f"{reasons.label('admin_role')} (2)" in rendered.html
     assert "median <b>6.0 h</b>" in rendered.html
     assert "90th percentile 2.1 days" in rendered.text  # 50 h
     assert "(+10)" in rendered.html  # passwordless-capable 30 % -> 40 % since yesterday
@@ -87,7 +94,9 @@ def test_error_digest_for_403_says_what_to_fix() -> None:
         "graph_forbidden", "read registration report: Authorization_RequestDenied"
     )
 
-    rendered = render_error_digest(make_settings(), failure, generated_at=NOW, run_id="run-090000")
+    rendered = render_error_digest(
+        brand=BRAND, failure=failure, generated_at=NOW, run_id="run-090000"
+    )
 
     assert "FAILED" in rendered.subject
     for text in (rendered.html, rendered.text):
@@ -100,7 +109,7 @@ def test_error_digest_for_403_says_what_to_fix() -> None:
 
 def test_error_digest_for_zero_users() -> None:
     rendered = render_error_digest(
-        make_settings(), failure_for(ZERO_USERS), generated_at=NOW, run_id="r"
+        brand=BRAND, failure=failure_for(ZERO_USERS), generated_at=NOW, run_id="r"
     )
 
     assert "returned no users" in rendered.subject
@@ -110,7 +119,7 @@ def test_error_digest_for_zero_users() -> None:
 def test_unknown_reasons_still_explain_and_escape_detail() -> None:
     failure = failure_for("graph_error", "<b>500</b>")
 
-    rendered = render_error_digest(make_settings(), failure, generated_at=NOW, run_id="r")
+    rendered = render_error_digest(brand=BRAND, failure=failure, generated_at=NOW, run_id="r")
 
     assert "&lt;b&gt;500&lt;/b&gt;" in rendered.html
     assert "Application Insights" in rendered.text

@@ -3,9 +3,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from shared.usecases.build_report import build_report
 from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
-from tests.unit.report.conftest import NOW, PagedDirectory, make_settings
+from tests.unit.report.conftest import NOW, PagedDirectory, make_settings, run_daily
 from tests.unit.report.tenant_rows import PAGES
 
 
@@ -16,7 +15,7 @@ def test_the_daily_run_prunes_claims_past_the_reminder_cadence() -> None:
         await ledger.claim_once("webhook:msg_old", NOW - timedelta(days=45))
         await ledger.claim_once("webhook:msg_recent", NOW - timedelta(days=43))
         await ledger.take_tap_slot((NOW - timedelta(days=3)).strftime("%Y%m%d%H"), 50)
-        run = await build_report(
+        run = await run_daily(
             PagedDirectory(PAGES),
             ledger,
             FakeBlobStore(),

@@ -7,9 +7,15 @@ from dataclasses import replace
 from datetime import timedelta
 
 from shared.domain.record import Status
-from shared.usecases.build_report import build_report
 from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
-from tests.unit.report.conftest import NOW, PagedDirectory, cohort_records, make_settings
+from tests.unit.report.conftest import (
+    NOW,
+    PagedDirectory,
+    cohort_records,
+    findings,
+    make_settings,
+    run_daily,
+)
 from tests.unit.report.tenant_rows import PAGES
 
 FINDING = {
@@ -22,7 +28,7 @@ FINDING = {
 
 def run(ledger: FakeLedger, queue: FakeQueue, mailer: FakeMailer, **kw: object) -> None:
     asyncio.run(
-        build_report(
+        run_daily(
             PagedDirectory(PAGES),
             ledger,
             FakeBlobStore(),
@@ -41,7 +47,7 @@ def test_doctor_findings_come_first_in_both_parts_and_are_escaped() -> None:
         FakeLedger({r.tracking_id: r for r in cohort_records()}),
         FakeQueue(),
         mailer,
-        setup_findings=[FINDING],
+        doctor=findings(FINDING),
     )
     [(email, _)] = mailer.sent
     assert email.html.index("setup-findings") < email.html.index("security-finding")
@@ -71,7 +77,7 @@ def test_a_joiner_stuck_in_accepted_is_re_enqueued_and_a_fresh_one_is_not() -> N
     )
     queue = FakeQueue()
     run(FakeLedger({stuck.tracking_id: stuck, fresh.tracking_id: fresh}), queue, FakeMailer())
-    assert queue.on("onboarding") == [{"trackingId": stuck.tracking_id}]
+    assert queue.on("onboarding") == [{"v": 1, "trackingId": stuck.tracking_id}]
 
 
 def test_a_delivered_joiner_seen_with_authenticator_in_the_report_is_marked_enrolled() -> None:

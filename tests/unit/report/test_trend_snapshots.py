@@ -6,9 +6,8 @@ from datetime import date, datetime, timedelta
 
 from shared.report.snapshots import FIGURES, SnapshotRef, SnapshotStore, run_id_for
 from shared.report.trend import PastFigures, build_trend
-from shared.usecases.build_report import build_report
 from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
-from tests.unit.report.conftest import NOW, PagedDirectory, make_settings
+from tests.unit.report.conftest import NOW, PagedDirectory, make_settings, run_daily
 from tests.unit.report.tenant_rows import PAGES
 
 TODAY = NOW.date()
@@ -82,7 +81,7 @@ def test_trend_in_the_report_comes_from_stored_snapshots() -> None:
     settings = make_settings()
 
     run = asyncio.run(
-        build_report(
+        run_daily(
             PagedDirectory(PAGES),
             FakeLedger(),
             blobs,
@@ -112,7 +111,7 @@ def test_a_run_stores_its_snapshot_under_a_dated_path_and_prunes_old_ones() -> N
     settings = make_settings(REPORT_RETENTION_DAYS="60")
 
     run = asyncio.run(
-        build_report(
+        run_daily(
             PagedDirectory(PAGES),
             FakeLedger(),
             blobs,
