@@ -1,12 +1,15 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
+
+from shared.domain.errors import SignatureError, TransientError
 from shared.domain.record import Status, tracking_id_for
 from shared.intake.canonical import event_from_canonical
-from shared.usecases.accept_hr_event import ENQUEUE_GRACE, Accepted, accept_hr_events
+from shared.usecases.accept_hr_request import ENQUEUE_GRACE, Accepted, HrIntake, IntakePolicy
 from tests.fakes import FakeClock, FakeLedger, FakeQueue
 
-from .helpers import canonical, settings
+from .helpers import NOW, body, canonical, settings, signed
 
 SETTINGS = settings(ONBOARDING_QUEUE="onboard-test")
 
@@ -14,10 +17,16 @@ SETTINGS = settings(ONBOARDING_QUEUE="onboard-test")
 class World:
     def __init__(self) -> None:
         self.ledger, self.queue, self.clock = FakeLedger(), FakeQueue(), FakeClock()
+        self.intake = HrIntake(
+            policy=IntakePolicy(SETTINGS.hr_webhook_secrets, SETTINGS.max_event_bytes),
+            ledger=self.ledger,
+            queue=self.queue.named(SETTINGS.onboarding_queue),
+            clock=self.clock,
+        )
 
     def accept(self, *event_ids: str) -> list[Accepted]:
         events = [event_from_canonical(canonical(eventId=e)) for e in event_ids]
-        return asyncio.run(accept_hr_events(events, self.ledger, self.queue, SETTINGS, self.clock))
+        return asyncio.run(self.intake.accept(events))
 
 
 def test_a_new_event_is_recorded_and_enqueued() -> None:
@@ -27,7 +36,7 @@ def test_a_new_event_is_recorded_and_enqueued() -> None:
         tracking_id_for("e-1"), "e-1", "accepted", created=True, enqueued=True
     )
     assert world.ledger.records[result.tracking_id].employee_id == "E123"
-    assert world.queue.on("onboard-test") == [{"trackingId": result.tracking_id}]
+    assert world.queue.on("onboard-test") == [{"v": 1, "trackingId": result.tracking_id}]
 
 
 def test_the_same_event_three_times_is_one_record_and_one_enqueue() -> None:
@@ -79,3 +88,38 @@ def test_several_events_keep_their_order() -> None:
     assert [r.event_id for r in results] == ["a", "b", "c", "a"]
     assert len(world.ledger.records) == 3
     assert len(world.queue.messages) == 3
+
+
+def _signed_request(webhook_id: str) -> tuple[bytes, dict[str, str]]:
+    payload = body(canonical())
+    return payload, signed(payload, webhook_id=webhook_id, at=NOW)
+
+
+def test_a_replayed_webhook_id_is_refused_after_the_first_was_accepted() -> None:
+    world = World()
+    world.clock.current = NOW
+    payload, headers = _signed_request("msg_1")
+    first = asyncio.run(world.intake(payload, headers))
+    assert [a.created for a in first.accepted] == [True]
+    with pytest.raises(SignatureError) as caught:
+        asyncio.run(world.intake(payload, headers))
+    assert caught.value.field == "webhook-id" and "replay" in caught.value.detail
+    assert len(world.queue.messages) == 1
+
+
+def test_the_webhook_id_is_claimed_only_once_the_events_were_accepted() -> None:
+    # GIVEN a queue that is down: the request fails before its webhook id is used up
+    world = World()
+    world.clock.current = NOW
+    world.queue.fail_with = TransientError("queue unavailable", retry_after=7)
+    payload, headers = _signed_request("msg_retry")
+    with pytest.raises(TransientError):
+        asyncio.run(world.intake(payload, headers))
+    assert world.ledger.claims == set()
+    # WHEN the sender retries the same message after the grace period
+    world.queue.fail_with = None
+    world.clock.advance(seconds=ENQUEUE_GRACE.total_seconds())
+    retried = asyncio.run(world.intake(payload, signed(payload, webhook_id="msg_retry", at=NOW)))
+    # THEN it is accepted (not a replay) and the joiner is enqueued once
+    assert [a.enqueued for a in retried.accepted] == [True]
+    assert len(world.queue.messages) == 1 and len(world.ledger.claims) == 1

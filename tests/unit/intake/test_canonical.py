@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from functions.http_problem import status_of
 from shared.domain.errors import InvalidEventError
 from shared.intake.canonical import event_from_canonical
 
@@ -12,7 +13,7 @@ from .helpers import canonical
 def refusal(data: Any) -> InvalidEventError:
     with pytest.raises(InvalidEventError) as caught:
         event_from_canonical(data)
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     return caught.value
 
 

@@ -2,6 +2,7 @@ from typing import Any
 
 import pytest
 
+from functions.http_problem import status_of
 from shared.domain.errors import InvalidEventError
 from shared.intake.cloudevents import (
     JOINER_EVENT_TYPE,
@@ -17,14 +18,14 @@ from .helpers import binary_headers, canonical, structured
 def structured_refusal(document: Any) -> InvalidEventError:
     with pytest.raises(InvalidEventError) as caught:
         event_from_structured(document)
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     return caught.value
 
 
 def binary_refusal(headers: dict[str, str], data: Any = None) -> InvalidEventError:
     with pytest.raises(InvalidEventError) as caught:
         event_from_binary(lower_headers(headers), canonical() if data is None else data)
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     return caught.value
 
 
@@ -146,5 +147,5 @@ def test_handshake_rate_can_be_limited() -> None:
 def test_handshake_refuses_missing_or_hostile_origins(origin: str) -> None:
     with pytest.raises(InvalidEventError) as caught:
         abuse_protection_headers({"webhook-request-origin": origin})
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     assert caught.value.field == "WebHook-Request-Origin"

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from functions.hr_events import handle_hr_events
-from shared.bootstrap import Container
+from functions.http_problem import status_of
 from shared.domain.errors import InvalidEventError, SignatureError
 from shared.intake.canonical import SCHEMA, event_from_canonical
 from shared.intake.cloudevents import (
@@ -22,7 +22,7 @@ from shared.intake.cloudevents import (
 from shared.intake.parse import lower_headers, parse_hr_request
 from shared.intake.scim import events_from_bulk_request
 from shared.intake.signature import sign_request, verify_signature
-from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
+from tests.fakes import FakeClock, Fakes
 
 from .helpers import (
     NOW,
@@ -69,7 +69,7 @@ def only_invalid_event(call: Any, *args: Any) -> None:
     try:
         call(*args)
     except InvalidEventError as exc:
-        assert 400 <= exc.status < 500
+        assert 400 <= status_of(exc) < 500
         assert isinstance(exc.detail, str) and exc.detail
 
 
@@ -189,7 +189,7 @@ def test_a_signed_body_verifies_and_any_changed_byte_does_not(
         except SignatureError:
             pass
         except InvalidEventError as exc:
-            assert exc.status == 400  # the flip made the body invalid UTF-8
+            assert status_of(exc) == 400  # the flip made the body invalid UTF-8
 
 
 @FUZZ
@@ -211,15 +211,13 @@ def test_handshake_with_random_headers(headers: dict[str, str]) -> None:
 def test_the_trigger_answers_4xx_or_202_never_raises(
     payload: bytes, content_type: str, sign: bool
 ) -> None:
-    services = Container(
-        SETTINGS, FakeLedger(), FakeQueue(), FakeBlobStore(), FakeMailer(), FakeClock(NOW)
-    )
+    intake = Fakes(clock=FakeClock(NOW)).services(SETTINGS).accept_hr_request
     headers = {"Content-Type": content_type}
     if sign:
         # A sender cannot sign non-UTF-8 with Standard Webhooks; such a body goes unsigned.
         with contextlib.suppress(UnicodeDecodeError):
             headers.update(sign_request(payload, SECRET, timestamp=NOW))
-    response = asyncio.run(handle_hr_events(payload, headers, services))
+    response = asyncio.run(handle_hr_events(payload, headers, intake))
     assert response.status_code in {202, 400, 401, 413, 415}
     if response.status_code != 202:
         assert json.loads(response.get_body())["status"] == response.status_code

@@ -9,10 +9,10 @@ import azure.functions as func
 import pytest
 
 from functions.hr_events import handle_hr_events, hr_events, hr_events_handshake
-from shared.bootstrap import Container
+from shared.config import Settings
 from shared.domain.errors import TransientError
 from shared.domain.record import tracking_id_for
-from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
+from tests.fakes import FakeClock, FakeQueue, Fakes
 
 from .helpers import NOW, OLD_SECRET, SECRET, body, bulk, canonical, scim_user, settings, signed
 
@@ -22,19 +22,21 @@ class FailingQueue(FakeQueue):
         raise TransientError("queue unavailable", retry_after=7)
 
 
-def container(queue: FakeQueue | None = None, **overrides: str) -> Container:
-    return Container(
-        settings=settings(**overrides),
-        ledger=FakeLedger(),
-        queue=queue or FakeQueue(),
-        blobs=FakeBlobStore(),
-        mailer=FakeMailer(),
-        clock=FakeClock(NOW),
-    )
+class App(Fakes):
+    """The fakes and the settings of one test's app; `post` goes through the real use case."""
+
+    settings: Settings
 
 
-def post(services: Container, payload: bytes, headers: dict[str, str]) -> func.HttpResponse:
-    return asyncio.run(handle_hr_events(payload, headers, services))
+def container(queue: FakeQueue | None = None, **overrides: str) -> App:
+    app = App(clock=FakeClock(NOW), queue=queue or FakeQueue())
+    app.settings = settings(**overrides)
+    return app
+
+
+def post(app: App, payload: bytes, headers: dict[str, str]) -> func.HttpResponse:
+    intake = app.services(app.settings).accept_hr_request
+    return asyncio.run(handle_hr_events(payload, headers, intake))
 
 
 def problem(response: func.HttpResponse) -> dict[str, Any]:
@@ -58,7 +60,7 @@ def test_a_signed_canonical_event_is_accepted() -> None:
         "statusUrls": [f"/api/onboarding/{tracking_id}"],
     }
     assert response.headers["Location"] == f"/api/onboarding/{tracking_id}"
-    assert services.queue.on("onboarding") == [{"trackingId": tracking_id}]  # type: ignore[attr-defined]
+    assert services.queue.on("onboarding") == [{"v": 1, "trackingId": tracking_id}]
 
 
 def test_the_same_event_in_three_deliveries_is_one_record_and_one_enqueue() -> None:
@@ -67,7 +69,7 @@ def test_the_same_event_in_three_deliveries_is_one_record_and_one_enqueue() -> N
     answers = [post(services, payload, signed(payload, webhook_id=f"msg_{i}")) for i in range(3)]
     assert [a.status_code for a in answers] == [202, 202, 202]
     assert len({a.get_body() for a in answers}) == 1
-    assert len(services.queue.messages) == 1  # type: ignore[attr-defined]
+    assert len(services.queue.messages) == 1
 
 
 def test_a_replayed_request_is_refused() -> None:
@@ -89,8 +91,8 @@ def test_a_bad_signature_is_401_and_nothing_is_recorded() -> None:
     response = post(services, payload, headers)
     assert response.status_code == 401
     assert problem(response)["errors"][0]["field"] == "webhook-signature"
-    assert services.ledger.records == {}  # type: ignore[attr-defined]
-    assert services.queue.messages == []  # type: ignore[attr-defined]
+    assert services.ledger.records == {}
+    assert services.queue.messages == []
 
 
 def test_an_unsigned_request_is_401() -> None:
@@ -112,7 +114,7 @@ def test_a_schema_violation_is_400_naming_the_field_not_the_value() -> None:
     document = problem(response)
     assert document["errors"][0]["field"] == "/personalEmail"
     assert b"hunter2" not in response.get_body()
-    assert services.ledger.records == {}  # type: ignore[attr-defined]
+    assert services.ledger.records == {}
 
 
 def test_oversized_is_413_even_before_the_signature() -> None:
@@ -147,13 +149,12 @@ def test_a_transient_failure_is_503_and_the_retry_is_not_a_replay() -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "180"  # the enqueue grace period, not sooner
     # the retry of the same message (same webhook-id) reaches a healthy queue and succeeds
-    healed = Container(
-        failing.settings, failing.ledger, FakeQueue(), failing.blobs, failing.mailer, failing.clock
-    )
-    healed.clock.advance(minutes=3)  # type: ignore[attr-defined]
+    healed = container()
+    healed.settings, healed.ledger, healed.clock = failing.settings, failing.ledger, failing.clock
+    healed.clock.advance(minutes=3)
     retry = post(healed, payload, signed(payload, webhook_id="msg_retry", at=NOW))
     assert retry.status_code == 202
-    assert len(healed.queue.messages) == 1  # type: ignore[attr-defined]
+    assert len(healed.queue.messages) == 1
 
 
 @pytest.mark.parametrize("name", ["WebHook-Request-Origin", "webhook-request-origin"])

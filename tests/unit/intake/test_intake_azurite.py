@@ -12,12 +12,9 @@ import pytest
 from azure.storage.queue import QueueClient
 
 from functions.hr_events import handle_hr_events
-from shared.adapters.storage_connection import resolve_storage
-from shared.adapters.storage_queue import StorageJobQueue
-from shared.adapters.table_ledger import TableLedger
-from shared.bootstrap import Container
 from shared.domain.record import tracking_id_for
-from tests.fakes import FakeBlobStore, FakeClock, FakeMailer
+from shared.services import Services, build_services
+from tests.fakes import FakeBlobStore, FakeClock, FakeDirectory, FakeMailer, FakeProbes, FakeTenant
 from tests.fixtures.azurite import Azurite
 
 from .helpers import NOW, body, canonical, settings, signed
@@ -26,20 +23,26 @@ pytestmark = pytest.mark.azurite
 
 
 @pytest.fixture
-def services(azurite: Azurite, unique_name: Callable[[str], str]) -> Container:
-    storage = resolve_storage()
+def services(azurite: Azurite, unique_name: Callable[[str], str]) -> Services:
+    """The real ledger and queues on Azurite, as build_services makes them from the settings."""
     queue_name, table_name = unique_name("onboarding"), unique_name("ledger")
-    return Container(
-        settings=settings(ONBOARDING_QUEUE=queue_name, LEDGER_TABLE=table_name),
-        ledger=TableLedger(storage, table_name),
-        queue=StorageJobQueue(storage),
-        blobs=FakeBlobStore(),
+    app_settings = settings(
+        AzureWebJobsStorage=azurite.connection_string,
+        ONBOARDING_QUEUE=queue_name,
+        LEDGER_TABLE=table_name,
+    )
+    return build_services(
+        app_settings,
+        directory=FakeDirectory(),
         mailer=FakeMailer(),
+        blobs=FakeBlobStore(),
+        tenant=FakeTenant(),
+        probes=FakeProbes(),
         clock=FakeClock(NOW),
     )
 
 
-def queued(azurite: Azurite, services: Container) -> list[str]:
+def queued(azurite: Azurite, services: Services) -> list[str]:
     client = QueueClient.from_connection_string(
         azurite.connection_string, services.settings.onboarding_queue
     )
@@ -47,13 +50,15 @@ def queued(azurite: Azurite, services: Container) -> list[str]:
 
 
 def test_three_deliveries_of_one_event_make_one_record_and_one_message(
-    azurite: Azurite, services: Container
+    azurite: Azurite, services: Services
 ) -> None:
     payload = body(canonical())
 
     async def deliver_three_times() -> list[int]:
         answers = [
-            await handle_hr_events(payload, signed(payload, webhook_id=f"msg_{i}"), services)
+            await handle_hr_events(
+                payload, signed(payload, webhook_id=f"msg_{i}"), services.accept_hr_request
+            )
             for i in range(3)
         ]
         return [a.status_code for a in answers]
@@ -66,14 +71,16 @@ def test_three_deliveries_of_one_event_make_one_record_and_one_message(
 
 
 def test_concurrent_deliveries_of_one_event_enqueue_once(
-    azurite: Azurite, services: Container
+    azurite: Azurite, services: Services
 ) -> None:
     payload = body(canonical(eventId="concurrent-1"))
 
     async def deliver_concurrently() -> list[int]:
         answers = await asyncio.gather(
             *(
-                handle_hr_events(payload, signed(payload, webhook_id=f"msg_c{i}"), services)
+                handle_hr_events(
+                    payload, signed(payload, webhook_id=f"msg_c{i}"), services.accept_hr_request
+                )
                 for i in range(5)
             )
         )
@@ -84,18 +91,22 @@ def test_concurrent_deliveries_of_one_event_enqueue_once(
 
 
 def test_a_replay_is_refused_and_a_bad_signature_records_nothing(
-    azurite: Azurite, services: Container
+    azurite: Azurite, services: Services
 ) -> None:
     payload = body(canonical(eventId="replayed-1"))
     headers = signed(payload, webhook_id="msg_replay")
-    first = asyncio.run(handle_hr_events(payload, headers, services))
-    again = asyncio.run(handle_hr_events(payload, headers, services))
+    first = asyncio.run(handle_hr_events(payload, headers, services.accept_hr_request))
+    again = asyncio.run(handle_hr_events(payload, headers, services.accept_hr_request))
     assert (first.status_code, again.status_code) == (202, 401)
     assert json.loads(again.get_body())["errors"][0]["field"] == "webhook-id"
 
     forged = body(canonical(eventId="forged-1"))
     answer = asyncio.run(
-        handle_hr_events(forged, {**signed(payload), "Content-Type": "application/json"}, services)
+        handle_hr_events(
+            forged,
+            {**signed(payload), "Content-Type": "application/json"},
+            services.accept_hr_request,
+        )
     )
     assert answer.status_code == 401
     assert asyncio.run(services.ledger.get(tracking_id_for("forged-1"))) is None

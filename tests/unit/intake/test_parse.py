@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from functions.http_problem import status_of
 from shared.domain.errors import InvalidEventError
 from shared.intake.parse import parse_hr_request
 
@@ -62,20 +63,20 @@ def test_header_names_are_case_insensitive() -> None:
 )
 def test_unsupported_content_types_are_415(content_type: str | None) -> None:
     error = refusal(body(canonical()), content_type)
-    assert error.status == 415
+    assert status_of(error) == 415
     assert error.field == "content-type"
 
 
 def test_a_charset_other_than_utf8_is_415() -> None:
     error = refusal(body(canonical()), "application/json; charset=iso-8859-1")
-    assert error.status == 415
+    assert status_of(error) == 415
     assert "UTF-8" in error.detail
 
 
 def test_an_oversized_body_is_413_before_any_parsing() -> None:
     payload = b"{" * (LIMIT + 1)
     error = refusal(payload, "text/plain")
-    assert error.status == 413
+    assert status_of(error) == 413
     assert str(LIMIT) in error.detail
 
 
@@ -103,10 +104,10 @@ def test_malformed_bodies_are_400_naming_the_problem(payload: bytes, problem: st
         "application/scim+json",
     ):
         error = refusal(payload, content_type)
-        assert error.status == 400
+        assert status_of(error) == 400
         assert problem in error.detail
 
 
 def test_schema_violations_are_400_with_the_field() -> None:
     error = refusal(body(canonical(hireDate="tomorrow")), "application/json")
-    assert (error.status, error.field) == (400, "/hireDate")
+    assert (status_of(error), error.field) == (400, "/hireDate")

@@ -1,5 +1,13 @@
-from shared.domain.errors import InvalidEventError, PayloadTooLargeError, SignatureError
-from shared.intake.problem import clean_name, pointer, problem_body, problem_for
+import pytest
+
+from functions.http_problem import problem_body, problem_for, status_of
+from shared.domain.errors import (
+    InvalidEventError,
+    PayloadTooLargeError,
+    SignatureError,
+    UnsupportedMediaError,
+)
+from shared.intake.names import clean_name, pointer
 
 
 def test_a_field_problem_names_the_field_once() -> None:
@@ -29,3 +37,19 @@ def test_pointer_escapes_per_rfc_6901() -> None:
 def test_clean_name_keeps_names_short_and_printable() -> None:
     assert clean_name("<img src=x>\r\n") == "?img?src?x???"
     assert clean_name("k" * 50) == "k" * 40 + "…"
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (SignatureError("x"), 401),
+        (PayloadTooLargeError("x"), 413),
+        (UnsupportedMediaError("x"), 415),
+        (InvalidEventError("x"), 400),
+    ],
+)
+def test_http_statuses_are_mapped_at_the_edge_not_carried_by_the_errors(
+    error: InvalidEventError, status: int
+) -> None:
+    assert status_of(error) == status
+    assert not hasattr(error, "status")

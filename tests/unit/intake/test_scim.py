@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from functions.http_problem import status_of
 from shared.domain.errors import InvalidEventError
 from shared.intake.scim import (
     ENTERPRISE_USER,
@@ -19,7 +20,7 @@ CUSTOM = "urn:ietf:params:scim:schemas:extension:contoso:1.0:User"
 def refusal(document: Any) -> InvalidEventError:
     with pytest.raises(InvalidEventError) as caught:
         events_from_bulk_request(document, NOW)
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     return caught.value
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from functions.http_problem import status_of
 from shared.domain.errors import InvalidEventError
 from shared.intake.strict_json import MAX_DEPTH, load_json
 
@@ -7,7 +8,7 @@ from shared.intake.strict_json import MAX_DEPTH, load_json
 def refusal(raw: bytes | str) -> str:
     with pytest.raises(InvalidEventError) as caught:
         load_json(raw)
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     return caught.value.detail
 
 
