@@ -2,30 +2,25 @@
 
     python -m local.host --app bench.baseline_app:app
 
-The composition root is wrapped so that only the Directory differs from the real app.
+The same app and composition root; one override replaces the Directory, nothing is patched.
 """
 
 from __future__ import annotations
 
-import shared.bootstrap as bootstrap
 from bench.baseline_directory import BaselineDirectory
+from function_app import app
+from functions.app_services import build_with
+from shared.adapters.clients import graph_client
 from shared.config import Settings
+from shared.services import Services, build_services
 
-_build_container = bootstrap.build_container
 
-
-def _baseline_container(settings: Settings) -> bootstrap.Container:
-    from shared.adapters.graph_client import build_graph_client
-
-    container = _build_container(settings)
-    container.directory_factory = lambda: BaselineDirectory(
-        build_graph_client(settings), settings.graph_base_url
+def _baseline_services(settings: Settings) -> Services:
+    return build_services(
+        settings, directory=BaselineDirectory(graph_client(settings), settings.graph_base_url)
     )
-    return container
 
 
-bootstrap.build_container = _baseline_container
-
-from function_app import app  # noqa: E402  # imported after the patch on purpose
+build_with(_baseline_services)
 
 __all__ = ["app"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from functools import cache
 
 from shared.adapters.telemetry import configure_telemetry
@@ -18,6 +19,16 @@ from shared.services import Services, build_services
 _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Services] = (
     weakref.WeakKeyDictionary()
 )
+_build: Callable[[Settings], Services] = build_services
+
+
+def build_with(build: Callable[[Settings], Services]) -> None:
+    """Build the triggers' services with `build` (e.g. `build_services` with an override);
+    for an app module that wraps function_app (the benchmark's baseline app), before any
+    invocation."""
+    global _build
+    _build = build
+    _by_loop.clear()
 
 
 @cache
@@ -31,5 +42,5 @@ def services() -> Services:
     loop = asyncio.get_running_loop()
     built = _by_loop.get(loop)
     if built is None:
-        built = _by_loop[loop] = build_services(app_settings())
+        built = _by_loop[loop] = _build(app_settings())
     return built

@@ -101,8 +101,9 @@ def _show_preview(preview: Preview, user: DirectoryUser | None, hire_date: date)
     facts = preview.facts
     if facts is not None:
         for group in facts.groups:
-            kind = " (dynamic membership)" if group.dynamic else ""
-            rows.append(["group", f"{group.display_name} {group.id}{kind}"])
+            action = "already a member" if group.id in preview.member_of else "would add"
+            kind = ", dynamic membership" if group.dynamic else ""
+            rows.append(["group", f"{group.id}: {action} ({group.display_name}{kind})"])
         rows.append(["flood cap", "a TAP slot is free" if facts.cap_open else "reached this hour"])
     verdict, when = preview.verdict, ""
     if preview.then is not None and preview.starts_at is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from shared.domain.commands import OnboardJoiner
@@ -62,6 +62,7 @@ class Preview:
     verdict: Verdict
     then: Verdict | None = None
     starts_at: datetime | None = None
+    member_of: frozenset[str] = frozenset()  # the passwordless groups the user is already in
 
 
 _MAX_PREVIEW_HOPS = 64  # hire dates are at most a few months out: ~9 hops of a week each
@@ -171,7 +172,11 @@ class Onboarding:
             facts = await read_facts(self._directory, user, self._policy)
             facts = await with_cap(facts, self._ledger, self._policy, now)
         verdict = decide(record, facts, self._policy, now)
-        preview = Preview(facts, valid_from(record, self._policy), verdict)
+        member_of: frozenset[str] = frozenset()
+        if user is not None:
+            groups = list(self._policy.group_ids)
+            member_of = frozenset(await self._directory.group_ids_of(user.id, groups))
+        preview = Preview(facts, valid_from(record, self._policy), verdict, member_of=member_of)
         at = now
         for _ in range(_MAX_PREVIEW_HOPS):
             if not (isinstance(verdict, Wait) and verdict.status is Status.WAITING_FOR_HIRE_DATE):
@@ -179,7 +184,7 @@ class Onboarding:
             at += verdict.delay
             verdict = decide(record, facts, self._policy, at)
         if at != now:
-            preview = Preview(preview.facts, preview.valid_from, preview.verdict, verdict, at)
+            preview = replace(preview, then=verdict, starts_at=at)
         return preview
 
     async def _attempt(self, record: JoinerRecord) -> Outcome:

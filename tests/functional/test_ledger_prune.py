@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.adapters.storage_connection import resolve_storage
 from shared.adapters.table_ledger import TableLedger
+from shared.config import resolve_storage
 from shared.ports import Ledger
 from tests.fakes import FakeLedger
 
@@ -25,9 +25,10 @@ RECENT = NOW - timedelta(days=1)
 def ledger(request: pytest.FixtureRequest) -> Ledger:
     if request.param == "fake":
         return FakeLedger()
-    request.getfixturevalue("azurite")
     unique: Callable[[str], str] = request.getfixturevalue("unique_name")
-    return TableLedger(resolve_storage(), unique("ledger"))
+    azurite = request.getfixturevalue("azurite")
+    storage = resolve_storage({"AzureWebJobsStorage": azurite.connection_string})
+    return TableLedger(storage, unique("ledger"))
 
 
 def test_prune_drops_old_claims_and_counters_and_keeps_recent_ones(ledger: Ledger) -> None:

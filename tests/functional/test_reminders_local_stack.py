@@ -15,18 +15,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import azure.functions as func
 import pytest
 from azure.storage.queue import QueueClient
 
+from functions.queue_commands import run_command
 from local.acs_email_emulator import UNLIMITED
 from local.acs_email_emulator.control import Fault
-from shared.bootstrap import build_container
-from shared.cli.context import close_graph
 from shared.config import Settings
+from shared.domain.commands import SendReminder
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
-from shared.usecases.onboard_joiner import Deps
-from shared.usecases.send_reminder import send_reminder
+from shared.services import Services, build_services
+from shared.usecases.send_reminder import ReminderOutcome
 from tests.e2e.stack import app_settings
 from tests.fakes import FakeClock
 from tests.fixtures.acs import AcsEmulator
@@ -66,24 +67,31 @@ def env(
 
 @dataclass
 class World:
-    """The app's real adapters (one Container, as a worker process has) and a held clock."""
+    """The app's real adapters (one Services, as a worker process has) and a held clock."""
 
-    deps: Deps
+    services: Services
     clock: FakeClock
 
 
 @contextlib.asynccontextmanager
 async def local_stack() -> AsyncIterator[World]:
-    settings = Settings.from_env()
-    container = build_container(settings)
     clock = FakeClock(NOON_DAY_1)
-    deps = Deps(
-        settings, container.ledger, container.directory, container.mailer, container.queue, clock
-    )
+    services = build_services(Settings.from_env(), clock=clock)
     try:
-        yield World(deps, clock)
+        yield World(services, clock)
     finally:
-        await close_graph(container)
+        await services.aclose()
+
+
+async def send_reminder(tid: str, slot: int, world: World) -> ReminderOutcome | None:
+    """One reminder message through the queue trigger's rule; None: it was re-enqueued."""
+    command = SendReminder(tid, slot)
+    message = func.QueueMessage(id=f"m-{tid}-{slot}", body=command.to_json().encode())
+    services = world.services
+    outcome: ReminderOutcome | None = await run_command(
+        message, command, services.send_reminder, services.reminder_queue, {}
+    )
+    return outcome
 
 
 async def add_joiner(
@@ -122,7 +130,7 @@ async def add_joiner(
         tap_lifetime_minutes=480,
         delivered_at=TAP_START,
     )
-    await world.deps.ledger.create(record)
+    await world.services.ledger.create(record)
     return record.tracking_id, record.upn or ""
 
 
@@ -136,8 +144,8 @@ def test_personal_address_first_and_a_redelivered_message_sends_one_email(
     async def scenario() -> list[str]:
         async with local_stack() as world:
             tid, _ = await add_joiner(world, graph)
-            first = await send_reminder(tid, 1, world.deps)
-            again = await send_reminder(tid, 1, world.deps)
+            first = await send_reminder(tid, 1, world)
+            again = await send_reminder(tid, 1, world)
             return [first.outcome, again.outcome]
 
     assert asyncio.run(scenario()) == ["sent", "duplicate"]
@@ -151,9 +159,9 @@ def test_fallback_to_other_mails_then_work_mail_with_the_manager(
     async def scenario() -> str:
         async with local_stack() as world:
             with_other, _ = await add_joiner(world, graph, personal=None)
-            await send_reminder(with_other, 1, world.deps)
+            await send_reminder(with_other, 1, world)
             bare, upn = await add_joiner(world, graph, personal=None, other_mails=())
-            await send_reminder(bare, 1, world.deps)
+            await send_reminder(bare, 1, world)
             return upn
 
     upn = asyncio.run(scenario())
@@ -170,8 +178,8 @@ def test_manager_copied_from_the_second_reminder_and_final_notice_at_the_last(
             tid, _ = await add_joiner(world, graph)
             for slot, day in ((1, 1), (2, 3), (3, 7)):
                 world.clock.current = TAP_START + timedelta(days=day, hours=4)
-                await send_reminder(tid, slot, world.deps)
-            record = await world.deps.ledger.get(tid)
+                await send_reminder(tid, slot, world)
+            record = await world.services.ledger.get(tid)
             assert record is not None
             return [r.outcome for r in record.reminders]
 
@@ -189,7 +197,8 @@ def test_quiet_hours_put_the_message_back_on_the_queue_until_morning(
         async with local_stack() as world:
             tid, _ = await add_joiner(world, graph)
             world.clock.current = datetime(2026, 11, 21, 22, 0, tzinfo=UTC)  # 23:00 in Berlin
-            outcome = await send_reminder(tid, 1, world.deps)
+            outcome = await send_reminder(tid, 1, world)
+            assert outcome is not None
             return outcome.outcome, outcome.retry_in_seconds
 
     assert asyncio.run(scenario()) == ("delayed", 8 * 3600)  # 23:00 -> 07:00 Berlin
@@ -201,22 +210,26 @@ def test_quiet_hours_put_the_message_back_on_the_queue_until_morning(
 
 
 def test_acs_429_delays_the_reminder_and_the_retry_sends_it_once(
-    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator, azurite: Azurite
 ) -> None:
     async def scenario() -> list[object]:
         async with local_stack() as world:
             tid, _ = await add_joiner(world, graph)
             acs.control.set_faults(Fault(status=429, count=10, retry_after=17))
-            delayed = await send_reminder(tid, 1, world.deps)
-            record = await world.deps.ledger.get(tid)
+            delayed = await send_reminder(tid, 1, world)
+            record = await world.services.ledger.get(tid)
             acs.control.set_faults()
-            sent = await send_reminder(tid, 1, world.deps)
-            again = await send_reminder(tid, 1, world.deps)
+            sent = await send_reminder(tid, 1, world)
+            again = await send_reminder(tid, 1, world)
             assert record is not None
-            return [delayed.outcome, delayed.retry_in_seconds, record.reminders, sent.outcome,
-                    again.outcome]  # fmt: skip
+            assert sent is not None and again is not None
+            return [delayed, record.reminders, sent.outcome, again.outcome]
 
-    assert asyncio.run(scenario()) == ["delayed", 17, (), "sent", "duplicate"]
+    # The 429's Retry-After comes back as TransientError(17): the trigger's rule re-enqueues.
+    assert asyncio.run(scenario()) == [None, (), "sent", "duplicate"]
+    queue = QueueClient.from_connection_string(azurite.connection_string, env["REMINDER_QUEUE"])
+    with queue:
+        assert queue.get_queue_properties().approximate_message_count == 1
     assert len(acs.control.messages()) == 1
 
 
@@ -227,8 +240,8 @@ def test_a_joiner_who_enrolled_since_the_report_gets_nothing(
         async with local_stack() as world:
             tid, upn = await add_joiner(world, graph)
             graph.control.register(upn, via_tap=False)
-            outcome = await send_reminder(tid, 1, world.deps)
-            record = await world.deps.ledger.get(tid)
+            outcome = await send_reminder(tid, 1, world)
+            record = await world.services.ledger.get(tid)
             return outcome.outcome, record.status if record else None
 
     assert asyncio.run(scenario()) == ("skipped_enrolled", Status.ENROLLED)

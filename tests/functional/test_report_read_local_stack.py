@@ -10,8 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.bootstrap import build_container
-from shared.cli.context import close_graph
+from shared.adapters.clients import graph_client
+from shared.adapters.graph_close import close_graph_client
+from shared.adapters.graph_directory import GraphDirectory
 from shared.config import Settings
 from shared.domain.registration import RegistrationRow
 from tests.e2e.stack import app_settings
@@ -37,12 +38,12 @@ def settings(
 
 def read_report(settings: Settings) -> list[list[RegistrationRow]]:
     async def read() -> list[list[RegistrationRow]]:
-        container = build_container(settings)
+        client = graph_client(settings)
         try:
-            pages = container.directory.registration_pages()
+            pages = GraphDirectory(client, settings.graph_base_url).registration_pages()
             return [page async for page in pages]
         finally:
-            await close_graph(container)
+            await close_graph_client(client)
 
     return asyncio.run(read())
 

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 
-from shared.bootstrap import build_container
-from shared.cli.context import close_graph
 from shared.config import Settings
-from shared.doctor import DoctorReport, graph_of, run_doctor
+from shared.doctor import DoctorReport
+from shared.services import build_services
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
 from tests.fixtures.graph import EmulatedGraph
@@ -97,12 +96,11 @@ def doctor_report(monkeypatch: pytest.MonkeyPatch, **settings: str) -> DoctorRep
         monkeypatch.setenv(key, value)
 
     async def run() -> DoctorReport:
-        app_settings = Settings.from_env()
-        container = build_container(app_settings)
+        services = build_services(Settings.from_env())
         try:
-            return await run_doctor(app_settings, graph_of(container.directory))
+            return await services.tenant_doctor()
         finally:
-            await close_graph(container)
+            await services.aclose()
 
     return asyncio.run(run())
 

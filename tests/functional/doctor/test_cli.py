@@ -266,7 +266,7 @@ def test_graph_unreachable_is_one_line(
     code, out, err = run(capsys, "onboard", "--upn", JOINER, "--dry-run")
     assert (code, out) == (2, "")
     assert err.splitlines() == [
-        "error: graph_503 on find user",
+        "error: graph_503 on find user by UPN",
         "  fix: retry in a minute; `tapstart doctor` checks each service",
     ]
 

@@ -9,10 +9,9 @@ from collections.abc import Callable
 import pytest
 
 from local.procs import free_port
-from shared.bootstrap import build_container
-from shared.cli.context import close_graph
 from shared.config import Settings
-from shared.doctor import CheckStatus, DoctorReport, graph_of, run_doctor
+from shared.doctor import CheckStatus, DoctorReport
+from shared.services import build_services
 from tests.fixtures.acs import AcsEmulator
 from tests.functional.doctor.conftest import by_name, doctor_report
 
@@ -125,9 +124,8 @@ def test_probe_email_from_an_unlinked_domain_fails(
 
 
 async def _doctor_with_probe() -> DoctorReport:
-    settings = Settings.from_env()
-    container = build_container(settings)
+    services = build_services(Settings.from_env())
     try:
-        return await run_doctor(settings, graph_of(container.directory), probe_email=True)
+        return await services.tenant_doctor(probe_email=True)
     finally:
-        await close_graph(container)
+        await services.aclose()

@@ -10,21 +10,17 @@ from typing import Any
 import azure.functions as func
 import pytest
 
+from functions.app_services import app_settings, services
 from functions.doctor import doctor
-from shared.bootstrap import get_container
-from shared.cli.context import close_graph
-from shared.config import get_settings
 from tests.functional.doctor.conftest import DYNAMIC_GROUP, PASSWORDLESS_GROUP
 
 
 @pytest.fixture
 def fresh_container() -> Iterator[None]:
-    """The trigger uses the process-wide container; build it from this test's settings."""
-    get_settings.cache_clear()
-    get_container.cache_clear()
+    """The trigger reads the settings once per process; read them from this test's env."""
+    app_settings.cache_clear()
     yield
-    get_settings.cache_clear()
-    get_container.cache_clear()
+    app_settings.cache_clear()
 
 
 def call_doctor() -> tuple[int, dict[str, Any]]:
@@ -37,7 +33,7 @@ def call_doctor() -> tuple[int, dict[str, Any]]:
             )
             return response
         finally:
-            await close_graph(get_container())
+            await services().aclose()
 
     response = asyncio.run(run())
     return response.status_code, json.loads(response.get_body())
