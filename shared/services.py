@@ -221,6 +221,7 @@ class _Adapters:
             client = graph_client(self._settings)
             self._graph = GraphDirectory(client, self._settings.graph_base_url)
             self._closers.append(lambda: close_graph_client(client))
+            self._closers.append(self._graph.aclose)  # closed first: it may still send
         return self._graph
 
     def directory(self) -> Directory:
@@ -240,12 +241,16 @@ class _Adapters:
     def ledger(self) -> Ledger:
         from shared.adapters.table_ledger import TableLedger
 
-        return TableLedger(self._settings.require_storage(), self._settings.ledger_table)
+        ledger = TableLedger(self._settings.require_storage(), self._settings.ledger_table)
+        self._closers.append(ledger.aclose)
+        return ledger
 
     def blobs(self) -> BlobStore:
         from shared.adapters.blob_store import AzureBlobStore
 
-        return AzureBlobStore(self._settings.require_storage(), self._settings.report_container)
+        blobs = AzureBlobStore(self._settings.require_storage(), self._settings.report_container)
+        self._closers.append(blobs.aclose)
+        return blobs
 
     def queue(self, name: str) -> Any:
         from shared.adapters.command_queue import StorageCommandQueue
@@ -253,6 +258,7 @@ class _Adapters:
 
         if self._storage_queues is None:
             self._storage_queues = StorageJobQueue(self._settings.require_storage())
+            self._closers.append(self._storage_queues.aclose)
         return StorageCommandQueue(self._storage_queues, name)
 
     def mailer(self) -> Mailer:
@@ -261,6 +267,8 @@ class _Adapters:
         from shared.domain.rate_limit import RateLimiter
 
         s = self._settings
-        return RateLimitedMailer(
+        mailer = RateLimitedMailer(
             AcsMailer(s), RateLimiter(s.email_rate_per_minute, s.email_rate_per_hour)
         )
+        self._closers.append(mailer.aclose)
+        return mailer

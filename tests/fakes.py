@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -280,7 +279,9 @@ class FakeProbes:
         return self.storage_outcomes
 
     async def acs(self, send_test: bool) -> AcsObservation:
-        return self.observation or AcsObservation("http://acs.invalid", "no-reply@example.com", None)
+        return self.observation or AcsObservation(
+            "http://acs.invalid", "no-reply@example.com", None
+        )
 
 
 @dataclass

@@ -52,6 +52,9 @@ class AcsMailer:
         self._client = email_client(settings, retry_total=3, retry_status=0)
         self._sender = settings.mail_sender
 
+    async def aclose(self) -> None:
+        self._client.close()
+
     def _send(self, email: OutgoingEmail, operation_id: str) -> str:
         # Wait for the accept (202) only: polling each send's status would spend the status quota
         # (10/min on a managed domain); delivery failures surface through was_sent()/the report.

@@ -27,6 +27,9 @@ class AzureBlobStore:
         self._container_client: ContainerClient = blob_container(connection, container)
         self._created = False
 
+    async def aclose(self) -> None:
+        self._container_client.close()
+
     def _container(self) -> ContainerClient:
         if not self._created:
             with contextlib.suppress(ResourceExistsError):

@@ -84,6 +84,10 @@ class GraphDirectory:
         self._groups_info: dict[str, tuple[float, GroupInfo]] = {}
         self._groups_lock = asyncio.Lock()
 
+    async def aclose(self) -> None:
+        """Send the group adds still waiting for their flush; the client is closed by its owner."""
+        await self._groups.aclose()
+
     async def _get(self, path: str, what: str) -> Any:
         try:
             return await self.raw.request("GET", path)

@@ -45,3 +45,8 @@ class RateLimitedMailer:
 
     async def was_sent(self, operation_id: str) -> bool | None:
         return await self._inner.was_sent(operation_id)
+
+    async def aclose(self) -> None:
+        close = getattr(self._inner, "aclose", None)
+        if close is not None:
+            await close()

@@ -25,6 +25,11 @@ class StorageJobQueue:
         self._service = queue_service(connection, message_encode_policy=policy)
         self._clients: dict[str, QueueClient] = {}
 
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._service.close()
+
     def _client(self, queue: str) -> QueueClient:
         client = self._clients.get(queue)
         if client is None:

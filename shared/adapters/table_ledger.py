@@ -84,6 +84,11 @@ class TableLedger:
         self._table_name = table
         self._table: TableClient | None = None
 
+    async def aclose(self) -> None:
+        if self._table is not None:
+            self._table.close()
+        self._service.close()
+
     def _client(self) -> TableClient:
         if self._table is None:
             try:

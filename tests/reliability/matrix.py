@@ -28,7 +28,7 @@ from tests.fixtures.host import HostLauncher, RunningHost
 from tests.reliability.persistent_azurite import PersistentAzurite
 
 MANAGER = "maria.manager@contoso.example"
-INVARIANTS = ("final", "one_live_tap", "no_dup_email", "no_poison", "canary")
+INVARIANTS = ("final", "one_live_tap", "no_dup_email", "no_poison", "canary", "tap_after_slot")
 # The runtime leases a received message for 10 minutes; a short lease lets a scenario watch a dead
 # worker's (or a lost receive's) messages come back within its time budget.
 QUEUE_LEASE_S = 8.0
@@ -77,6 +77,11 @@ class Scenario:
     kill_when: Callable[[Run], bool] | None = None
     during: Callable[[Stack], None] | None = None
     note: str = ""
+    # Settings over RAISED_LIMITS (a scenario that puts a business limit back on).
+    limits: dict[str, str] = field(default_factory=dict)
+    extra_time: float = 0.0  # seconds on top of the run's timeout (a limit that makes joiners wait)
+    # The onboarding must create exactly one TAP per joiner (no kill in between to excuse more).
+    one_tap_per_joiner: bool = False
 
 
 def _graph(**spec: Any) -> Callable[[Stack], None]:
@@ -133,6 +138,13 @@ def all_scenarios() -> list[Scenario]:
         Scenario("ACS 500", _acs(Fault(status=500, count=3))),
         Scenario("Azurite down 3 s", during=lambda stack: stack.azurite.outage(3.0)),
         Scenario(
+            "email rate limit (real limits on)",
+            limits={"EMAIL_RATE_PER_MINUTE": "2"},
+            extra_time=75.0,
+            one_tap_per_joiner=True,
+            note="2 emails a minute: the third joiner's send is refused locally and retried",
+        ),
+        Scenario(
             "kill after user resolve",
             _hold(r"/\$batch$", "POST"),
             kill_when=_after(lambda run: run.seen("GET", "/users") >= len(run.upns)),
@@ -179,6 +191,7 @@ REDUCED = (
     "Graph dropped connections",
     "ACS 500",
     "Azurite down 3 s",
+    "email rate limit (real limits on)",
     "kill after user resolve",
     "kill after TAP create",
     "kill before ledger write",
@@ -238,7 +251,8 @@ def run_scenario(
 ) -> Result:
     started = time.monotonic()
     employees, upns = seed_joiners(stack, joiners)
-    settings = app_settings(stack.azurite.info, stack.graph, stack.acs, **RAISED_LIMITS)
+    limits = {**RAISED_LIMITS, **scenario.limits}
+    settings = app_settings(stack.azurite.info, stack.graph, stack.acs, **limits)
     run = Run(stack, upns)
     run.hosts.append(launch(stack, settings))
     details: list[str] = []
@@ -255,10 +269,16 @@ def run_scenario(
     if scenario.kill_when is not None:
         _kill_and_restart(run, scenario, settings, details)
         tapstart = Tapstart(run.hosts[-1], stack.graph, stack.acs, settings)
-    statuses = _wait_all(tapstart, tracking, started + timeout, details)
+    statuses = _wait_all(tapstart, tracking, started + timeout + scenario.extra_time, details)
     stack.graph.control.clear_faults()
     stack.acs.control.set_faults()
     checks = _invariants(run, settings, statuses, [a.text for a in answers], details)
+    # A local email-rate refusal must come before the TAP: one TAP POST per joiner, never a
+    # TAP created and then thrown away because the email could not be sent yet.
+    tap_posts = run.seen("POST", "/authentication/temporaryAccessPassMethods")
+    checks["tap_after_slot"] = not scenario.one_tap_per_joiner or tap_posts == joiners
+    if not checks["tap_after_slot"]:
+        details.append(f"{tap_posts} TAPs created for {joiners} joiners")
     for host in run.hosts:
         host.stop()
     if not all(checks.values()):
