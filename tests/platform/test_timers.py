@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import ContainerClient
 
 from tests.fixtures.azurite import Azurite
 from tests.fixtures.host import StartHost
@@ -50,8 +50,8 @@ def test_a_missed_occurrence_runs_at_start_as_past_due(
     host_id = f"missed-{app_env['WORK_QUEUE']}"
     # What the schedule monitor stored before the host went down: an occurrence now passed.
     status = {"Last": None, "Next": (datetime.now(UTC) - timedelta(hours=1)).isoformat()}
-    with BlobServiceClient.from_connection_string(azurite.connection_string) as blobs:
-        container = blobs.get_container_client("azure-webjobs-hosts")
+    hosts = "azure-webjobs-hosts"
+    with ContainerClient.from_connection_string(azurite.connection_string, hosts) as container:
         if not container.exists():
             container.create_container()
         container.upload_blob(f"timers/{host_id}/tick/status", json.dumps(status), overwrite=True)

@@ -403,10 +403,10 @@ def _invariants(
 
 def render(results: list[Result]) -> str:
     width = max([len(f"{r.scenario} [{r.joiners}]") for r in results] + [10]) + 2
-    head = f"{'fault':<{width}}" + "".join(f"{i:>14}" for i in INVARIANTS) + f"{'s':>7}"
+    head = f"{'fault':<{width}}" + "".join(f"{i:>16}" for i in INVARIANTS) + f"{'s':>7}"
     lines = ["Fault matrix (joiners per fault in brackets)", head]
     for r in results:
-        cells = "".join(f"{'ok' if r.checks[i] else 'FAIL':>14}" for i in INVARIANTS)
+        cells = "".join(f"{'ok' if r.checks[i] else 'FAIL':>16}" for i in INVARIANTS)
         lines.append(f"{r.scenario + f' [{r.joiners}]':<{width}}{cells}{r.seconds:>7.1f}")
     return "\n".join(lines)
 
