@@ -1,8 +1,9 @@
 """Queue triggers of the reminder sender (the rule they share: functions/queue_commands.py).
 
 - `reminder_worker` (queue %REMINDER_QUEUE%): one `SendReminder`, enqueued by the daily run's
-  fan-out. Quiet hours, the client-side rate limit and ACS 429s come back as TransientError with
-  a delay, so the message is re-enqueued for then; other transient errors go to the host's retry.
+  fan-out. Quiet hours: the use case puts the command back for the morning itself (outcome
+  `delayed`). The client-side rate limit and ACS 429s come back as TransientError with a delay,
+  so the message is re-enqueued for then; other transient errors go to the host's retry.
 - `reminder_poison` (queue %REMINDER_QUEUE%-poison): marks the joiner's reminder failed, alerts admins.
 """
 

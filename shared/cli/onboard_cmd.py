@@ -32,7 +32,7 @@ def _hire_date(ctx: CliContext, args: argparse.Namespace) -> date:
             return date.fromisoformat(args.hire_date)
         except ValueError:
             raise UsageError(f"--hire-date {args.hire_date!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.now(ZoneInfo(ctx.settings.default_time_zone)).date()
+    return ctx.services.clock.now().astimezone(ZoneInfo(ctx.settings.default_time_zone)).date()
 
 
 async def resolve_user(ctx: CliContext, args: argparse.Namespace) -> DirectoryUser | None:
