@@ -13,12 +13,12 @@ def _placeholders(message: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(message) if name}
 
 
-def test_at_least_english_german_and_french_are_supported():
+def test_at_least_english_german_and_french_are_supported() -> None:
     assert {"en", "de", "fr"} <= set(supported_languages())
 
 
 @pytest.mark.parametrize("language", supported_languages())
-def test_every_catalogue_has_the_reference_keys_and_placeholders(language):
+def test_every_catalogue_has_the_reference_keys_and_placeholders(language: str) -> None:
     reference = catalogue(REFERENCE_LANGUAGE)
     other = catalogue(language)
 
@@ -42,15 +42,15 @@ def test_every_catalogue_has_the_reference_keys_and_placeholders(language):
         ("pt-BR,fr;q=0.8", "fr"),  # first supported of a list
     ],
 )
-def test_negotiation(requested, expected):
+def test_negotiation(requested: str | None, expected: str) -> None:
     assert negotiate(requested, default="de") == expected
 
 
-def test_unsupported_default_falls_back_to_english():
+def test_unsupported_default_falls_back_to_english() -> None:
     assert negotiate("xx", default="tlh") == "en"
 
 
-def test_unsupported_catalogue_is_refused():
+def test_unsupported_catalogue_is_refused() -> None:
     with pytest.raises(KeyError):
         catalogue("tlh")
 
@@ -66,12 +66,12 @@ def test_unsupported_catalogue_is_refused():
         (0, "0 minutes", "0 Minuten"),
     ],
 )
-def test_durations(minutes, en, de):
+def test_durations(minutes: int, en: str, de: str) -> None:
     assert catalogue("en").duration(minutes) == en
     assert catalogue("de").duration(minutes) == de
 
 
-def test_dates_and_times_are_spelled_per_language():
+def test_dates_and_times_are_spelled_per_language() -> None:
     moment = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     zone = ZoneInfo("Europe/Paris")
 

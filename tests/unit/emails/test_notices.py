@@ -5,12 +5,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from shared.emails import EXPLAINED_REASONS, compose_admin_alert, compose_manager_final_notice
+from shared.rendering import Brand
 from tests.unit.emails.conftest import HOSTILE_NAME
 
 WHEN = datetime(2026, 1, 5, 6, 30, tzinfo=UTC)
 
 
-def test_final_notice_tells_the_manager_the_joiner_has_not_enrolled(brand):
+def test_final_notice_tells_the_manager_the_joiner_has_not_enrolled(brand: Brand) -> None:
     email = compose_manager_final_notice(
         to="anna.boss@fabrikam.example",
         joiner_name="Eve Example",
@@ -29,7 +30,7 @@ def test_final_notice_tells_the_manager_the_joiner_has_not_enrolled(brand):
     assert email.kind == "notice"
 
 
-def test_final_notice_in_german_escapes_hostile_names(brand):
+def test_final_notice_in_german_escapes_hostile_names(brand: Brand) -> None:
     email = compose_manager_final_notice(
         to="anna.boss@fabrikam.example",
         joiner_name=HOSTILE_NAME,
@@ -46,7 +47,7 @@ def test_final_notice_in_german_escapes_hostile_names(brand):
 
 
 @pytest.mark.parametrize("reason", EXPLAINED_REASONS)
-def test_each_known_alert_reason_has_its_own_explanation(brand, reason):
+def test_each_known_alert_reason_has_its_own_explanation(brand: Brand, reason: str) -> None:
     email = compose_admin_alert(
         to=["admin@fabrikam.example"], reason=reason, occurred_at=WHEN, brand=brand
     )
@@ -57,7 +58,7 @@ def test_each_known_alert_reason_has_its_own_explanation(brand, reason):
     assert email.kind == "alert"
 
 
-def test_alert_shows_tracking_id_reason_details_and_what_to_do(brand):
+def test_alert_shows_tracking_id_reason_details_and_what_to_do(brand: Brand) -> None:
     email = compose_admin_alert(
         to=["admin@fabrikam.example", "ops@fabrikam.example"],
         reason="poison_message",
@@ -77,7 +78,7 @@ def test_alert_shows_tracking_id_reason_details_and_what_to_do(brand):
     assert "When: Monday, 5 January 2026, 07:30 (Europe/Berlin)" in email.text
 
 
-def test_unknown_reason_gets_the_generic_text_and_escaped_details(brand):
+def test_unknown_reason_gets_the_generic_text_and_escaped_details(brand: Brand) -> None:
     email = compose_admin_alert(
         to="admin@fabrikam.example",
         reason="graph_permission_missing",

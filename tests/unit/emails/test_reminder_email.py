@@ -4,12 +4,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.domain.email import OutgoingEmail
 from shared.emails import TapStatus, compose_reminder
 from shared.emails.reminder import reminder_tone
+from shared.rendering import Brand
 from tests.unit.emails.conftest import HOSTILE_NAME
 
 
-def _reminder(brand, **overrides: object):
+def _reminder(brand: Brand, **overrides: object) -> OutgoingEmail:
     values: dict[str, object] = {
         "to": "eve.private@mail.example",
         "slot": 1,
@@ -27,11 +29,11 @@ def _reminder(brand, **overrides: object):
 @pytest.mark.parametrize(
     ("slot", "is_last", "tone"), [(1, False, "first"), (2, False, "followup"), (4, True, "final")]
 )
-def test_tone_follows_the_slot(slot, is_last, tone):
+def test_tone_follows_the_slot(slot: int, is_last: bool, tone: str) -> None:
     assert reminder_tone(slot, is_last) == tone
 
 
-def test_first_reminder_is_a_friendly_nudge_with_the_steps_and_links(brand):
+def test_first_reminder_is_a_friendly_nudge_with_the_steps_and_links(brand: Brand) -> None:
     email = _reminder(brand)
 
     assert email.subject == "Set up passwordless sign-in for your Fabrikam account"
@@ -45,7 +47,7 @@ def test_first_reminder_is_a_friendly_nudge_with_the_steps_and_links(brand):
         assert "ask your manager Anna Boss" in body  # what to do if the TAP expired
 
 
-def test_later_and_final_reminders_change_tone(brand):
+def test_later_and_final_reminders_change_tone(brand: Brand) -> None:
     followup = _reminder(brand, slot=2)
     final = _reminder(brand, slot=4, is_last=True)
 
@@ -55,7 +57,7 @@ def test_later_and_final_reminders_change_tone(brand):
     assert "Welcome" not in final.text
 
 
-def test_valid_pass_shows_until_when_in_the_joiners_zone(brand):
+def test_valid_pass_shows_until_when_in_the_joiners_zone(brand: Brand) -> None:
     email = _reminder(
         brand,
         tap_status=TapStatus.VALID,
@@ -66,7 +68,7 @@ def test_valid_pass_shows_until_when_in_the_joiners_zone(brand):
     assert "valid until Monday, 5 January 2026, 02:00 (America/New York)" in email.text
 
 
-def test_reissued_variant_says_a_fresh_pass_went_to_the_manager(brand):
+def test_reissued_variant_says_a_fresh_pass_went_to_the_manager(brand: Brand) -> None:
     email = _reminder(brand, slot=3, tap_status=TapStatus.REISSUED)
 
     assert "a fresh one has been sent to your manager Anna Boss" in email.text
@@ -74,7 +76,7 @@ def test_reissued_variant_says_a_fresh_pass_went_to_the_manager(brand):
     assert "has expired or has already been used" not in email.text
 
 
-def test_german_reminder_with_manager_in_copy(brand):
+def test_german_reminder_with_manager_in_copy(brand: Brand) -> None:
     email = _reminder(
         brand, language="de-CH", slot=4, is_last=True, cc=["anna.boss@fabrikam.example"]
     )
@@ -85,13 +87,13 @@ def test_german_reminder_with_manager_in_copy(brand):
     assert "Geschäfts-, Schul- oder Unikonto" in email.html
 
 
-def test_unknown_language_falls_back_to_the_house_default(brand):
+def test_unknown_language_falls_back_to_the_house_default(brand: Brand) -> None:
     email = _reminder(brand, language="xx-YY")
 
     assert email.subject.startswith("Set up passwordless sign-in")
 
 
-def test_hostile_joiner_name_is_escaped(brand):
+def test_hostile_joiner_name_is_escaped(brand: Brand) -> None:
     email = _reminder(brand, joiner_name=HOSTILE_NAME)
 
     assert "<script>" not in email.html
@@ -99,9 +101,7 @@ def test_hostile_joiner_name_is_escaped(brand):
     assert not any(line.startswith("Bcc:") for line in email.text.splitlines())
 
 
-def test_generic_support_contact_is_localized():
-    from shared.rendering import Brand
-
+def test_generic_support_contact_is_localized() -> None:
     german = _reminder(Brand(support_contact="your IT service desk"), language="de")
 
     assert "sich an Ihren IT-Service-Desk." in german.text

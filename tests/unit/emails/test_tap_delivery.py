@@ -6,12 +6,13 @@ from datetime import date
 import pytest
 
 from shared.domain.directory import IssuedTap
+from shared.domain.email import OutgoingEmail
 from shared.emails import compose_tap_delivery
 from shared.rendering import Brand
 from tests.unit.emails.conftest import HOSTILE_NAME, PASSCODE, PASSCODE_HTML
 
 
-def _compose(tap: IssuedTap, brand: Brand, hire_date: date, **overrides: object):
+def _compose(tap: IssuedTap, brand: Brand, hire_date: date, **overrides: object) -> OutgoingEmail:
     values: dict[str, object] = {
         "to": "anna.boss@fabrikam.example",
         "tap": tap,
@@ -28,8 +29,8 @@ def _compose(tap: IssuedTap, brand: Brand, hire_date: date, **overrides: object)
 
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
 def test_passcode_appears_exactly_once_in_each_body_and_never_in_the_subject(
-    tap, brand, hire_date, language
-):
+    tap: IssuedTap, brand: Brand, hire_date: date, language: str
+) -> None:
     email = _compose(tap, brand, hire_date, language=language)
 
     assert email.html.count(PASSCODE_HTML) == 1
@@ -41,7 +42,9 @@ def test_passcode_appears_exactly_once_in_each_body_and_never_in_the_subject(
     assert email.to == ("anna.boss@fabrikam.example",)
 
 
-def test_english_email_says_who_when_how_long_and_one_time(tap, brand, hire_date):
+def test_english_email_says_who_when_how_long_and_one_time(
+    tap: IssuedTap, brand: Brand, hire_date: date
+) -> None:
     email = _compose(tap, brand, hire_date, language="en-GB")
 
     assert email.subject == (
@@ -57,7 +60,7 @@ def test_english_email_says_who_when_how_long_and_one_time(tap, brand, hire_date
         assert "eve@fabrikam.example" in body
 
 
-def test_joiner_steps_are_in_order(tap, brand, hire_date):
+def test_joiner_steps_are_in_order(tap: IssuedTap, brand: Brand, hire_date: date) -> None:
     text = _compose(tap, brand, hire_date, language="en").text
 
     markers = [
@@ -73,7 +76,7 @@ def test_joiner_steps_are_in_order(tap, brand, hire_date):
     assert positions == sorted(positions)
 
 
-def test_german_email_is_german(tap, brand, hire_date):
+def test_german_email_is_german(tap: IssuedTap, brand: Brand, hire_date: date) -> None:
     email = _compose(tap, brand, hire_date, language="de-AT")
 
     assert email.subject.startswith("Eve Example beginnt am Montag, 5. Januar 2026")
@@ -86,21 +89,25 @@ def test_german_email_is_german(tap, brand, hire_date):
         assert "Geschäfts-, Schul- oder Unikonto" in body
 
 
-def test_reusable_pass_is_not_called_one_time(tap, brand, hire_date):
+def test_reusable_pass_is_not_called_one_time(
+    tap: IssuedTap, brand: Brand, hire_date: date
+) -> None:
     email = _compose(replace(tap, one_time=False), brand, hire_date, language="en")
 
     assert "several times" in email.text
     assert "One-time use" not in email.text
 
 
-def test_joiner_who_already_started_is_described_in_the_past(tap, brand):
+def test_joiner_who_already_started_is_described_in_the_past(tap: IssuedTap, brand: Brand) -> None:
     email = _compose(tap, brand, date(2026, 1, 2), language="en")
 
     assert "started on Friday, 2 January 2026" in email.text
     assert "(started Friday, 2 January 2026)" in email.subject
 
 
-def test_hostile_name_is_neutralised_in_subject_and_escaped_in_html(tap, brand, hire_date):
+def test_hostile_name_is_neutralised_in_subject_and_escaped_in_html(
+    tap: IssuedTap, brand: Brand, hire_date: date
+) -> None:
     email = _compose(tap, brand, hire_date, language="en", joiner_name=HOSTILE_NAME)
 
     assert "\r" not in email.subject and "\n" not in email.subject
@@ -111,7 +118,7 @@ def test_hostile_name_is_neutralised_in_subject_and_escaped_in_html(tap, brand, 
     assert not any(line.startswith("Bcc:") for line in email.text.splitlines())
 
 
-def test_html_is_mail_client_safe(tap, brand, hire_date):
+def test_html_is_mail_client_safe(tap: IssuedTap, brand: Brand, hire_date: date) -> None:
     html = _compose(tap, brand, hire_date, language="en").html
 
     assert "<script" not in html.lower()
@@ -121,7 +128,7 @@ def test_html_is_mail_client_safe(tap, brand, hire_date):
     assert "<style" not in html  # inline styles only: Gmail and Outlook drop style blocks
 
 
-def test_company_name_replaces_a_missing_logo(tap, hire_date):
+def test_company_name_replaces_a_missing_logo(tap: IssuedTap, hire_date: date) -> None:
     html = _compose(tap, Brand(company_name="Northwind"), hire_date).html
 
     assert "<img" not in html
@@ -129,10 +136,12 @@ def test_company_name_replaces_a_missing_logo(tap, hire_date):
 
 
 @pytest.mark.parametrize("bad", ["boss@fabrikam.example\r\nBcc: x@evil.example", "not-an-address"])
-def test_recipient_must_be_one_plain_address(tap, brand, hire_date, bad):
+def test_recipient_must_be_one_plain_address(
+    tap: IssuedTap, brand: Brand, hire_date: date, bad: str
+) -> None:
     with pytest.raises(ValueError, match="not a single plain email address"):
         _compose(tap, brand, hire_date, to=bad)
 
 
-def test_tap_repr_never_shows_the_passcode(tap):
+def test_tap_repr_never_shows_the_passcode(tap: IssuedTap) -> None:
     assert PASSCODE not in repr(tap) and PASSCODE not in str(tap)

@@ -16,7 +16,8 @@ from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
 from shared.services import cadence_policy, report_policy
 from shared.usecases.daily_run import DailyRun, ReportRun
-from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
+from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue, Fakes
+from tests.unit.report.tenant_rows import PAGES
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -64,6 +65,19 @@ class PagedDirectory:
 
 
 Findings = Sequence[Mapping[str, str]]
+
+
+def report_fakes(
+    records: Sequence[JoinerRecord] = (),
+    pages: Sequence[Sequence[Mapping[str, Any]]] = PAGES,
+    **fakes: Any,
+) -> Fakes:
+    """`Fakes` at the report's NOW, whose directory serves `pages` (raw Graph rows) as typed rows
+    and whose ledger holds `records`; keywords replace one fake (a broken ledger, a queue...)."""
+    made = Fakes(clock=FakeClock(NOW), **fakes)
+    made.directory.registration = [[row_from_json(row) for row in page] for page in pages]
+    made.ledger.records.update({r.tracking_id: r for r in records})
+    return made
 
 
 def daily_run(

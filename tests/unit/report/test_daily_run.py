@@ -4,47 +4,99 @@ import asyncio
 import csv
 import gzip
 import io
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
 
+import pytest
+
+from shared.doctor.fetched import Fetched, ReadFailure
 from shared.domain.errors import ConflictError, PermanentError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status
-from shared.usecases.daily_run import (
-    ATTACHMENT_LIMIT,
-    CONFLICT_RETRIES,
-    DailyRun,
-    ReportRun,
-    _attachment,
+from shared.report.snapshots import FIGURES, SnapshotRef
+from shared.usecases.daily_run import ATTACHMENT_LIMIT, CONFLICT_RETRIES, ReportRun, _attachment
+from tests.fakes import (
+    FakeBlobStore,
+    FakeClock,
+    FakeLedger,
+    FakeMailer,
+    FakeProbes,
+    FakeQueue,
+    Fakes,
+    FakeTenant,
 )
-from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
 from tests.unit.report.conftest import (
     NOW,
     PagedDirectory,
     cohort_records,
-    daily_run,
     make_settings,
+    report_fakes,
     run_daily,
 )
 from tests.unit.report.tenant_rows import PAGES
 
 
 def _run(
-    directory: PagedDirectory,
-    *,
-    mailer: FakeMailer | None = None,
-    blobs: FakeBlobStore | None = None,
-    ledger: FakeLedger | None = None,
-    **kw: bool,
+    directory: PagedDirectory, *, send: bool = True, scheduled: bool = True
 ) -> tuple[ReportRun, FakeMailer, FakeBlobStore]:
-    mailer = mailer or FakeMailer()
-    blobs = blobs if blobs is not None else FakeBlobStore()
-    ledger = ledger or FakeLedger({r.tracking_id: r for r in cohort_records()})
+    """The daily run on a directory that pages (or fails) as the test says."""
+    mailer, blobs = FakeMailer(), FakeBlobStore()
+    ledger = FakeLedger({r.tracking_id: r for r in cohort_records()})
     run = asyncio.run(
         run_daily(
-            directory, ledger, blobs, mailer, FakeQueue(), make_settings(), FakeClock(NOW), **kw
+            directory,
+            ledger,
+            blobs,
+            mailer,
+            FakeQueue(),
+            make_settings(),
+            FakeClock(NOW),
+            send=send,
+            scheduled=scheduled,
         )
     )
     return run, mailer, blobs
+
+
+ALL_JOBS = [
+    "doctor",
+    "read_delivered_joiners",
+    "detect_enrolments",
+    "scan_ledger",
+    "recover_stalled_intake",
+    "fan_out_reminders",
+    "prune_ledger",
+    "trend",
+    "store_snapshot",
+    "prune_snapshots",
+]
+
+
+def _job_line(job: str) -> str:
+    """How the digest names a failed job (JobResult.as_finding)."""
+    return f"daily run: {job.replace('_', ' ')}"
+
+
+def test_build_services_wires_the_doctor_ledger_queues_and_blobs_into_the_daily_run() -> None:
+    settings = make_settings()
+    fakes = report_fakes(cohort_records())
+
+    run = asyncio.run(fakes.services(settings).daily_run())
+
+    assert run.ok and run.failed_jobs == () and [j.name for j in run.jobs] == ALL_JOBS
+    [(email, op_id)] = fakes.mailer.sent
+    assert op_id == run.email_operation_id
+    # The real TenantDoctor read the FakeTenant: its TAP policy is missing (404), and says so.
+    assert fakes.tenant.reads and "setup-findings" in email.html
+    assert "tap.policy" in email.text and "404" in email.text
+    assert fakes.queue.on(settings.reminder_queue) == [
+        {"v": 1, "trackingId": "t04", "slot": 3},
+        {"v": 1, "trackingId": "t05", "slot": 1},
+    ]
+    assert fakes.queue.on(settings.onboarding_queue) == [{"v": 1, "trackingId": "t01"}]
+    assert run.snapshot_prefix is not None
+    assert f"{run.snapshot_prefix}figures.json" in fakes.blobs.blobs
 
 
 def test_a_good_run_mails_the_admins_html_text_and_the_csv() -> None:
@@ -132,26 +184,39 @@ def test_a_large_csv_is_attached_gzipped() -> None:
     assert "gzip" in note
 
 
-class ConflictingLedger(FakeLedger):
-    """A ledger where a concurrent reminder saves the joiner first `conflicts` times."""
+# --- a stale ETag while marking enrolment ----------------------------------------------------
 
-    def __init__(self, records: dict[str, JoinerRecord], conflicts: int) -> None:
+
+class ConflictingLedger(FakeLedger):
+    """A concurrent reminder saves the joiner first, `conflicts` times: each save of the
+    enrolment then meets a new ETag and raises ConflictError, as the Table ledger does."""
+
+    def __init__(
+        self, records: dict[str, JoinerRecord], conflicts: int, other: str = "reminder"
+    ) -> None:
         super().__init__(records)
         self.conflicts = conflicts
+        self.other = other
+        self.enrolment_saves = 0
 
     async def save(self, record: JoinerRecord) -> JoinerRecord:
-        if record.status is Status.ENROLLED and self.conflicts > 0:
-            self.conflicts -= 1
-            current = self.records[record.tracking_id]
-            # The other writer's change: a reminder logged, and a new ETag.
-            await super().save(
-                replace(current, reminders=(*current.reminders, ReminderLog(9, NOW, "sent")))
-            )
-            raise ConflictError("the record changed since it was read")
-        return await super().save(record)
+        if record.status is not Status.ENROLLED:
+            return await super().save(record)
+        self.enrolment_saves += 1
+        if self.conflicts <= 0:
+            return await super().save(record)
+        self.conflicts -= 1
+        current = self.records[record.tracking_id]
+        if self.other == "reminder":  # the reminder logged a slot
+            theirs = replace(current, reminders=(*current.reminders, ReminderLog(9, NOW, "sent")))
+        else:  # the reminder found the joiner enrolled first, an hour ago
+            theirs = replace(current, status=Status.ENROLLED, enrolled_at=NOW - timedelta(hours=1))
+        await super().save(theirs)
+        raise ConflictError("the record changed since it was read")
 
 
 def _watched_joiner() -> JoinerRecord:
+    """A delivered joiner whose Entra user shows Authenticator in the registration report."""
     row = next(
         r
         for page in PAGES
@@ -164,47 +229,86 @@ def _watched_joiner() -> JoinerRecord:
 def test_a_stale_etag_while_marking_enrolment_is_re_read_and_the_digest_still_goes_out() -> None:
     joiner = _watched_joiner()
     ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=1)
+    fakes = report_fakes(ledger=ledger)
 
-    run, mailer, _ = _run(PagedDirectory(PAGES), ledger=ledger)
+    run = asyncio.run(fakes.services(make_settings()).daily_run())
+
+    saved = ledger.records[joiner.tracking_id]
+    assert saved.status is Status.ENROLLED and saved.enrolled_at is not None
+    assert any(r.slot == 9 for r in saved.reminders)  # re-read: the other writer's change kept
+    assert ledger.enrolment_saves == 2
+    assert run.ok and run.failed_jobs == ()
+    [(email, _)] = fakes.mailer.sent
+    assert email.kind == "report" and _job_line("detect_enrolments") not in email.text
+
+
+def test_a_concurrent_writer_that_marked_the_joiner_enrolled_first_is_not_overwritten() -> None:
+    joiner = _watched_joiner()
+    ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=1, other="enrolled")
+    fakes = report_fakes(ledger=ledger)
+
+    run = asyncio.run(fakes.services(make_settings()).daily_run())
 
     saved = ledger.records[joiner.tracking_id]
     assert saved.status is Status.ENROLLED
-    assert any(r.slot == 9 for r in saved.reminders)  # the other writer's change survived
-    assert run.ok and not run.failed_jobs
-    assert len(mailer.sent) == 1
+    assert saved.enrolled_at == NOW - timedelta(hours=1)  # theirs, not the report's time
+    assert ledger.enrolment_saves == 1  # the re-read showed nothing left to do
+    assert run.ok and run.failed_jobs == () and len(fakes.mailer.sent) == 1
 
 
 def test_a_conflict_that_never_clears_costs_one_job_not_the_digest() -> None:
     joiner = _watched_joiner()
-    ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=CONFLICT_RETRIES + 5)
+    ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=10**6)
+    fakes = report_fakes(ledger=ledger)
 
-    run, mailer, _ = _run(PagedDirectory(PAGES), ledger=ledger)
+    run = asyncio.run(fakes.services(make_settings()).daily_run())
 
-    assert run.failed_jobs == ("detect_enrolments",)
-    [(email, _)] = mailer.sent
+    assert ledger.enrolment_saves == CONFLICT_RETRIES
+    assert ledger.records[joiner.tracking_id].status is Status.DELIVERED
+    assert run.ok and run.failed_jobs == ("detect_enrolments",)
+    [(email, _)] = fakes.mailer.sent
     assert email.kind == "report"
-    assert "detect enrolments" in email.text and "ConflictError" in email.text
+    for body in (email.text, email.html):
+        assert _job_line("detect_enrolments") in body and "ConflictError" in body
 
 
-def test_a_failing_doctor_still_produces_the_digest_and_names_the_failure() -> None:
-    async def broken_doctor() -> list[dict[str, str]]:
+# --- a failing doctor ------------------------------------------------------------------------
+
+
+class RaisingTenant(FakeTenant):
+    async def read_json(self, path: str) -> Fetched:
         raise RuntimeError("tenant policy read blew up")
 
-    mailer = FakeMailer()
-    run = asyncio.run(
-        daily_run(
-            make_settings(),
-            report=PagedDirectory(PAGES),
-            ledger=FakeLedger({r.tracking_id: r for r in cohort_records()}),
-            mailer=mailer,
-            doctor=broken_doctor,
-        )()
-    )
+
+class RaisingProbes(FakeProbes):
+    async def token_roles(self) -> list[str] | ReadFailure:
+        raise RuntimeError("token endpoint blew up")
+
+
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ({"tenant": RaisingTenant()}, "tenant policy read blew up"),
+        ({"probes": RaisingProbes()}, "token endpoint blew up"),
+    ],
+    ids=["tenant_read_raises", "probe_raises"],
+)
+def test_a_failing_doctor_still_produces_the_digest_and_names_the_failure(
+    broken: dict[str, Any], message: str
+) -> None:
+    fakes = report_fakes(cohort_records(), **broken)
+
+    run = asyncio.run(fakes.services(make_settings()).daily_run())
 
     assert run.outcome == "report" and run.failed_jobs == ("doctor",)
-    [(email, _)] = mailer.sent
-    assert "daily run: doctor" in email.text and "tenant policy read blew up" in email.text
-    assert "daily run: doctor" in email.html
+    [(email, _)] = fakes.mailer.sent
+    assert email.kind == "report"
+    for body in (email.text, email.html):
+        assert _job_line("doctor") in body and message in body
+    assert "SECURITY FINDING" in email.text  # the rest of the report is all there
+
+
+# --- every other job, failing on its own ------------------------------------------------------
 
 
 class BrokenLedgerScan(FakeLedger):
@@ -212,25 +316,127 @@ class BrokenLedgerScan(FakeLedger):
         raise TransientError("table storage is down")
 
 
-class BrokenBlobs(FakeBlobStore):
+class BrokenEnrolmentSave(FakeLedger):
+    async def save(self, record: JoinerRecord) -> JoinerRecord:
+        raise TransientError("table storage is down")
+
+
+class BrokenClaims(FakeLedger):
+    async def claim_once(self, key: str, now: Any) -> bool:
+        raise TransientError("table storage is down")
+
+
+class BrokenPrune(FakeLedger):
+    async def prune(self, claims_before: Any, tap_hours_before: str) -> int:
+        raise TransientError("table storage is down")
+
+
+@dataclass
+class OneBrokenQueue(FakeQueue):
+    broken: str = ""
+
+    async def enqueue(self, queue: str, payload: Mapping[str, Any], delay_seconds: int = 0) -> None:
+        if queue == self.broken:
+            raise TransientError(f"queue {queue} is down")
+        await super().enqueue(queue, payload, delay_seconds)
+
+
+class BrokenPut(FakeBlobStore):
     async def put(self, path: str, data: bytes, content_type: str) -> None:
         raise TransientError("blob storage is down")
 
 
-def test_each_failing_job_is_isolated_and_the_digest_still_goes_out() -> None:
-    records = {r.tracking_id: r for r in cohort_records()}
-    broken_queue = FakeQueue(fail_with=TransientError("queue storage is down"))
-    cases: list[tuple[str, DailyRun, FakeMailer]] = []
-    for job, kw in [
-        ("read_delivered_joiners", {"ledger": BrokenLedgerScan(records)}),
-        ("fan_out_reminders", {"ledger": FakeLedger(dict(records)), "queue": broken_queue}),
-        ("store_snapshot", {"ledger": FakeLedger(dict(records)), "blobs": BrokenBlobs()}),
-    ]:
-        mailer = FakeMailer()
-        run = daily_run(make_settings(), report=PagedDirectory(PAGES), mailer=mailer, **kw)  # type: ignore[arg-type]
-        cases.append((job, run, mailer))
+class BrokenGet(FakeBlobStore):
+    async def get(self, path: str) -> bytes | None:
+        raise TransientError("blob storage is down")
 
-    for job, daily, mailer in cases:
-        result = asyncio.run(daily())
-        assert job in result.failed_jobs, (job, result.failed_jobs)
-        assert len(mailer.sent) == 1 and mailer.sent[0][0].kind == "report", job
+
+class BrokenDelete(FakeBlobStore):
+    async def delete(self, path: str) -> None:
+        raise TransientError("blob storage is down")
+
+
+def _with_snapshot(blobs: FakeBlobStore, days_ago: int) -> FakeBlobStore:
+    ref = SnapshotRef(NOW.date() - timedelta(days=days_ago), "run-060000")
+    body = b'{"keyFigures": {"passwordless_capable_pct": 30.0}}'
+    blobs.blobs[ref.path(FIGURES)] = (body, "application/json")
+    return blobs
+
+
+def _records() -> list[JoinerRecord]:
+    return [*cohort_records()[1:], _watched_joiner()]  # t01 watched instead of accepted
+
+
+def _stalled() -> list[JoinerRecord]:
+    return cohort_records()  # t01 is stuck in 'accepted'
+
+
+JOB_CASES: list[tuple[str, Callable[[], Fakes], tuple[str, ...], bool]] = [
+    (
+        "ledger_all_raises",
+        lambda: report_fakes(ledger=BrokenLedgerScan()),
+        ("read_delivered_joiners", "scan_ledger"),
+        True,
+    ),
+    (
+        "enrolment_save_raises",
+        lambda: report_fakes(ledger=BrokenEnrolmentSave({j.tracking_id: j for j in _records()})),
+        ("detect_enrolments",),
+        True,
+    ),
+    (
+        "onboarding_queue_raises",
+        lambda: report_fakes(_stalled(), queue=OneBrokenQueue(broken="onboarding")),
+        ("recover_stalled_intake",),
+        True,
+    ),
+    (
+        "reminder_queue_raises",
+        lambda: report_fakes(_stalled(), queue=OneBrokenQueue(broken="reminders")),
+        ("fan_out_reminders",),
+        True,
+    ),
+    (
+        "enqueue_claim_raises",
+        lambda: report_fakes(ledger=BrokenClaims({r.tracking_id: r for r in _stalled()})),
+        ("fan_out_reminders",),
+        True,
+    ),
+    ("ledger_prune_raises", lambda: report_fakes(ledger=BrokenPrune()), ("prune_ledger",), True),
+    (
+        "trend_read_raises",
+        lambda: report_fakes(blobs=_with_snapshot(BrokenGet(), days_ago=1)),
+        ("trend",),
+        True,
+    ),
+    # The snapshot's jobs run after the digest is rendered: in the run's result and the logs.
+    ("blob_put_raises", lambda: report_fakes(blobs=BrokenPut()), ("store_snapshot",), False),
+    (
+        "blob_delete_raises",
+        lambda: report_fakes(blobs=_with_snapshot(BrokenDelete(), days_ago=500)),
+        ("prune_snapshots",),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "failed", "in_digest"),
+    [case[1:] for case in JOB_CASES],
+    ids=[case[0] for case in JOB_CASES],
+)
+def test_each_failing_job_costs_only_itself_and_the_digest_still_goes_out(
+    make: Callable[[], Fakes], failed: tuple[str, ...], in_digest: bool
+) -> None:
+    fakes = make()
+
+    run = asyncio.run(fakes.services(make_settings()).daily_run())
+
+    assert run.ok and run.failed_jobs == failed
+    assert [j.name for j in run.jobs] == ALL_JOBS  # every other job still ran, and passed
+    [(email, op_id)] = fakes.mailer.sent
+    assert email.kind == "report" and op_id == run.email_operation_id
+    assert "SECURITY FINDING" in email.text
+    for job in failed:
+        assert (_job_line(job) in email.text) is in_digest
+        assert (_job_line(job) in email.html) is in_digest

@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 from shared.domain.cadence import CadencePolicy, reminder_due
 from shared.domain.record import JoinerRecord, ReminderLog, Status
 from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
-from tests.unit.report.conftest import NOW, PagedDirectory, cohort_records, make_settings, run_daily
+from tests.unit.report.conftest import (
+    NOW,
+    PagedDirectory,
+    cohort_records,
+    make_settings,
+    report_fakes,
+    run_daily,
+)
 from tests.unit.report.tenant_rows import PAGES
 
 POLICY = CadencePolicy(days=(1, 3, 7, 14), max_count=4, manager_cc_from=3)
@@ -94,6 +101,37 @@ def test_days_are_counted_in_the_joiners_zone_across_a_dst_change() -> None:
     assert due is not None and due.due_at.astimezone(berlin).hour == 9
 
 
+def test_days_are_counted_in_the_joiners_zone_when_the_clocks_spring_forward() -> None:
+    # New York springs forward on 2026-03-08. Day 3 of a TAP valid from 09:00 EST on 03-06 is
+    # 09:00 EDT on 03-09 = 13:00 UTC; 72 hours in UTC would wait until 14:00 UTC.
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2026, 3, 6, 9, 0, tzinfo=new_york).astimezone(UTC)
+    record = replace(_record("t05"), tap_start=start, delivered_at=start, reminders=())
+    policy = replace(POLICY, days=(3,))
+
+    early = reminder_due(record, policy, datetime(2026, 3, 9, 12, 30, tzinfo=UTC), zone=new_york)
+    due = reminder_due(record, policy, datetime(2026, 3, 9, 13, 30, tzinfo=UTC), zone=new_york)
+
+    assert early is None
+    assert due is not None and due.slot == 1
+    local = due.due_at.astimezone(new_york)
+    assert (local.date().isoformat(), local.hour) == ("2026-03-09", 9)
+
+
+def _enqueued(record: JoinerRecord, now: datetime, **env: str) -> list[dict[str, object]]:
+    """What one daily run at `now` puts on the reminder queue for `record`."""
+    settings = make_settings(
+        REMINDER_DAYS=env.pop("REMINDER_DAYS", "1"),
+        REMINDER_MAX_COUNT="1",
+        REMINDER_MANAGER_CC_FROM="1",
+        **env,
+    )
+    fakes = report_fakes([record])
+    fakes.clock.current = now
+    asyncio.run(fakes.services(settings).daily_run())
+    return fakes.queue.on(settings.reminder_queue)
+
+
 def test_the_daily_run_fans_out_in_the_joiners_zone() -> None:
     berlin_start = datetime(2026, 10, 24, 9, 0, tzinfo=ZoneInfo("Europe/Berlin")).astimezone(UTC)
     record = replace(
@@ -103,30 +141,27 @@ def test_the_daily_run_fans_out_in_the_joiners_zone() -> None:
         reminders=(),
         time_zone="Europe/Berlin",
     )
-    settings = make_settings(
-        REMINDER_DAYS="1", REMINDER_MAX_COUNT="1", REMINDER_MANAGER_CC_FROM="1"
-    )
 
-    def enqueued_at(now: datetime) -> list[dict[str, object]]:
-        queue = FakeQueue()
-        ledger = FakeLedger({record.tracking_id: record})
-        asyncio.run(
-            run_daily(
-                PagedDirectory(PAGES),
-                ledger,
-                FakeBlobStore(),
-                FakeMailer(),
-                queue,
-                settings,
-                FakeClock(now),
-            )
-        )
-        return queue.on(settings.reminder_queue)
-
-    assert enqueued_at(datetime(2026, 10, 25, 7, 30, tzinfo=UTC)) == []  # 24 h in UTC: too early
-    assert enqueued_at(datetime(2026, 10, 25, 8, 0, tzinfo=UTC)) == [
+    assert _enqueued(record, datetime(2026, 10, 25, 7, 30, tzinfo=UTC)) == []  # 24 h in UTC
+    assert _enqueued(record, datetime(2026, 10, 25, 8, 0, tzinfo=UTC)) == [
         {"v": 1, "trackingId": record.tracking_id, "slot": 1}
     ]
+
+
+def test_a_joiner_without_a_zone_is_counted_in_the_default_zone() -> None:
+    start = datetime(2026, 3, 6, 9, 0, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+    record = replace(
+        _record("t05"), tap_start=start, delivered_at=start, reminders=(), time_zone=None
+    )
+    on_the_local_day = datetime(2026, 3, 9, 13, 30, tzinfo=UTC)  # 09:30 EDT, day 3
+
+    in_new_york = _enqueued(
+        record, on_the_local_day, REMINDER_DAYS="3", DEFAULT_TIME_ZONE="America/New_York"
+    )
+    in_utc = _enqueued(record, on_the_local_day, REMINDER_DAYS="3")
+
+    assert in_new_york == [{"v": 1, "trackingId": record.tracking_id, "slot": 1}]
+    assert in_utc == []  # 72 h after 14:00 UTC is not yet
 
 
 def test_two_timer_runs_enqueue_each_slot_once() -> None:
