@@ -323,11 +323,25 @@ class DailyRun:
         return _TenantRead(figures, csv, failure, enrolled)
 
     async def _mark_enrolled(self, enrolled: list[tuple[JoinerRecord, str]], now: datetime) -> int:
+        stuck: list[str] = []
         for record, seen in enrolled:
             at = min(parse_graph_time(seen) or now, now)
-            await self._update(record, partial(_enrolled, at=at, now=now))
+            try:
+                await self._update(record, partial(_enrolled, at=at, now=now))
+            except ConflictError:
+                # One record that keeps changing must not hold up the joiners after it.
+                log.warning(
+                    "joiner kept changing; enrolment not saved",
+                    extra={"tracking_id": record.tracking_id},
+                )
+                stuck.append(record.tracking_id)
         if enrolled:
             log.info("joiners found enrolled in the report", extra={"enrolled": len(enrolled)})
+        if stuck:
+            raise ConflictError(
+                f"{len(stuck)} joiner(s) changed by another writer {CONFLICT_RETRIES} times in a "
+                "row; the next run marks them"
+            )
         return len(enrolled)
 
     async def _update(

@@ -272,6 +272,42 @@ def test_a_conflict_that_never_clears_costs_one_job_not_the_digest() -> None:
         assert _job_line("detect_enrolments") in body and "ConflictError" in body
 
 
+class OneStuckLedger(ConflictingLedger):
+    """Only `stuck` keeps changing; every other joiner saves at once."""
+
+    def __init__(self, records: dict[str, JoinerRecord], stuck: str) -> None:
+        super().__init__(records, conflicts=10**6)
+        self.stuck = stuck
+
+    async def save(self, record: JoinerRecord) -> JoinerRecord:
+        if record.tracking_id != self.stuck:
+            return await FakeLedger.save(self, record)
+        return await super().save(record)
+
+
+def test_one_joiner_that_keeps_changing_does_not_hold_up_the_others() -> None:
+    rows = [
+        r
+        for page in PAGES
+        for r in page
+        if "microsoftAuthenticatorPush" in (r.get("methodsRegistered") or [])
+    ]
+    assert len(rows) >= 2
+    base = cohort_records()
+    first = replace(base[0], status=Status.DELIVERED, user_id=rows[0]["id"])
+    second = replace(base[1], status=Status.DELIVERED, user_id=rows[1]["id"])
+    ledger = OneStuckLedger(
+        {first.tracking_id: first, second.tracking_id: second}, stuck=first.tracking_id
+    )
+    fakes = report_fakes(ledger=ledger)
+
+    run = asyncio.run(fakes.services(make_settings()).daily_run())
+
+    assert ledger.records[first.tracking_id].status is Status.DELIVERED
+    assert ledger.records[second.tracking_id].status is Status.ENROLLED
+    assert run.failed_jobs == ("detect_enrolments",) and len(fakes.mailer.sent) == 1
+
+
 # --- a failing doctor ------------------------------------------------------------------------
 
 

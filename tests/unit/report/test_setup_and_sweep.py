@@ -7,8 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
 from shared.domain.record import Status
 from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
 from tests.unit.report.conftest import (
@@ -65,11 +63,6 @@ def test_doctor_findings_come_first_in_both_parts_and_are_escaped() -> None:
     assert email.text.index("SETUP") < email.text.index("SECURITY FINDING")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app bug: digest.txt.j2 ends the finding line with `{% endif %}`, and trim_blocks "
-    "eats the newline after it, so every setup finding runs into the next on one line",
-)
 def test_each_setup_finding_has_its_own_line_in_the_text_part() -> None:
     second = {"check": "tap.policy", "status": "warn", "found": "lifetime 60", "fix": "raise it"}
     mailer = FakeMailer()
