@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.domain.errors import ConfigurationError
+from shared.domain.passwordless import DEFAULT_TARGETS, Target, parse_targets
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 T = TypeVar("T")
@@ -347,6 +348,20 @@ class Settings:
         _bool,
         "false",
         "Issue a fresh TAP to the manager when the old one expired",
+    )
+    # --- The passwordless target
+    target_methods: tuple[Target, ...] = _s(
+        "TARGET_METHODS",
+        parse_targets,
+        ",".join(DEFAULT_TARGETS),
+        "Methods that count as passwordless: phone_sign_in, authenticator_passkey, passkey, "
+        "windows_hello",
+    )
+    tap_retire_after_enrolment: bool = _s(
+        "TAP_RETIRE_AFTER_ENROLMENT",
+        _bool,
+        "true",
+        "Delete Tapstart's TAP once the joiner reached a target method",
     )
     quiet_hours: tuple[int, int] = _s(
         "QUIET_HOURS", _hours_range, "20-7", "No reminders between these local hours"

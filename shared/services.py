@@ -104,6 +104,8 @@ def reminder_policy(settings: Settings) -> ReminderPolicy:
         quiet_hours=settings.quiet_hours,
         default_time_zone=settings.default_time_zone,
         reissue_tap=settings.reminder_reissue_tap,
+        targets=settings.target_methods,
+        retire_tap=settings.tap_retire_after_enrolment,
     )
 
 
@@ -113,6 +115,7 @@ def report_policy(settings: Settings) -> ReportPolicy:
         overdue_days=settings.report_overdue_days,
         retention_days=settings.report_retention_days,
         reminder_days=settings.reminder_days,
+        targets=settings.target_methods,
     )
 
 

@@ -36,7 +36,16 @@ from shared.domain.errors import ConflictError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
 
 _JOINER = "joiner"
-_DATETIME_FIELDS = {"accepted_at", "tap_start", "delivered_at", "enrolled_at", "updated_at"}
+_DATETIME_FIELDS = {
+    "accepted_at",
+    "tap_start",
+    "delivered_at",
+    "enrolled_at",
+    "tap_used_at",
+    "authenticator_at",
+    "tap_retired_at",
+    "updated_at",
+}
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.domain.cadence import CadencePolicy
+from shared.domain.passwordless import Target
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class ReminderPolicy:
     quiet_hours: tuple[int, int]
     default_time_zone: str
     reissue_tap: bool  # a fresh TAP to the manager when the old one ran out
+    targets: tuple[Target, ...]  # what counts as passwordless
+    retire_tap: bool  # delete Tapstart's TAP once a target is reached
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,4 @@ class ReportPolicy:
     overdue_days: int
     retention_days: int
     reminder_days: tuple[int, ...]  # how long ledger claims must be kept
+    targets: tuple[Target, ...]  # what counts as passwordless in the report

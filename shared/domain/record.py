@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared.domain.joiner import JoinerEvent
+from shared.domain.passwordless import Stage
 
 # Fixed namespace: the tracking id of an event is derived from its event id, so the same event
 # delivered again maps to the same record without a lookup.
@@ -119,6 +120,11 @@ class JoinerRecord:
     delivered_to_masked: str | None = None
     delivered_at: datetime | None = None
     enrolled_at: datetime | None = None
+    # The way to passwordless, each stage when first seen (shared.domain.passwordless).
+    tap_used_at: datetime | None = None
+    authenticator_at: datetime | None = None
+    target_method: str | None = None
+    tap_retired_at: datetime | None = None
     updated_at: datetime | None = None
     steps: tuple[StepLog, ...] = ()
     reminders: tuple[ReminderLog, ...] = ()
@@ -155,6 +161,34 @@ class JoinerRecord:
 
     def with_reminder(self, log: ReminderLog) -> JoinerRecord:
         return replace(self, reminders=(*self.reminders, log), updated_at=log.at)
+
+    @property
+    def stage(self) -> Stage | None:
+        """The furthest stage recorded; None before the pass was delivered."""
+        if self.enrolled_at is not None or self.status is Status.ENROLLED:
+            return Stage.TARGET
+        if self.authenticator_at is not None:
+            return Stage.AUTHENTICATOR
+        if self.tap_used_at is not None:
+            return Stage.TAP_USED
+        if self.delivered_at is not None or self.status is Status.DELIVERED:
+            return Stage.DELIVERED
+        return None
+
+    def seen_at(self, stage: Stage, at: datetime, target: str | None = None) -> JoinerRecord:
+        """Record that the joiner reached `stage` (and the stages it implies) by `at`.
+
+        Only the first sighting of each stage is kept; reaching the target makes the joiner
+        `enrolled`.
+        """
+        changes: dict[str, Any] = {}
+        if stage.rank >= Stage.TAP_USED.rank and self.tap_used_at is None:
+            changes["tap_used_at"] = at
+        if stage.rank >= Stage.AUTHENTICATOR.rank and self.authenticator_at is None:
+            changes["authenticator_at"] = at
+        if stage is Stage.TARGET and self.enrolled_at is None:
+            changes.update(status=Status.ENROLLED, enrolled_at=at, target_method=target)
+        return replace(self, **changes) if changes else self
 
     def reminder_for_slot(self, slot: int) -> ReminderLog | None:
         return next((r for r in self.reminders if r.slot == slot and r.outcome != "failed"), None)
