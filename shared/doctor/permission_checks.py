@@ -1,16 +1,23 @@
 """The Graph application permissions in the app's token: each one Tapstart needs, and none of
-the broader ones it does not (graph-api.md §1.5, §2.1, §3.1, §4.1). Pure."""
+the broader ones it does not (graph-api.md §1.5, §2.1, §3.1, §4.1). Pure.
+
+Device.Read.All is granted by infra/ and the grant scripts whatever TARGET_METHODS says (the
+setting can change without a redeployment), so it is always expected; it is *required* only
+while phone sign-in is a target, the one case in which Tapstart reads the device.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from shared.doctor import portal
 from shared.doctor.result import CheckResult, failed, passed, warned
+from shared.domain.passwordless import DEFAULT_TARGETS, Target
 
+DEVICE_READ = "tell phone sign-in from push notifications"
 # What each capability needs; any one of the names grants it (first = least privilege).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "find joiners and their managers": (
@@ -30,11 +37,21 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "UserAuthenticationMethod.ReadWrite.All",
     ),
     "read the registration report": ("AuditLog.Read.All",),
-    "read the TAP and Authenticator policies": (
+    "read the TAP, Authenticator and Passkey (FIDO2) policies": (
         "Policy.Read.All",
         "Policy.ReadWrite.AuthenticationMethod",
     ),
+    # GET /users/{id}/authentication/microsoftAuthenticatorMethods?$expand=device: Graph returns
+    # the device only for a phone registered for phone sign-in.
+    DEVICE_READ: (
+        "Device.Read.All",
+        "Device.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ),
 }
+# Capabilities only some targets use: required while that target is configured.
+ONLY_FOR: Mapping[str, Target] = {DEVICE_READ: Target.PHONE_SIGN_IN}
 # The least-privilege set, plus the documented fallback for tenants without the TAP-only permission.
 EXPECTED = frozenset(names[0] for names in REQUIRED.values()) | {
     "UserAuthenticationMethod.ReadWrite.All"
@@ -52,11 +69,23 @@ def roles_from_token(token: str) -> list[str]:
     return [str(r) for r in roles] if isinstance(roles, list) else []
 
 
-def check_permissions(roles: Iterable[str]) -> list[CheckResult]:
+def required_for(targets: Sequence[Target]) -> dict[str, tuple[str, ...]]:
+    """The capabilities (and the permissions granting each) these targets need."""
+    return {
+        purpose: names
+        for purpose, names in REQUIRED.items()
+        if purpose not in ONLY_FOR or ONLY_FOR[purpose] in targets
+    }
+
+
+def check_permissions(
+    roles: Iterable[str], *, targets: Sequence[Target] = DEFAULT_TARGETS
+) -> list[CheckResult]:
     granted = set(roles)
+    needed = required_for(targets)
     missing = [
         f"{names[0]} (to {purpose})"
-        for purpose, names in REQUIRED.items()
+        for purpose, names in needed.items()
         if not granted.intersection(names)
     ]
     if missing:
@@ -66,7 +95,7 @@ def check_permissions(roles: Iterable[str]) -> list[CheckResult]:
             f"grant the application permissions and admin consent ({portal.API_PERMISSIONS})",
         )
     else:
-        required = passed("permissions.required", f"all {len(REQUIRED)} needed permissions granted")
+        required = passed("permissions.required", f"all {len(needed)} needed permissions granted")
     broader = sorted(granted - EXPECTED)
     if broader:
         extra = warned(

@@ -6,6 +6,14 @@ Kept in one place so the wording stays the same in the CLI table, the HTTP answe
 AUTH_METHODS = "Entra ID → Protection → Authentication methods → Policies"
 TAP_POLICY = f"{AUTH_METHODS} → Temporary Access Pass"
 AUTHENTICATOR_POLICY = f"{AUTH_METHODS} → Microsoft Authenticator"
+FIDO2_POLICY = f"{AUTH_METHODS} → Passkey (FIDO2)"
+# Windows Hello for Business is not in the authentication methods policy: Intune or Group Policy.
+WINDOWS_HELLO = (
+    "Intune admin center → Devices → Windows → Enrollment → Windows Hello for Business "
+    "(tenant-wide), or a Settings catalog profile (Windows Hello for Business → Use Windows Hello "
+    "For Business) assigned to the joiners' devices; or the Group Policy 'Use Windows Hello for "
+    "Business'"
+)
 GROUPS = "Entra ID → Groups → All groups"
 API_PERMISSIONS = (
     "Entra ID → Enterprise apps → (Tapstart's managed identity) → Permissions; grant with "

@@ -2,7 +2,8 @@
 
 Graph reads go through the app's own Graph adapter (same credential, base URL and retry handler
 as onboarding; the TenantReader port), so a doctor that passes has exercised the real path. The request budget is small:
-two policy reads, one read per passwordless group, one report page of one row, one token.
+the TAP policy, the Authenticator and Passkey (FIDO2) policies when TARGET_METHODS need them, one
+read per passwordless group, one report page of one row, one token.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from shared.config import Settings
-from shared.doctor.authenticator_checks import check_authenticator_policy
+from shared.doctor.authenticator_checks import (
+    check_authenticator_policy,
+    needs_authenticator_policy,
+)
 from shared.doctor.fetched import Fetched, ReadFailure
 from shared.doctor.group_checks import GROUP_SELECT, check_group, group_name
+from shared.doctor.passkey_checks import check_passkey_policy, needs_fido2_policy
 from shared.doctor.permission_checks import check_permissions
 from shared.doctor.result import CheckResult, DoctorReport, failed
 from shared.doctor.service_checks import (
@@ -27,10 +32,12 @@ from shared.doctor.service_checks import (
     check_webhook_secrets,
 )
 from shared.doctor.tap_checks import check_tap_policy
+from shared.doctor.windows_hello_checks import check_windows_hello
 
 _METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations"
 TAP_POLICY_PATH = f"{_METHODS}/TemporaryAccessPass"
 AUTHENTICATOR_POLICY_PATH = f"{_METHODS}/MicrosoftAuthenticator"
+FIDO2_POLICY_PATH = f"{_METHODS}/Fido2"
 REPORT_PROBE_PATH = "/reports/authenticationMethods/userRegistrationDetails?$top=1&$select=id"
 
 Progress = Callable[[str], None]
@@ -41,13 +48,14 @@ class DoctorInputs:
     """Everything the pure checks evaluate; filled by `gather_inputs` (or by tests)."""
 
     tap_policy: Fetched
-    authenticator_policy: Fetched
+    authenticator_policy: Fetched | None  # None: not read, no target needs it
     groups: dict[str, Fetched]
     report: Fetched
     roles: list[str] | ReadFailure
     storage: dict[str, ReadFailure | None]
     acs: AcsObservation
     webhook_secrets: tuple[str, ...] = field(default=())
+    fido2_policy: Fetched | None = None  # None: not read, no target needs it
 
 
 class TenantReader(Protocol):
@@ -69,6 +77,16 @@ async def _step(progress: Progress | None, label: str, work: Awaitable[Any]) -> 
     return result
 
 
+async def _optional(
+    needed: bool, progress: Progress | None, label: str, read: Callable[[], Awaitable[Fetched]]
+) -> Fetched | None:
+    """A policy read only TARGET_METHODS can ask for: None (and no request) when none does."""
+    if not needed:
+        return None
+    result: Fetched = await _step(progress, label, read())
+    return result
+
+
 async def gather_inputs(
     settings: Settings,
     tenant: TenantReader,
@@ -78,9 +96,21 @@ async def gather_inputs(
     progress: Progress | None = None,
 ) -> DoctorInputs:
     groups = list(settings.passwordless_group_ids)
+    targets = settings.target_methods
     reads = await asyncio.gather(
         _step(progress, "TAP policy", tenant.read_json(TAP_POLICY_PATH)),
-        _step(progress, "Authenticator policy", tenant.read_json(AUTHENTICATOR_POLICY_PATH)),
+        _optional(
+            needs_authenticator_policy(targets),
+            progress,
+            "Authenticator policy",
+            lambda: tenant.read_json(AUTHENTICATOR_POLICY_PATH),
+        ),
+        _optional(
+            needs_fido2_policy(targets),
+            progress,
+            "Passkey (FIDO2) policy",
+            lambda: tenant.read_json(FIDO2_POLICY_PATH),
+        ),
         _step(progress, "registration report", tenant.read_json(REPORT_PROBE_PATH)),
         _step(progress, "app token", probes.token_roles()),
         _step(progress, "storage", probes.storage()),
@@ -94,10 +124,11 @@ async def gather_inputs(
             for g in groups
         ),
     )
-    tap, authenticator, report, roles, storage, acs, *group_reads = reads
+    tap, authenticator, fido2, report, roles, storage, acs, *group_reads = reads
     return DoctorInputs(
         tap_policy=tap,
         authenticator_policy=authenticator,
+        fido2_policy=fido2,
         groups=dict(zip(groups, group_reads, strict=True)),
         report=report,
         roles=roles,
@@ -108,7 +139,8 @@ async def gather_inputs(
 
 
 def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
-    """All checks, in the order an admin fixes them: policies, groups, permissions, services."""
+    """All checks, in the order an admin fixes them: policies (TAP, then each target's), groups,
+    permissions, services."""
     group_ids = list(inputs.groups)
     names = {g: group_name(body, g) for g, body in inputs.groups.items()}
     results: list[CheckResult] = []
@@ -119,9 +151,14 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
         lifetime_minutes=settings.tap_lifetime_minutes,
         one_time=settings.tap_one_time,
     )
+    targets = settings.target_methods
     results += check_authenticator_policy(
-        inputs.authenticator_policy, group_ids=group_ids, group_names=names
+        inputs.authenticator_policy, group_ids=group_ids, group_names=names, targets=targets
     )
+    results += check_passkey_policy(
+        inputs.fido2_policy, targets=targets, group_ids=group_ids, group_names=names
+    )
+    results += check_windows_hello(targets)
     results += [check_group(g, body) for g, body in inputs.groups.items()]
     if isinstance(inputs.roles, ReadFailure):
         results.append(
@@ -135,7 +172,7 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
         roles: list[str] = []
     else:
         roles = inputs.roles
-        results += check_permissions(roles)
+        results += check_permissions(roles, targets=targets)
     results.append(check_registration_report(inputs.report, roles))
     results += check_acs(inputs.acs)
     results.append(check_storage(inputs.storage))

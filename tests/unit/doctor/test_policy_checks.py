@@ -1,4 +1,5 @@
-"""TAP and Authenticator policy evaluation on the JSON Graph returns (graph-api.md §2)."""
+"""TAP and Authenticator policy evaluation on the JSON Graph returns (graph-api.md §2); the
+Authenticator rules per TARGET_METHODS."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from shared.doctor.authenticator_checks import check_authenticator_policy
 from shared.doctor.fetched import ReadFailure
 from shared.doctor.result import CheckStatus
 from shared.doctor.tap_checks import check_tap_policy
+from shared.domain.passwordless import Target
 
 GROUP = "g-passwordless"
 NAMES = {GROUP: "Passwordless"}
@@ -97,8 +99,12 @@ def authenticator(mode: str = "any", target: str = GROUP, **fields: Any) -> dict
     }
 
 
-def auth_results(policy: Any) -> dict[str, Any]:
-    results = check_authenticator_policy(policy, group_ids=[GROUP], group_names=NAMES)
+def auth_results(
+    policy: Any, targets: tuple[Target, ...] = (Target.PHONE_SIGN_IN,)
+) -> dict[str, Any]:
+    results = check_authenticator_policy(
+        policy, group_ids=[GROUP], group_names=NAMES, targets=targets
+    )
     return {r.name: r for r in results}
 
 
@@ -141,3 +147,73 @@ def test_context_features_off_warn_and_default_passes() -> None:
     check = auth_results(authenticator(featureSettings=default))["authenticator.features"]
     assert check.status is CheckStatus.PASS
     assert check.found == "application name in prompts: default"
+
+
+# --- the Authenticator policy as TARGET_METHODS need it -----------------------------------
+
+PHONE = (Target.PHONE_SIGN_IN,)
+APP_PASSKEY = (Target.AUTHENTICATOR_PASSKEY,)
+TARGET = "authenticator.target[Passwordless]"
+
+
+@pytest.mark.parametrize(
+    ("targets", "status"),
+    [
+        (PHONE, CheckStatus.FAIL),
+        ((Target.PHONE_SIGN_IN, Target.PASSKEY), CheckStatus.FAIL),
+        (APP_PASSKEY, CheckStatus.PASS),
+        ((Target.AUTHENTICATOR_PASSKEY, Target.PASSKEY), CheckStatus.PASS),
+    ],
+)
+def test_push_mode_fails_only_when_phone_sign_in_is_a_target(
+    targets: tuple[Target, ...], status: CheckStatus
+) -> None:
+    check = auth_results(authenticator("push"), targets)[TARGET]
+    assert check.status is status
+    if status is CheckStatus.PASS:
+        assert check.found.endswith("in mode 'push' (phone sign-in is not a target)")
+
+
+@pytest.mark.parametrize(
+    ("policy", "name"),
+    [
+        (authenticator(state="disabled"), "authenticator.enabled"),
+        (authenticator(target="someone-else"), TARGET),
+        (authenticator(excludeTargets=[{"targetType": "group", "id": GROUP}]), TARGET),
+    ],
+    ids=["disabled", "not_targeted", "excluded"],
+)
+def test_without_phone_sign_in_a_missing_authenticator_policy_only_warns(
+    policy: dict[str, Any], name: str
+) -> None:
+    assert auth_results(policy, PHONE)[name].status is CheckStatus.FAIL
+    check = auth_results(policy, APP_PASSKEY)[name]
+    assert check.status is CheckStatus.WARN
+    assert "governed by the Passkey (FIDO2) policy" in check.found
+    assert "Microsoft Authenticator" in check.fix
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [(Target.PASSKEY,), (Target.WINDOWS_HELLO,), (Target.PASSKEY, Target.WINDOWS_HELLO)],
+)
+def test_targets_without_authenticator_skip_the_policy_even_when_unreadable(
+    targets: tuple[Target, ...],
+) -> None:
+    for policy in (None, ReadFailure(403, "Forbidden", ""), authenticator("push")):
+        [only] = check_authenticator_policy(
+            policy, group_ids=[GROUP], group_names=NAMES, targets=targets
+        )
+        assert (only.name, only.status) == ("authenticator.policy", CheckStatus.PASS)
+        assert only.found.startswith("not checked: TARGET_METHODS (")
+
+
+def test_a_needed_policy_that_was_not_read_fails() -> None:
+    [only] = check_authenticator_policy(None, group_ids=[GROUP], group_names=NAMES, targets=PHONE)
+    assert (only.name, only.status) == ("authenticator.policy", CheckStatus.FAIL)
+
+
+def test_the_features_are_checked_for_authenticator_passkeys_too() -> None:
+    off = {"numberMatchingRequiredState": {"state": "disabled"}}
+    check = auth_results(authenticator(featureSettings=off), APP_PASSKEY)["authenticator.features"]
+    assert check.status is CheckStatus.WARN
