@@ -34,8 +34,13 @@ var appRoles = concat(tapPermissions, [
   'User.Read.All'
   // userRegistrationDetails for the daily registration report (needs Entra ID P1/P2).
   'AuditLog.Read.All'
-  // Read the TAP and Microsoft Authenticator policies (preflight; TAP lifetime clamping).
+  // Read the TAP, Microsoft Authenticator and Passkey (FIDO2) policies (preflight; TAP lifetime
+  // clamping).
   'Policy.Read.All'
+  // Read the `device` of a joiner's Authenticator registrations (microsoftAuthenticatorMethods
+  // ?$expand=device), which is what tells phone sign-in from push notifications. Read-only;
+  // app role id 7438b122-aefc-4978-80ed-43db9fcc7715, resolved by name below like the others.
+  'Device.Read.All'
 ])
 
 // Microsoft Graph's service principal; its appId is the same in every tenant.

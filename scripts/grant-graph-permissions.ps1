@@ -45,6 +45,8 @@ if ($BroadTapPermission) {
     $permissions = @('UserAuthMethod-TAP.ReadWrite.All', 'UserAuthenticationMethod.Read.All')
 }
 $permissions += @('GroupMember.ReadWrite.All', 'User.Read.All', 'AuditLog.Read.All', 'Policy.Read.All')
+# Device.Read.All: the Authenticator registration's device, which tells phone sign-in from push.
+$permissions += @('Device.Read.All')
 
 $connect = @{ Scopes = @('AppRoleAssignment.ReadWrite.All', 'Application.Read.All'); NoWelcome = $true }
 if ($TenantId) { $connect.TenantId = $TenantId }

@@ -45,6 +45,7 @@ ALL_GRANULAR = {
     "User.Read.All",
     "AuditLog.Read.All",
     "Policy.Read.All",
+    "Device.Read.All",
 }
 
 
@@ -103,7 +104,10 @@ def test_broad_tap_permission_replaces_the_granular_pair(tmp_path: Path) -> None
     roles = _roles(posted)
     assert "UserAuthenticationMethod.ReadWrite.All" in roles
     assert not roles & {"UserAuthMethod-TAP.ReadWrite.All", "UserAuthenticationMethod.Read.All"}
-    assert len(roles) == 5
+    assert roles == ALL_GRANULAR - {
+        "UserAuthMethod-TAP.ReadWrite.All",
+        "UserAuthenticationMethod.Read.All",
+    } | {"UserAuthenticationMethod.ReadWrite.All"}
 
 
 def test_tenant_without_the_granular_permission_stops_with_a_hint(tmp_path: Path) -> None:
@@ -121,3 +125,17 @@ def test_refuses_to_run_without_a_principal(tmp_path: Path, args: tuple[str, ...
     assert code != 0
     assert "principal id" in out
     assert posted == []
+
+
+def test_device_read_is_granted_with_the_others(tmp_path: Path) -> None:
+    code, out, posted = _run(tmp_path, "--principal-id", PRINCIPAL)
+    assert code == 0, out
+    assert "Device.Read.All" in _roles(posted)
+    assert "granted: Device.Read.All" in out
+
+
+def test_device_read_already_granted_is_left_alone(tmp_path: Path) -> None:
+    code, out, posted = _run(tmp_path, "--principal-id", PRINCIPAL, granted="role-Device.Read.All")
+    assert code == 0, out
+    assert "already granted: Device.Read.All" in out
+    assert _roles(posted) == ALL_GRANULAR - {"Device.Read.All"}

@@ -59,6 +59,7 @@ GRAPH_PERMISSIONS = {
     "User.Read.All",
     "AuditLog.Read.All",
     "Policy.Read.All",
+    "Device.Read.All",
 }
 # Delegated scopes the grant scripts ask of the admin who runs them (not granted to the app).
 DEPLOYER_SCOPES = {"AppRoleAssignment.ReadWrite.All", "Application.Read.All"}
@@ -322,6 +323,21 @@ def test_graph_permissions_in_bicep_are_exactly_the_least_privileged_set() -> No
     text = (INFRA / "graph-permissions.bicep").read_text(encoding="utf-8")
     assert _permission_strings(text) == GRAPH_PERMISSIONS
     assert "extension microsoftGraphV1" in text
+
+
+def test_the_doctor_expects_exactly_what_infra_grants() -> None:
+    # The doctor's least-privilege set (its warning) and infra's grants are one list: a permission
+    # added to one side only would either never be granted or always be flagged as too broad.
+    from shared.doctor.permission_checks import EXPECTED, REQUIRED
+
+    assert EXPECTED == GRAPH_PERMISSIONS
+    assert {names[0] for names in REQUIRED.values()} <= GRAPH_PERMISSIONS
+
+
+def test_device_read_is_granted_for_the_phone_sign_in_check() -> None:
+    text = (INFRA / "graph-permissions.bicep").read_text(encoding="utf-8")
+    assert "Device.Read.All" in _permission_strings(text)
+    assert "Device.ReadWrite.All" not in text  # read-only is enough
 
 
 @pytest.mark.parametrize("script", ["grant-graph-permissions.sh", "grant-graph-permissions.ps1"])
