@@ -3,6 +3,12 @@
 `tenant(...)` resets the emulated tenant to the test seed with changes (a policy, a group, the
 app's permissions), so each test trips one check; `app_env` holds the app settings, set in the
 process environment as the functions and the CLI read them.
+
+The seed (local/seeds/test_tenant.json, owned with the emulator) has no Passkey (FIDO2)
+configuration and does not grant Device.Read.All, which the default TARGET_METHODS
+(phone_sign_in,passkey) need. `tenant(...)` therefore applies `BASELINE` first, through the
+emulator's control API (a reset with an amended copy of the seed, never an edit of the file):
+a FIDO2 policy that lets every user register any passkey, and Device.Read.All for the app.
 """
 
 from __future__ import annotations
@@ -28,6 +34,16 @@ DYNAMIC_GROUP = "20000000-0000-4000-8000-000000000002"
 ROLE_GROUP = "20000000-0000-4000-8000-000000000003"
 EXCLUDED_GROUP = "20000000-0000-4000-8000-000000000004"
 STRONG_SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+AUTHENTICATOR_IOS = "90a3ccdf-635c-4729-a248-9b709135078f"
+AUTHENTICATOR_ANDROID = "de1e552d-db1d-4423-a619-566b625cdc84"
+PERMISSIVE_FIDO2: dict[str, Any] = {
+    "state": "enabled",
+    "isSelfServiceRegistrationAllowed": True,
+    "isAttestationEnforced": False,
+    "keyRestrictions": {"isEnforced": False, "enforcementType": "block", "aaGuids": []},
+    "includeTargets": [{"targetType": "group", "id": "all_users", "isRegistrationRequired": False}],
+    "excludeTargets": [],
+}
 
 
 @pytest.fixture
@@ -63,13 +79,22 @@ def app_env(
 Change = Callable[[dict[str, Any]], None]
 
 
+def _baseline(seed: dict[str, Any]) -> None:
+    """What the default targets need and the seed lacks (see the module docstring)."""
+    seed.setdefault("policies", {}).setdefault("Fido2", {}).update(copy.deepcopy(PERMISSIVE_FIDO2))
+    roles = seed["apps"][0].setdefault("roles", [])
+    if "Device.Read.All" not in roles:
+        roles.append("Device.Read.All")
+
+
 @pytest.fixture
 def tenant(graph: EmulatedGraph) -> Callable[..., None]:
-    """`tenant(change, ...)`: reset the emulator to the test seed after applying the changes."""
+    """`tenant(change, ...)`: reset the emulator to the test seed after applying the baseline and
+    then the changes."""
 
     def apply(*changes: Change) -> None:
         seed = copy.deepcopy(graph.seed)
-        for change in changes:
+        for change in (_baseline, *changes):
             change(seed)
         graph.control.reset(seed)
 

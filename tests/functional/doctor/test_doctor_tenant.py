@@ -34,6 +34,10 @@ def test_the_test_tenant_passes_every_check(
         checks["group[Passwordless Users]"].found == "Passwordless Users: assigned security group"
     )
     assert checks["authenticator.target[Passwordless Users]"].found.endswith("mode 'any'")
+    # The default targets (phone_sign_in, passkey) add the Passkey (FIDO2) policy's checks.
+    assert checks["fido2.key_restrictions[Passwordless Users]"].found == (
+        "Passwordless Users: key restrictions not enforced; passkeys in Authenticator allowed"
+    )
 
 
 def test_disabled_tap_policy_fails(
