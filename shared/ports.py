@@ -16,8 +16,10 @@ from typing import Protocol
 from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.email import OutgoingEmail
+from shared.domain.passwordless import SignInMethod
 from shared.domain.record import JoinerRecord
 from shared.domain.registration import RegistrationRow
+from shared.domain.registration_activity import RegistrationEvent
 
 # --- The directory, split by who asks -----------------------------------------------------
 
@@ -47,10 +49,30 @@ class OnboardingDirectory(TapPolicyReader, Protocol):
     ) -> IssuedTap: ...
 
 
-class ReminderDirectory(Protocol):
+class SignInMethodReader(Protocol):
+    """A user's methods read live (never cached): the stage decision is made on them."""
+
+    async def sign_in_methods(self, user_id: str) -> tuple[SignInMethod, ...]: ...
+    async def phone_sign_in_devices(self, user_id: str) -> dict[str, bool]:
+        """Authenticator method id -> whether its `device` is registered for phone sign-in."""
+        ...
+
+
+class TapRemover(Protocol):
+    async def delete_tap(self, user_id: str, tap_id: str) -> bool:
+        """Delete one TAP by id; False when it was already gone."""
+        ...
+
+
+class ReminderDirectory(SignInMethodReader, TapRemover, Protocol):
     async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None: ...
     async def get_manager(self, user_id: str) -> Manager | None: ...
-    async def method_types(self, user_id: str) -> list[str]: ...
+
+
+class RegistrationActivity(Protocol):
+    """The audit log's method registrations (successes and failures) since an instant."""
+
+    async def registration_events(self, since: datetime) -> list[RegistrationEvent]: ...
 
 
 class RegistrationReport(Protocol):

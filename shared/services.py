@@ -25,6 +25,7 @@ from shared.ports import (
     Mailer,
     OnboardingDirectory,
     OnboardingQueue,
+    RegistrationActivity,
     RegistrationReport,
     ReminderDirectory,
     ReminderQueue,
@@ -34,6 +35,7 @@ from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
 from shared.usecases.accept_hr_request import HrIntake, IntakePolicy
 from shared.usecases.daily_run import DailyRun
+from shared.usecases.follow_joiner import FollowJoiner
 from shared.usecases.joiner_status import JoinerStatus
 from shared.usecases.notify import AdminAlerts
 from shared.usecases.onboard_joiner import Onboarding
@@ -46,7 +48,14 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class Directory(OnboardingDirectory, ReminderDirectory, RegistrationReport, UserLookup, Protocol):
+class Directory(
+    OnboardingDirectory,
+    ReminderDirectory,
+    RegistrationActivity,
+    RegistrationReport,
+    UserLookup,
+    Protocol,
+):
     """Everything the app asks the directory, for overrides that stand in for all of it."""
 
 
@@ -157,6 +166,13 @@ def build_services(
         clock=clock,
         alerts=alerts,
     )
+    follow = FollowJoiner(
+        directory=directory,
+        ledger=ledger,
+        clock=clock,
+        targets=settings.target_methods,
+        retire_tap=settings.tap_retire_after_enrolment,
+    )
     doctor = TenantDoctor(settings=settings, tenant=tenant, probes=probes)
     snapshots = SnapshotStore(blobs)
     return Services(
@@ -171,7 +187,6 @@ def build_services(
         send_reminder=Reminders(
             policy=reminder_policy(settings),
             brand=the_brand,
-            admin_emails=settings.admin_emails,
             ledger=ledger,
             directory=directory,
             mailer=mailer,
@@ -179,6 +194,7 @@ def build_services(
             clock=clock,
             alerts=alerts,
             reissue=onboarding.reissue,
+            follow=follow,
         ),
         daily_run=DailyRun(
             policy=report_policy(settings),
@@ -193,6 +209,8 @@ def build_services(
             reminder_queue=reminder_queue,
             clock=clock,
             doctor=doctor.findings,
+            follow=follow,
+            activity=directory,
         ),
         tenant_doctor=doctor,
         joiner_status=JoinerStatus(ledger),

@@ -15,8 +15,10 @@ from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import TransientError
+from shared.domain.passwordless import SignInMethod
 from shared.domain.record import JoinerRecord
 from shared.domain.registration import RegistrationRow
+from shared.domain.registration_activity import RegistrationEvent
 from shared.ports import EmailSlot
 from shared.services import Services, build_services
 
@@ -188,6 +190,55 @@ class FakeDirectory:
     dynamic_groups: set[str] = field(default_factory=set)
 
     registration: list[list[RegistrationRow]] = field(default_factory=list)
+    # The live methods read (user id -> methods); absent: the `methods` types plus the TAPs
+    # created here, usable unless `tap_reasons` names the TAP's methodUsabilityReason.
+    sign_in: dict[str, list[SignInMethod]] = field(default_factory=dict)
+    tap_reasons: dict[str, str] = field(default_factory=dict)  # tap id -> reason
+    devices: dict[str, dict[str, bool]] = field(default_factory=dict)  # user -> method -> flag
+    device_reads: list[str] = field(default_factory=list)
+    deleted_taps: list[tuple[str, str]] = field(default_factory=list)
+    audit: list[RegistrationEvent] = field(default_factory=list)
+    audit_since: list[datetime] = field(default_factory=list)
+
+    async def sign_in_methods(self, user_id: str) -> tuple[SignInMethod, ...]:
+        from shared.domain.passwordless import method_from_json
+
+        if user_id in self.sign_in:
+            listed = list(self.sign_in[user_id])
+        else:
+            types = self.methods.get(user_id, ["#microsoft.graph.passwordAuthenticationMethod"])
+            listed = [
+                method_from_json({"@odata.type": t, "id": f"m{i}"}) for i, t in enumerate(types)
+            ]
+        gone = {t for u, t in self.deleted_taps if u == user_id}
+        for owner, tap in self.taps:
+            if owner == user_id and tap.id not in gone:
+                reason = self.tap_reasons.get(tap.id, "EnabledByPolicy")
+                listed.append(
+                    method_from_json(
+                        {
+                            "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
+                            "id": tap.id,
+                            "isUsable": reason == "EnabledByPolicy",
+                            "methodUsabilityReason": reason,
+                        }
+                    )
+                )
+        return tuple(m for m in listed if not (m.kind.value == "tap" and m.id in gone))
+
+    async def phone_sign_in_devices(self, user_id: str) -> dict[str, bool]:
+        self.device_reads.append(user_id)
+        return dict(self.devices.get(user_id, {}))
+
+    async def delete_tap(self, user_id: str, tap_id: str) -> bool:
+        present = any(m.id == tap_id for m in await self.sign_in_methods(user_id))
+        if present:
+            self.deleted_taps.append((user_id, tap_id))
+        return present
+
+    async def registration_events(self, since: datetime) -> list[RegistrationEvent]:
+        self.audit_since.append(since)
+        return list(self.audit)
 
     async def find_user(self, employee_id: str, upn: str | None) -> DirectoryUser | None:
         found = self.users.get(employee_id)

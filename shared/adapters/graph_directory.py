@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +19,9 @@ from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.graph_time import parse_graph_time
+from shared.domain.passwordless import SignInMethod, method_from_json
 from shared.domain.registration import REGISTRATION_SELECT, RegistrationRow, row_from_json
+from shared.domain.registration_activity import AUDIT_SERVICE, RegistrationEvent, event_from_json
 
 USER_FIELDS = (
     "id,userPrincipalName,employeeId,displayName,givenName,accountEnabled,userType,"
@@ -180,6 +182,55 @@ class GraphDirectory:
     async def method_types(self, user_id: str) -> list[str]:
         body = await self._item(user_id, "methods")
         return [str(m.get("@odata.type", "")) for m in body.get("value", [])]
+
+    async def sign_in_methods(self, user_id: str) -> tuple[SignInMethod, ...]:
+        body = await self._get(
+            f"/users/{quote(user_id)}/authentication/methods", "read sign-in methods"
+        )
+        return tuple(method_from_json(m) for m in (body or {}).get("value") or ())
+
+    async def phone_sign_in_devices(self, user_id: str) -> dict[str, bool]:
+        # `device` is a relationship: only $expand returns it, null unless the phone is
+        # registered for phone sign-in. A missing key means "cannot tell": not phone sign-in.
+        body = await self._get(
+            f"/users/{quote(user_id)}/authentication/microsoftAuthenticatorMethods?$expand=device",
+            "read Authenticator devices",
+        )
+        return {
+            str(m.get("id")): isinstance(m.get("device"), dict)
+            for m in (body or {}).get("value") or ()
+        }
+
+    async def delete_tap(self, user_id: str, tap_id: str) -> bool:
+        path = f"/users/{quote(user_id)}/authentication/temporaryAccessPassMethods/{quote(tap_id)}"
+        try:
+            await self.raw.request("DELETE", path)
+        except GraphRequestError as exc:
+            if exc.status == 404:
+                return False
+            raise exc.as_tapstart_error("delete TAP") from exc
+        self.forget(user_id)
+        return True
+
+    async def registration_events(self, since: datetime) -> list[RegistrationEvent]:
+        expr = (
+            f"loggedByService eq '{AUDIT_SERVICE}' and activityDateTime ge "
+            f"{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+        )
+        url: str | None = (
+            f"/auditLogs/directoryAudits?$filter={quote(expr)}"
+            "&$select=activityDisplayName,activityDateTime,result,resultReason,additionalDetails"
+            "&$top=500"
+        )
+        events: list[RegistrationEvent] = []
+        while url:
+            page = await self._get(url, "read the audit log")
+            for entry in (page or {}).get("value") or ():
+                event = event_from_json(entry)
+                if event is not None:
+                    events.append(event)
+            url = (page or {}).get("@odata.nextLink")
+        return events
 
     async def get_manager(self, user_id: str) -> Manager | None:
         body = await self._item(user_id, "manager")

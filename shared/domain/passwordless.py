@@ -15,7 +15,7 @@ Two readings of the same question live here, one table each, so they cannot drif
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -207,6 +207,8 @@ class Progress:
     stage: Stage
     tap: TapState
     reached: Target | None  # the target found, when stage is TARGET
+    # When a stage's method was registered, where Graph says (createdDateTime).
+    times: Mapping[Stage, datetime] = field(default_factory=dict)
 
 
 def progress(
@@ -226,7 +228,23 @@ def progress(
         stage = Stage.TAP_USED
     else:
         stage = Stage.DELIVERED
-    return Progress(stage, tap, reached)
+    return Progress(stage, tap, reached, _stage_times(methods, reached))
+
+
+def _first(methods: Iterable[SignInMethod]) -> datetime | None:
+    return min((m.created for m in methods if m.created is not None), default=None)
+
+
+def _stage_times(methods: Sequence[SignInMethod], reached: Target | None) -> dict[Stage, datetime]:
+    times: dict[Stage, datetime] = {}
+    authenticator = _first(m for m in methods if m.kind is MethodKind.AUTHENTICATOR)
+    if authenticator is not None:
+        times[Stage.AUTHENTICATOR] = authenticator
+    if reached is not None:
+        at = _first(m for m in methods if _reached(m, reached))
+        if at is not None:
+            times[Stage.TARGET] = at
+    return times
 
 
 def _registered_since(methods: Sequence[SignInMethod], start: datetime | None) -> bool:

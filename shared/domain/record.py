@@ -7,6 +7,7 @@ It holds ids and times, never a TAP value. Addresses are kept masked except the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -175,19 +176,33 @@ class JoinerRecord:
             return Stage.DELIVERED
         return None
 
-    def seen_at(self, stage: Stage, at: datetime, target: str | None = None) -> JoinerRecord:
+    def seen_at(
+        self,
+        stage: Stage,
+        at: datetime,
+        target: str | None = None,
+        stage_times: Mapping[Stage, datetime] | None = None,
+    ) -> JoinerRecord:
         """Record that the joiner reached `stage` (and the stages it implies) by `at`.
 
-        Only the first sighting of each stage is kept; reaching the target makes the joiner
-        `enrolled`.
+        `stage_times` may say when a stage really happened (a method's creation time); no time
+        is later than `at`. Only the first sighting of each stage is kept; reaching the target
+        makes the joiner `enrolled`.
         """
+        times = stage_times or {}
+
+        def when(s: Stage) -> datetime:
+            return min(times.get(s, at), at)
+
         changes: dict[str, Any] = {}
         if stage.rank >= Stage.TAP_USED.rank and self.tap_used_at is None:
-            changes["tap_used_at"] = at
+            changes["tap_used_at"] = when(Stage.TAP_USED)
         if stage.rank >= Stage.AUTHENTICATOR.rank and self.authenticator_at is None:
-            changes["authenticator_at"] = at
+            changes["authenticator_at"] = when(Stage.AUTHENTICATOR)
         if stage is Stage.TARGET and self.enrolled_at is None:
-            changes.update(status=Status.ENROLLED, enrolled_at=at, target_method=target)
+            changes.update(
+                status=Status.ENROLLED, enrolled_at=when(Stage.TARGET), target_method=target
+            )
         return replace(self, **changes) if changes else self
 
     def reminder_for_slot(self, slot: int) -> ReminderLog | None:

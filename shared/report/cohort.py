@@ -1,8 +1,11 @@
 """The joiner cohort from the ledger: how far each joiner Tapstart handled has come.
 
-Stages are cumulative (a joiner who enrolled also counts as delivered and TAP issued), so the
-funnel never widens. Time to enrol starts when the joiner could first use the TAP: the later of
-its delivery and its start time (a pre-hire's TAP becomes valid on the hire day).
+Stages are cumulative (a joiner who reached the passwordless target also counts as delivered,
+TAP used and Authenticator), so the funnel never widens; the stages after delivery are those of
+`shared.domain.passwordless`, as recorded on the ledger. Time to target starts when the joiner
+could first use the TAP: the later of its delivery and its start time (a pre-hire's TAP becomes
+valid on the hire day). A joiner is *stuck* when they stayed at one stage for more than
+`REPORT_OVERDUE_DAYS`, counted from when they reached it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from shared.domain.passwordless import STUCK_AT, Stage
 from shared.domain.record import JoinerRecord, Status
 
 _ISSUED = {Status.TAP_ISSUED, Status.SENDING}
@@ -35,12 +39,31 @@ def nearest_rank(sorted_values: Sequence[float], pct: float) -> float | None:
     return sorted_values[rank - 1]
 
 
+def stage_since(record: JoinerRecord) -> datetime | None:
+    """When the joiner reached the stage they are at now."""
+    stage = record.stage
+    if stage is Stage.TAP_USED:
+        return record.tap_used_at
+    if stage is Stage.AUTHENTICATOR:
+        return record.authenticator_at
+    return usable_from(record) if stage is Stage.DELIVERED else None
+
+
 @dataclass(frozen=True)
 class OverdueJoiner:
     name: str
     delivered_to_masked: str
-    waiting_days: int
+    waiting_days: int  # at the current stage
     reminders_sent: int
+    stage: Stage = Stage.DELIVERED
+
+    @property
+    def stage_label(self) -> str:
+        return STUCK_AT[self.stage].label
+
+    @property
+    def fix(self) -> str:
+        return STUCK_AT[self.stage].fix
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,7 +71,13 @@ class OverdueJoiner:
             "deliveredTo": self.delivered_to_masked,
             "waitingDays": self.waiting_days,
             "remindersSent": self.reminders_sent,
+            "stage": self.stage.value,
+            "stageLabel": self.stage_label,
+            "fix": self.fix,
         }
+
+
+_FUNNEL_KEYS = ("accepted", "tap_issued", "delivered", "tap_used", "authenticator", "target")
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,7 @@ class CohortFigures:
     accepted: int
     tap_issued: int
     delivered: int
-    enrolled: int
+    enrolled: int  # reached a passwordless target
     in_progress: int
     median_hours_to_enrol: float | None
     p90_hours_to_enrol: float | None
@@ -65,6 +94,8 @@ class CohortFigures:
     refused_by_reason: dict[str, int]
     failed_by_reason: dict[str, int]
     reminders_by_outcome: dict[str, int]
+    tap_used: int = 0
+    authenticator: int = 0
 
     @property
     def reminders_sent(self) -> int:
@@ -87,15 +118,29 @@ class CohortFigures:
             ("Accepted from HR", self.accepted),
             ("TAP issued", self.tap_issued),
             ("TAP delivered", self.delivered),
-            ("Enrolled", self.enrolled),
+            ("Signed in with the TAP", self.tap_used),
+            ("Authenticator registered", self.authenticator),
+            ("Passwordless (target reached)", self.enrolled),
         ]
+
+    def stuck(self) -> list[tuple[Stage, list[OverdueJoiner]]]:
+        """The overdue joiners by the stage they are stuck at, earliest stage first."""
+        by_stage = [(stage, [o for o in self.overdue if o.stage is stage]) for stage in Stage]
+        return [(stage, joiners) for stage, joiners in by_stage if joiners]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "accepted": self.accepted,
             "tapIssued": self.tap_issued,
             "delivered": self.delivered,
+            "tapUsed": self.tap_used,
+            "authenticator": self.authenticator,
             "enrolled": self.enrolled,
+            "funnel": [
+                {"stage": key, "label": label, "count": count}
+                for key, (label, count) in zip(_FUNNEL_KEYS, self.funnel(), strict=True)
+            ],
+            "stuckByStage": {stage.value: len(joiners) for stage, joiners in self.stuck()},
             "inProgress": self.in_progress,
             "medianHoursToEnrol": self.median_hours_to_enrol,
             "p90HoursToEnrol": self.p90_hours_to_enrol,
@@ -115,6 +160,8 @@ class CohortAggregator:
     _issued: int = 0
     _delivered: int = 0
     _enrolled: int = 0
+    _tap_used: int = 0
+    _authenticator: int = 0
     _in_progress: int = 0
     _hours: list[float] = field(default_factory=list)
     _overdue: list[OverdueJoiner] = field(default_factory=list)
@@ -123,12 +170,16 @@ class CohortAggregator:
     _reminders: Counter[str] = field(default_factory=Counter)
 
     def add(self, record: JoinerRecord) -> None:
-        enrolled = record.status is Status.ENROLLED or record.enrolled_at is not None
-        delivered = enrolled or record.delivered_at is not None or record.status is Status.DELIVERED
+        stage = record.stage
+        rank = -1 if stage is None else stage.rank
+        enrolled = stage is Stage.TARGET
+        delivered = stage is not None
         issued = delivered or record.tap_id is not None or record.status in _ISSUED
         self._accepted += 1
         self._issued += issued
         self._delivered += delivered
+        self._tap_used += rank >= Stage.TAP_USED.rank
+        self._authenticator += rank >= Stage.AUTHENTICATOR.rank
         self._enrolled += enrolled
         self._in_progress += not record.status.final
         self._reminders.update(r.outcome for r in record.reminders)
@@ -139,9 +190,10 @@ class CohortAggregator:
         start = usable_from(record)
         if enrolled and start is not None and record.enrolled_at is not None:
             self._hours.append(max(0.0, (record.enrolled_at - start).total_seconds() / 3600.0))
-        elif record.status is Status.DELIVERED and start is not None:
-            waited = self.now - start
-            if waited > timedelta(days=self.overdue_days):
+        elif record.status is Status.DELIVERED and stage is not None:
+            since = stage_since(record)
+            waited = self.now - since if since is not None else None
+            if waited is not None and waited > timedelta(days=self.overdue_days):
                 self._overdue.append(
                     OverdueJoiner(
                         name=record.display_name or record.upn or record.employee_id,
@@ -150,6 +202,7 @@ class CohortAggregator:
                         reminders_sent=sum(
                             r.outcome in {"sent", "final_notice"} for r in record.reminders
                         ),
+                        stage=stage,
                     )
                 )
 
@@ -166,6 +219,8 @@ class CohortAggregator:
             tap_issued=self._issued,
             delivered=self._delivered,
             enrolled=self._enrolled,
+            tap_used=self._tap_used,
+            authenticator=self._authenticator,
             in_progress=self._in_progress,
             median_hours_to_enrol=None if median is None else round(median, 1),
             p90_hours_to_enrol=None if p90 is None else round(p90, 1),

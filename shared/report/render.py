@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.domain.reasons import label as reason_label
 from shared.rendering import Brand, RenderedEmail, TemplateFolder
+from shared.report.activity import ActivitySummary
 from shared.report.cohort import CohortFigures
 from shared.report.failure import ReportFailure
 from shared.report.figures import TenantFigures
@@ -133,6 +134,7 @@ def render_digest(
     run_id: str,
     csv_note: str,
     setup_findings: Sequence[Mapping[str, str]] = (),
+    activity: ActivitySummary | None = None,
 ) -> RenderedEmail:
     """`setup_findings`: the doctor's failures and warnings ({check, status, found, fix}), shown first."""
     day = generated_at.date().isoformat()
@@ -156,6 +158,7 @@ def render_digest(
         "retention_days": retention_days,
         "max_named": MAX_NAMED,
         "setup_findings": list(setup_findings),
+        "activity": activity,
     }
     return _FOLDER.render("digest", subject=digest_subject(brand, tenant, day), context=context)
 

@@ -1,7 +1,8 @@
 """Use case: the daily run — an orchestrator of isolated jobs that always ends in a digest.
 
-doctor → stream userRegistrationDetails (tenant figures, per-user CSV, joiners seen enrolled)
-→ detect enrolments → scan the ledger (cohort, stalled intake, due reminders) → recover stalled
+doctor → stream userRegistrationDetails (tenant figures, per-user CSV, joiners seen moving)
+→ follow those joiners live (stages, enrolment, TAP retirement) → the audit log's registrations
+of the last 24 h → scan the ledger (cohort, stalled intake, due reminders) → recover stalled
 intake → fan out reminders → prune the ledger → trend, render, snapshot → digest to admins.
 
 Each job's failure is logged, counted in `ReportRun.jobs` and shown at the top of the digest as
@@ -23,30 +24,39 @@ import logging
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, TypeVar
 
 from shared.domain.cadence import CadencePolicy, reminder_due
 from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.email import Attachment, OutgoingEmail
 from shared.domain.errors import ConflictError, PermanentError, TransientError
-from shared.domain.graph_time import parse_graph_time
 from shared.domain.housekeeping import claims_cutoff, tap_counter_cutoff
+from shared.domain.passwordless import report_stage
 from shared.domain.policies import ReportPolicy
 from shared.domain.quiet_hours import recipient_zone
 from shared.domain.record import JoinerRecord, Status
 from shared.domain.registration import RegistrationRow
-from shared.ports import Clock, Ledger, Mailer, OnboardingQueue, RegistrationReport, ReminderQueue
+from shared.ports import (
+    Clock,
+    Ledger,
+    Mailer,
+    OnboardingQueue,
+    RegistrationActivity,
+    RegistrationReport,
+    ReminderQueue,
+)
 from shared.rendering import Brand, RenderedEmail
+from shared.report.activity import ActivitySummary, summarize_activity
 from shared.report.cohort import CohortAggregator, CohortFigures
 from shared.report.csv_export import CsvRowWriter
 from shared.report.failure import ZERO_USERS, ReportFailure, failure_for, failure_from_error
-from shared.report.figures import PASSWORDLESS_METHODS, TenantAggregator, TenantFigures
+from shared.report.figures import TenantAggregator, TenantFigures
 from shared.report.render import render_digest, render_error_digest
 from shared.report.snapshots import SnapshotRef, SnapshotStore, run_id_for
 from shared.report.trend import TREND_DAYS, PastFigures, TrendRow, build_trend, trend_to_json
+from shared.usecases.follow_joiner import FollowJoiner
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,9 +73,8 @@ STUCK_AFTER = timedelta(minutes=10)
 # A joiner record changed by a concurrent worker (stale ETag) is re-read and updated again.
 CONFLICT_RETRIES = 3
 
-# What counts as "enrolled" for a joiner in the report: Authenticator (push or passwordless) or
-# any passwordless / phishing-resistant method.
-ENROLLING_METHODS = PASSWORDLESS_METHODS | {"microsoftAuthenticatorPush"}
+# How far back the digest lists method registrations from the audit log.
+ACTIVITY_WINDOW = timedelta(hours=24)
 
 Findings = Sequence[Mapping[str, str]]
 DoctorFindings = Callable[[], Awaitable[Findings]]
@@ -120,7 +129,8 @@ class _TenantRead:
     figures: TenantFigures | None
     csv: bytes
     failure: ReportFailure | None
-    enrolled: list[tuple[JoinerRecord, str]] = field(default_factory=list)
+    # Delivered joiners whose report row shows a stage beyond what the ledger has.
+    moving: list[JoinerRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -167,8 +177,12 @@ class DailyRun:
         onboarding_queue: OnboardingQueue,
         reminder_queue: ReminderQueue,
         clock: Clock,
+        follow: FollowJoiner,
+        activity: RegistrationActivity,
         doctor: DoctorFindings | None = None,
     ) -> None:
+        self._follow = follow
+        self._activity = activity
         self._policy = policy
         self._cadence = cadence
         self._default_time_zone = default_time_zone
@@ -194,7 +208,11 @@ class DailyRun:
         nobody: dict[str, JoinerRecord] = {}
         watched = await jobs.run("read_delivered_joiners", self._delivered_joiners, nobody)
         tenant = await self._read_tenant(watched)
-        await jobs.run("detect_enrolments", lambda: self._mark_enrolled(tenant.enrolled, now), 0)
+        await jobs.run("follow_joiners", lambda: self._follow_moving(tenant.moving), 0)
+        no_activity = summarize_activity([], now - ACTIVITY_WINDOW, now)
+        activity = await jobs.run(
+            "registration_activity", lambda: self._registration_activity(now), no_activity
+        )
         cutoff = claims_cutoff(now, self._policy.reminder_days)
         scan = await jobs.run(
             "scan_ledger", lambda: self._scan_ledger(now, cutoff), _LedgerScan(self._no_cohort(now))
@@ -236,8 +254,9 @@ class DailyRun:
             run_id=ref.run_id,
             csv_note=csv_note,
             setup_findings=all_findings,
+            activity=activity,
         )
-        figures = _snapshot_figures(ref, now, tenant.figures, scan.cohort, trend)
+        figures = _snapshot_figures(ref, now, tenant.figures, scan.cohort, trend, activity)
 
         async def store() -> bool:
             await self._snapshots.save(ref, figures, tenant.csv, rendered.html)
@@ -295,7 +314,8 @@ class DailyRun:
         }
 
     async def _read_tenant(self, watched: Mapping[str, JoinerRecord]) -> _TenantRead:
-        enrolled: list[tuple[JoinerRecord, str]] = []
+        moving: list[JoinerRecord] = []
+        targets = self._policy.targets
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b") as spool:
             text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
             writer = CsvRowWriter(text)
@@ -303,8 +323,12 @@ class DailyRun:
             def on_row(row: RegistrationRow) -> None:
                 writer(row)
                 record = watched.get(row.id)
-                if record is not None and ENROLLING_METHODS.intersection(row.methods):
-                    enrolled.append((record, row.last_updated or ""))
+                if record is None:
+                    return
+                shown = report_stage(row.methods, targets)
+                known = record.stage
+                if shown is not None and (known is None or shown.rank > known.rank):
+                    moving.append(record)
 
             aggregator = TenantAggregator(on_row=on_row)
             failure = None
@@ -320,40 +344,37 @@ class DailyRun:
         if failure is None and aggregator.users == 0:
             failure = failure_for(ZERO_USERS)
         figures = None if failure else aggregator.result()
-        return _TenantRead(figures, csv, failure, enrolled)
+        return _TenantRead(figures, csv, failure, moving)
 
-    async def _mark_enrolled(self, enrolled: list[tuple[JoinerRecord, str]], now: datetime) -> int:
-        stuck: list[str] = []
-        for record, seen in enrolled:
-            at = min(parse_graph_time(seen) or now, now)
+    async def _follow_moving(self, moving: list[JoinerRecord]) -> int:
+        """Read each joiner the report shows moving live: the report lags and may be stale,
+        so the live methods decide (and retire the TAP); each joiner fails on its own."""
+        failed: list[str] = []
+        for record in moving:
             try:
-                await self._update(record, partial(_enrolled, at=at, now=now))
-            except ConflictError:
-                # One record that keeps changing must not hold up the joiners after it.
+                await self._follow_one(record)
+            except (ConflictError, PermanentError, TransientError) as exc:
+                # One joiner that keeps changing or cannot be read must not hold up the rest.
                 log.warning(
-                    "joiner kept changing; enrolment not saved",
-                    extra={"tracking_id": record.tracking_id},
+                    "joiner progress not recorded",
+                    extra={"tracking_id": record.tracking_id, "error": type(exc).__name__},
                 )
-                stuck.append(record.tracking_id)
-        if enrolled:
-            log.info("joiners found enrolled in the report", extra={"enrolled": len(enrolled)})
-        if stuck:
+                failed.append(record.tracking_id)
+        if moving:
+            log.info("joiners followed after the report", extra={"joiners": len(moving)})
+        if failed:
             raise ConflictError(
-                f"{len(stuck)} joiner(s) changed by another writer {CONFLICT_RETRIES} times in a "
-                "row; the next run marks them"
+                f"{len(failed)} of {len(moving)} joiner(s) could not be followed up; the next "
+                "run or reminder tries again"
             )
-        return len(enrolled)
+        return len(moving)
 
-    async def _update(
-        self, record: JoinerRecord, change: Callable[[JoinerRecord], JoinerRecord | None]
-    ) -> None:
-        """Save `change(record)`; on a stale ETag re-read the record and apply it again."""
+    async def _follow_one(self, record: JoinerRecord) -> None:
         for attempt in range(CONFLICT_RETRIES):
-            updated = change(record)
-            if updated is None:
-                return
+            if record.status is not Status.DELIVERED:
+                return  # a concurrent reminder already followed it (or it moved on)
             try:
-                await self._ledger.save(updated)
+                await self._follow(record, source="registration report")
                 return
             except ConflictError:
                 if attempt == CONFLICT_RETRIES - 1:
@@ -362,6 +383,10 @@ class DailyRun:
                 if fresh is None:
                     return
                 record = fresh
+
+    async def _registration_activity(self, now: datetime) -> ActivitySummary:
+        since = now - ACTIVITY_WINDOW
+        return summarize_activity(await self._activity.registration_events(since), since, now)
 
     async def _scan_ledger(self, now: datetime, stale_before: datetime) -> _LedgerScan:
         scan = _LedgerScan(self._no_cohort(now))
@@ -467,13 +492,6 @@ class DailyRun:
         )
 
 
-def _enrolled(record: JoinerRecord, at: datetime, now: datetime) -> JoinerRecord | None:
-    if record.status is not Status.DELIVERED:
-        return None  # a concurrent reminder already found it enrolled (or it moved on)
-    updated = record.with_step("enrolled", now, "ok", "seen in the registration report")
-    return replace(updated, status=Status.ENROLLED, enrolled_at=at)
-
-
 def _attachment(csv: bytes) -> tuple[tuple[Attachment, ...], str]:
     if len(csv) <= ATTACHMENT_LIMIT:
         return (Attachment("users.csv", "text/csv", csv),), "The per-user CSV is attached."
@@ -493,6 +511,7 @@ def _snapshot_figures(
     tenant: TenantFigures,
     cohort: CohortFigures,
     trend: tuple[TrendRow, ...],
+    activity: ActivitySummary,
 ) -> dict[str, Any]:
     return {
         "schema": SNAPSHOT_SCHEMA,
@@ -502,4 +521,5 @@ def _snapshot_figures(
         "tenant": tenant.to_json(),
         "cohort": cohort.to_json(),
         "trend": trend_to_json(trend),
+        "registrationActivity": activity.to_json(),
     }

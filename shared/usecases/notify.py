@@ -52,6 +52,11 @@ class AdminAlerts:
         self._brand = brand
         self._to = tuple(admin_emails)
 
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """The admins; also copied on the manager's final notice."""
+        return self._to
+
     async def __call__(self, record: JoinerRecord, reason: str, detail: str = "") -> None:
         details = {"employee id": record.employee_id}
         if detail:

@@ -4,7 +4,8 @@ Exactly once per slot: the slot is claimed in the ledger (insert-if-absent) and 
 an operation id derived from the slot key. A redelivered message finds the claim; it then asks
 ACS whether that operation was accepted, and sends only if it was not (the first attempt died
 before sending, or ACS answered 429). The user's methods are re-checked live first, because the
-registration report lags by hours. A TransientError with `retry_after` (ACS 429, the email rate
+registration report lags by hours: `FollowJoiner` reads where the joiner stands (recording the
+stage, retiring the TAP once a target is reached), and the reminder says what that stage needs. A TransientError with `retry_after` (ACS 429, the email rate
 limit) is the trigger's to turn into a delayed retry, as for every queue command.
 """
 
@@ -12,14 +13,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain.cadence import final_notice_key, slot_key
 from shared.domain.commands import SendReminder
 from shared.domain.errors import PermanentError, TransientError
-from shared.domain.guardrails import is_enrolled
+from shared.domain.passwordless import Nudge, Progress, Stage, TapState, nudge_for
 from shared.domain.policies import ReminderPolicy
 from shared.domain.quiet_hours import delay_until_allowed, recipient_zone
 from shared.domain.recipients import choose_reminder_recipients
@@ -29,6 +30,7 @@ from shared.emails.reminder import TapStatus, compose_reminder
 from shared.logging_setup import bound
 from shared.ports import Clock, Ledger, Mailer, ReminderDirectory, ReminderQueue
 from shared.rendering import Brand
+from shared.usecases.follow_joiner import FollowJoiner
 from shared.usecases.notify import AdminAlerts
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,6 @@ class Reminders:
         *,
         policy: ReminderPolicy,
         brand: Brand,
-        admin_emails: Sequence[str],
         ledger: Ledger,
         directory: ReminderDirectory,
         mailer: Mailer,
@@ -62,10 +63,11 @@ class Reminders:
         clock: Clock,
         alerts: AdminAlerts,
         reissue: Reissue,
+        follow: FollowJoiner,
     ) -> None:
         self._policy = policy
         self._brand = brand
-        self._admin_emails = tuple(admin_emails)
+        self._follow = follow
         self._ledger = ledger
         self._directory = directory
         self._mailer = mailer
@@ -112,6 +114,7 @@ class _Attempt:
         self.command = command
         self.slot = command.slot
         self.now = now
+        self.progress = Progress(Stage.DELIVERED, TapState.GONE, None)
 
     async def run(self) -> ReminderOutcome:
         policy = self.uc._policy
@@ -122,8 +125,11 @@ class _Attempt:
             return ReminderOutcome("delayed", quiet)
         if not self.record.user_id:
             raise PermanentError("no_user_id", "delivered joiner without a directory user id")
-        if is_enrolled(await self.uc._directory.method_types(self.record.user_id)):
-            return await self._enrolled()
+        self.record, self.progress = await self.uc._follow(self.record, source="before a reminder")
+        if self.progress.stage is Stage.TARGET:
+            await self._record("skipped_enrolled")
+            log.info("joiner reached a passwordless target; reminder skipped")
+            return ReminderOutcome("skipped_enrolled")
         key = slot_key(self.record.tracking_id, self.slot)
         operation_id = operation_id_for(key)
         if not await self.uc._ledger.claim_once(key, self.now):
@@ -133,15 +139,6 @@ class _Attempt:
             if sent:
                 return await self._record("sent", "confirmed after a redelivery")
         return await self._send(operation_id)
-
-    async def _enrolled(self) -> ReminderOutcome:
-        self.record = self.record.with_step(
-            "enrolled", self.now, "ok", "found live before a reminder"
-        )
-        self.record = replace(self.record, status=Status.ENROLLED, enrolled_at=self.now)
-        await self._record("skipped_enrolled")
-        log.info("joiner already enrolled; reminder skipped")
-        return ReminderOutcome("skipped_enrolled")
 
     async def _send(self, operation_id: str) -> ReminderOutcome:
         directory, cadence = self.uc._directory, self.uc._policy.cadence
@@ -158,9 +155,13 @@ class _Attempt:
             raise PermanentError(
                 "no_reminder_address", "no personal, other or work address, and no manager"
             )
-        tap_status, valid_until = await self._tap_status()
+        nudge = nudge_for(self.progress, self.uc._policy.targets)
+        tap_status, valid_until = await self._tap_status(nudge)
         is_last = self.slot >= cadence.slot_count
         email = compose_reminder(
+            nudge=nudge,
+            targets=self.uc._policy.targets,
+            tap_one_time=self.record.tap_one_time,
             to=recipients.to,
             cc=recipients.cc,
             slot=self.slot,
@@ -175,17 +176,20 @@ class _Attempt:
             time_zone=self.record.time_zone,
         )
         await self.uc._mailer.send(email, operation_id)
-        await self._record("sent", recipient=recipients.masked)
+        await self._record(
+            "sent", f"{nudge.value} at {self.progress.stage.value}", recipients.masked
+        )
         if is_last and manager and manager.mail:
             await self._final_notice(manager.mail, manager.display_name)
         return ReminderOutcome("sent")
 
-    async def _tap_status(self) -> tuple[TapStatus, datetime | None]:
+    async def _tap_status(self, nudge: Nudge) -> tuple[TapStatus, datetime | None]:
+        """What the reminder says of the pass: Graph's live state decides, not our arithmetic."""
         r = self.record
-        if r.tap_start and r.tap_lifetime_minutes:
-            until = r.tap_start + timedelta(minutes=r.tap_lifetime_minutes)
-            if until > self.now:
-                return TapStatus.VALID, until
+        if nudge is not Nudge.PASS_LAPSED:
+            if r.tap_start and r.tap_lifetime_minutes and self.progress.tap.live:
+                return TapStatus.VALID, r.tap_start + timedelta(minutes=r.tap_lifetime_minutes)
+            return TapStatus.UNKNOWN, None
         if self.uc._policy.reissue_tap and await self.uc._reissue(r):
             self.record = await self.uc._ledger.get(r.tracking_id) or r
             return TapStatus.REISSUED, None
@@ -203,7 +207,8 @@ class _Attempt:
             brand=self.uc._brand,
             manager_name=manager_name,
             joiner_upn=self.record.upn,
-            cc=self.uc._admin_emails,
+            cc=self.uc._alerts.recipients,
+            stuck_at=self.progress.stage,
         )
         await self.uc._mailer.send(email, operation_id_for(key))
         await self._record("final_notice")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.config import Settings
+from shared.domain.passwordless import MethodKind, SignInMethod
 from shared.domain.record import JoinerRecord, ReminderLog, Status
 from shared.domain.registration import RegistrationRow, row_from_json
 from shared.ports import Ledger, RegistrationReport
@@ -16,7 +17,16 @@ from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
 from shared.services import cadence_policy, report_policy
 from shared.usecases.daily_run import DailyRun, ReportRun
-from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue, Fakes
+from shared.usecases.follow_joiner import FollowJoiner
+from tests.fakes import (
+    FakeBlobStore,
+    FakeClock,
+    FakeDirectory,
+    FakeLedger,
+    FakeMailer,
+    FakeQueue,
+    Fakes,
+)
 from tests.unit.report.tenant_rows import PAGES
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -70,11 +80,19 @@ Findings = Sequence[Mapping[str, str]]
 def report_fakes(
     records: Sequence[JoinerRecord] = (),
     pages: Sequence[Sequence[Mapping[str, Any]]] = PAGES,
+    *,
+    phone_sign_in: Sequence[str] = (),
     **fakes: Any,
 ) -> Fakes:
     """`Fakes` at the report's NOW, whose directory serves `pages` (raw Graph rows) as typed rows
-    and whose ledger holds `records`; keywords replace one fake (a broken ledger, a queue...)."""
+    and whose ledger holds `records`; keywords replace one fake (a broken ledger, a queue...).
+    The users in `phone_sign_in` have, read live, Authenticator with phone sign-in turned on."""
     made = Fakes(clock=FakeClock(NOW), **fakes)
+    for user_id in phone_sign_in:
+        made.directory.sign_in[user_id] = [
+            SignInMethod(MethodKind.AUTHENTICATOR, f"auth-{user_id}", NOW - timedelta(hours=5))
+        ]
+        made.directory.devices[user_id] = {f"auth-{user_id}": True}
     made.directory.registration = [[row_from_json(row) for row in page] for page in pages]
     made.ledger.records.update({r.tracking_id: r for r in records})
     return made
@@ -90,22 +108,36 @@ def daily_run(
     queue: FakeQueue | None = None,
     clock: FakeClock | None = None,
     doctor: Callable[[], Awaitable[Findings]] | None = None,
+    directory: FakeDirectory | None = None,
 ) -> DailyRun:
-    """The daily run as build_services wires it, on fakes, with a doctor the test chooses."""
+    """The daily run as build_services wires it, on fakes, with a doctor the test chooses;
+    `directory` answers the live reads (methods, audit log) while `report` serves the pages."""
     queue = queue if queue is not None else FakeQueue()
+    ledger = ledger if ledger is not None else FakeLedger()
+    clock = clock or FakeClock(NOW)
+    directory = directory if directory is not None else FakeDirectory()
+    follow = FollowJoiner(
+        directory=directory,
+        ledger=ledger,
+        clock=clock,
+        targets=settings.target_methods,
+        retire_tap=settings.tap_retire_after_enrolment,
+    )
     return DailyRun(
         policy=report_policy(settings),
         cadence=cadence_policy(settings),
         default_time_zone=settings.default_time_zone,
         brand=Brand.from_settings(settings),
         report=report,
-        ledger=ledger if ledger is not None else FakeLedger(),
+        ledger=ledger,
         snapshots=SnapshotStore(blobs if blobs is not None else FakeBlobStore()),
         mailer=mailer if mailer is not None else FakeMailer(),
         onboarding_queue=queue.named(settings.onboarding_queue),
         reminder_queue=queue.named(settings.reminder_queue),
-        clock=clock or FakeClock(NOW),
+        clock=clock,
         doctor=doctor,
+        follow=follow,
+        activity=directory,
     )
 
 
@@ -158,7 +190,10 @@ def _record(n: int, status: Status, **kw: Any) -> JoinerRecord:
 
 
 def cohort_records() -> list[JoinerRecord]:
-    """13 joiners. Hand count: accepted 13, TAP issued 7, delivered 6, enrolled 4, in progress 3.
+    """13 joiners. Hand count: accepted 13, TAP issued 7, delivered 6, signed in with the TAP 6
+    (joiners 4 and 5, and the 4 enrolled), Authenticator 5 (joiner 4 and the 4 enrolled),
+    passwordless target 4, in progress 3. Joiner 4 has sat at "Authenticator" for 9 days, joiner
+    5 at "signed in with the TAP" for 36 hours.
 
     Time to enrol (hours, from the later of delivery and TAP start): 2, 6, 10, 50.
     Nearest rank: median = 2nd of 4 = 6.0; p90 = 4th of 4 = 50.0.
@@ -176,6 +211,8 @@ def cohort_records() -> list[JoinerRecord]:
             tap_start=NOW - timedelta(days=10),
             delivered_at=NOW - timedelta(days=10),
             delivered_to_masked="m***r@contoso.example",
+            tap_used_at=NOW - timedelta(days=9, hours=2),
+            authenticator_at=NOW - timedelta(days=9),
             reminders=(
                 ReminderLog(1, NOW - timedelta(days=9), sent),
                 ReminderLog(2, NOW - timedelta(days=7), sent),
@@ -188,6 +225,7 @@ def cohort_records() -> list[JoinerRecord]:
             tap_start=NOW - timedelta(days=2),
             delivered_at=NOW - timedelta(days=2),
             delivered_to_masked="b***s@contoso.example",
+            tap_used_at=NOW - timedelta(hours=36),
             reminders=(ReminderLog(1, NOW - timedelta(hours=20), "failed"),),
         ),
         _record(

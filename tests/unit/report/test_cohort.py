@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from shared.domain.passwordless import Stage
 from shared.report.cohort import CohortAggregator, nearest_rank
 from tests.unit.report.conftest import NOW, cohort_records
 
@@ -17,9 +18,20 @@ def test_funnel_is_cumulative_and_matches_the_hand_count() -> None:
         ("Accepted from HR", 13),
         ("TAP issued", 7),
         ("TAP delivered", 6),
-        ("Enrolled", 4),
+        ("Signed in with the TAP", 6),
+        ("Authenticator registered", 5),
+        ("Passwordless (target reached)", 4),
     ]
     assert cohort.in_progress == 3
+    funnel = cohort.to_json()["funnel"]
+    assert [(f["stage"], f["count"]) for f in funnel] == [
+        ("accepted", 13),
+        ("tap_issued", 7),
+        ("delivered", 6),
+        ("tap_used", 6),
+        ("authenticator", 5),
+        ("target", 4),
+    ]
 
 
 def test_time_to_enrol_starts_when_the_tap_became_usable() -> None:
@@ -30,13 +42,21 @@ def test_time_to_enrol_starts_when_the_tap_became_usable() -> None:
     assert cohort.p90_hours_to_enrol == 50.0
 
 
-def test_joiners_past_the_overdue_threshold_are_named_with_a_masked_recipient() -> None:
+def test_joiners_stuck_at_a_stage_past_the_threshold_are_named_with_the_stage_and_fix() -> None:
     cohort = _cohort(overdue_days=7)
 
+    # Counted from when joiner 4 reached "Authenticator" (9 days), not from delivery (10).
     assert [
-        (o.name, o.delivered_to_masked, o.waiting_days, o.reminders_sent) for o in cohort.overdue
-    ] == [("Joiner 04", "m***r@contoso.example", 10, 2)]
-    assert len(_cohort(overdue_days=1).overdue) == 2
+        (o.name, o.delivered_to_masked, o.waiting_days, o.reminders_sent, o.stage)
+        for o in cohort.overdue
+    ] == [("Joiner 04", "m***r@contoso.example", 9, 2, Stage.AUTHENTICATOR)]
+    assert "phone sign-in" in cohort.overdue[0].fix
+    assert cohort.to_json()["stuckByStage"] == {"authenticator": 1}
+    one_day = _cohort(overdue_days=1)
+    assert [(s, [o.name for o in js]) for s, js in one_day.stuck()] == [
+        (Stage.TAP_USED, ["Joiner 05"]),
+        (Stage.AUTHENTICATOR, ["Joiner 04"]),
+    ]
     assert _cohort(overdue_days=30).overdue == ()
 
 

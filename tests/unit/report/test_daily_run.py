@@ -62,7 +62,8 @@ def _run(
 ALL_JOBS = [
     "doctor",
     "read_delivered_joiners",
-    "detect_enrolments",
+    "follow_joiners",
+    "registration_activity",
     "scan_ledger",
     "recover_stalled_intake",
     "fan_out_reminders",
@@ -216,7 +217,8 @@ class ConflictingLedger(FakeLedger):
 
 
 def _watched_joiner() -> JoinerRecord:
-    """A delivered joiner whose Entra user shows Authenticator in the registration report."""
+    """A delivered joiner whose Entra user shows Authenticator in the registration report (and,
+    read live, has turned on phone sign-in: `_live`)."""
     row = next(
         r
         for page in PAGES
@@ -226,10 +228,14 @@ def _watched_joiner() -> JoinerRecord:
     return replace(cohort_records()[0], status=Status.DELIVERED, user_id=row["id"])
 
 
+def _live(ledger: FakeLedger) -> list[str]:
+    return [r.user_id for r in ledger.records.values() if r.user_id]
+
+
 def test_a_stale_etag_while_marking_enrolment_is_re_read_and_the_digest_still_goes_out() -> None:
     joiner = _watched_joiner()
     ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=1)
-    fakes = report_fakes(ledger=ledger)
+    fakes = report_fakes(ledger=ledger, phone_sign_in=_live(ledger))
 
     run = asyncio.run(fakes.services(make_settings()).daily_run())
 
@@ -239,13 +245,13 @@ def test_a_stale_etag_while_marking_enrolment_is_re_read_and_the_digest_still_go
     assert ledger.enrolment_saves == 2
     assert run.ok and run.failed_jobs == ()
     [(email, _)] = fakes.mailer.sent
-    assert email.kind == "report" and _job_line("detect_enrolments") not in email.text
+    assert email.kind == "report" and _job_line("follow_joiners") not in email.text
 
 
 def test_a_concurrent_writer_that_marked_the_joiner_enrolled_first_is_not_overwritten() -> None:
     joiner = _watched_joiner()
     ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=1, other="enrolled")
-    fakes = report_fakes(ledger=ledger)
+    fakes = report_fakes(ledger=ledger, phone_sign_in=_live(ledger))
 
     run = asyncio.run(fakes.services(make_settings()).daily_run())
 
@@ -259,17 +265,17 @@ def test_a_concurrent_writer_that_marked_the_joiner_enrolled_first_is_not_overwr
 def test_a_conflict_that_never_clears_costs_one_job_not_the_digest() -> None:
     joiner = _watched_joiner()
     ledger = ConflictingLedger({joiner.tracking_id: joiner}, conflicts=10**6)
-    fakes = report_fakes(ledger=ledger)
+    fakes = report_fakes(ledger=ledger, phone_sign_in=_live(ledger))
 
     run = asyncio.run(fakes.services(make_settings()).daily_run())
 
     assert ledger.enrolment_saves == CONFLICT_RETRIES
     assert ledger.records[joiner.tracking_id].status is Status.DELIVERED
-    assert run.ok and run.failed_jobs == ("detect_enrolments",)
+    assert run.ok and run.failed_jobs == ("follow_joiners",)
     [(email, _)] = fakes.mailer.sent
     assert email.kind == "report"
     for body in (email.text, email.html):
-        assert _job_line("detect_enrolments") in body and "ConflictError" in body
+        assert _job_line("follow_joiners") in body and "ConflictError" in body
 
 
 class OneStuckLedger(ConflictingLedger):
@@ -299,13 +305,13 @@ def test_one_joiner_that_keeps_changing_does_not_hold_up_the_others() -> None:
     ledger = OneStuckLedger(
         {first.tracking_id: first, second.tracking_id: second}, stuck=first.tracking_id
     )
-    fakes = report_fakes(ledger=ledger)
+    fakes = report_fakes(ledger=ledger, phone_sign_in=_live(ledger))
 
     run = asyncio.run(fakes.services(make_settings()).daily_run())
 
     assert ledger.records[first.tracking_id].status is Status.DELIVERED
     assert ledger.records[second.tracking_id].status is Status.ENROLLED
-    assert run.failed_jobs == ("detect_enrolments",) and len(fakes.mailer.sent) == 1
+    assert run.failed_jobs == ("follow_joiners",) and len(fakes.mailer.sent) == 1
 
 
 # --- a failing doctor ------------------------------------------------------------------------
@@ -416,8 +422,11 @@ JOB_CASES: list[tuple[str, Callable[[], Fakes], tuple[str, ...], bool]] = [
     ),
     (
         "enrolment_save_raises",
-        lambda: report_fakes(ledger=BrokenEnrolmentSave({j.tracking_id: j for j in _records()})),
-        ("detect_enrolments",),
+        lambda: report_fakes(
+            ledger=BrokenEnrolmentSave({j.tracking_id: j for j in _records()}),
+            phone_sign_in=[r.user_id or "" for r in _records()],
+        ),
+        ("follow_joiners",),
         True,
     ),
     (

@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
-from shared.domain.record import Status
-from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue
+from shared.domain.directory import IssuedTap
+from shared.domain.passwordless import MethodKind, SignInMethod, Stage
+from shared.domain.record import JoinerRecord, Status
+from tests.fakes import FakeBlobStore, FakeClock, FakeLedger, FakeMailer, FakeQueue, Fakes
 from tests.unit.report.conftest import (
     NOW,
     Findings,
@@ -16,6 +19,7 @@ from tests.unit.report.conftest import (
     cohort_records,
     findings,
     make_settings,
+    report_fakes,
     run_daily,
 )
 from tests.unit.report.tenant_rows import PAGES
@@ -102,17 +106,61 @@ def test_a_joiner_stuck_in_accepted_is_re_enqueued_and_a_fresh_one_is_not() -> N
     assert queue.on("onboarding") == [{"v": 1, "trackingId": stuck.tracking_id}]
 
 
-def test_a_delivered_joiner_seen_with_authenticator_in_the_report_is_marked_enrolled() -> None:
-    row = next(
+def _push_row() -> dict[str, Any]:
+    return next(
         r
         for page in PAGES
         for r in page
         if "microsoftAuthenticatorPush" in (r.get("methodsRegistered") or [])
+        and "microsoftAuthenticatorPasswordless" not in (r.get("methodsRegistered") or [])
     )
-    record = replace(
-        cohort_records()[0], status=Status.DELIVERED, user_id=row["id"], enrolled_at=None
+
+
+def _delivered(user_id: str) -> JoinerRecord:
+    return replace(
+        cohort_records()[0],
+        status=Status.DELIVERED,
+        user_id=user_id,
+        enrolled_at=None,
+        tap_id="tap-own",
+        tap_start=NOW - timedelta(days=2),
+        delivered_at=NOW - timedelta(days=2),
     )
-    ledger = FakeLedger({record.tracking_id: record})
-    run(ledger, FakeQueue(), FakeMailer())
-    updated = ledger.records[record.tracking_id]
-    assert updated.status is Status.ENROLLED and updated.enrolled_at is not None
+
+
+def _live_tap(fakes: Fakes, user_id: str) -> None:
+    fakes.directory.taps.append((user_id, IssuedTap("tap-own", "unused", NOW, 480, False)))
+
+
+def test_push_only_in_the_report_and_live_records_the_authenticator_stage_not_enrolment() -> None:
+    row = _push_row()
+    record = _delivered(row["id"])
+    fakes = report_fakes([record])
+    auth = SignInMethod(MethodKind.AUTHENTICATOR, "auth-1", NOW - timedelta(hours=3))
+    fakes.directory.sign_in[row["id"]] = [auth]
+    fakes.directory.devices[row["id"]] = {"auth-1": False}  # no device: push only
+    _live_tap(fakes, row["id"])
+
+    asyncio.run(fakes.services(make_settings()).daily_run())
+
+    updated = fakes.ledger.records[record.tracking_id]
+    assert updated.status is Status.DELIVERED and updated.enrolled_at is None
+    assert updated.authenticator_at == NOW - timedelta(hours=3)  # when Graph says it happened
+    assert updated.stage is Stage.AUTHENTICATOR
+    assert fakes.directory.device_reads == [row["id"]]
+    assert fakes.directory.deleted_taps == []
+
+
+def test_phone_sign_in_found_live_after_the_report_marks_enrolled_and_retires_the_tap() -> None:
+    row = _push_row()
+    record = _delivered(row["id"])
+    fakes = report_fakes([record], phone_sign_in=[row["id"]])
+    _live_tap(fakes, row["id"])
+
+    asyncio.run(fakes.services(make_settings()).daily_run())
+
+    updated = fakes.ledger.records[record.tracking_id]
+    assert updated.status is Status.ENROLLED and updated.target_method == "phone_sign_in"
+    assert updated.enrolled_at == NOW - timedelta(hours=5)
+    assert fakes.directory.deleted_taps == [(row["id"], "tap-own")]
+    assert updated.tap_retired_at == NOW
