@@ -137,6 +137,8 @@ var tapstartSettings = {
   REMINDER_MAX_COUNT: '4'
   REMINDER_MANAGER_CC_FROM: '3'
   REMINDER_REISSUE_TAP: 'false'
+  TARGET_METHODS: 'phone_sign_in,passkey'
+  TAP_RETIRE_AFTER_ENROLMENT: 'true'
   QUIET_HOURS: '20-7'
   BRAND_COMPANY_NAME: brandCompanyName
   BRAND_LOGO_URL: ''
