@@ -199,6 +199,20 @@ class FakeDirectory:
     deleted_taps: list[tuple[str, str]] = field(default_factory=list)
     audit: list[RegistrationEvent] = field(default_factory=list)
     audit_since: list[datetime] = field(default_factory=list)
+    # Set by `Fakes`: TAPs then expire, and start, as that clock says.
+    clock: Any = None
+
+    def _tap_reason(self, tap: Any) -> str:
+        if tap.id in self.tap_reasons:
+            return self.tap_reasons[tap.id]
+        if self.clock is None:
+            return "EnabledByPolicy"
+        now = self.clock.now()
+        if now < tap.start:
+            return "NotYetValid"
+        if now > tap.start + timedelta(minutes=tap.lifetime_minutes):
+            return "Expired"
+        return "EnabledByPolicy"
 
     async def sign_in_methods(self, user_id: str) -> tuple[SignInMethod, ...]:
         from shared.domain.passwordless import method_from_json
@@ -213,7 +227,7 @@ class FakeDirectory:
         gone = {t for u, t in self.deleted_taps if u == user_id}
         for owner, tap in self.taps:
             if owner == user_id and tap.id not in gone:
-                reason = self.tap_reasons.get(tap.id, "EnabledByPolicy")
+                reason = self._tap_reason(tap)
                 listed.append(
                     method_from_json(
                         {
@@ -286,7 +300,7 @@ class FakeDirectory:
         tap = IssuedTap(
             f"tap-{len(self.taps) + 1}",
             f"Pass{len(self.taps) + 1:04d}!",
-            start or datetime.now(UTC),
+            start or (self.clock.now() if self.clock is not None else datetime.now(UTC)),
             lifetime,
             one_time,
         )
@@ -347,6 +361,10 @@ class Fakes:
     directory: FakeDirectory = field(default_factory=FakeDirectory)
     tenant: FakeTenant = field(default_factory=FakeTenant)
     probes: FakeProbes = field(default_factory=FakeProbes)
+
+    def __post_init__(self) -> None:
+        if self.directory.clock is None:
+            self.directory.clock = self.clock
 
     def services(self, settings: Settings) -> Services:
         return build_services(

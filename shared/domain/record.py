@@ -190,18 +190,22 @@ class JoinerRecord:
         makes the joiner `enrolled`.
         """
         times = stage_times or {}
-
-        def when(s: Stage) -> datetime:
-            return min(times.get(s, at), at)
+        # A stage happened no later than the stages after it (Authenticator implies the pass
+        # was used by then), and none later than `at`.
+        when: dict[Stage, datetime] = {}
+        later = at
+        for s in (Stage.TARGET, Stage.AUTHENTICATOR, Stage.TAP_USED):
+            later = min(times.get(s, later), later)
+            when[s] = later
 
         changes: dict[str, Any] = {}
         if stage.rank >= Stage.TAP_USED.rank and self.tap_used_at is None:
-            changes["tap_used_at"] = when(Stage.TAP_USED)
+            changes["tap_used_at"] = when[Stage.TAP_USED]
         if stage.rank >= Stage.AUTHENTICATOR.rank and self.authenticator_at is None:
-            changes["authenticator_at"] = when(Stage.AUTHENTICATOR)
+            changes["authenticator_at"] = when[Stage.AUTHENTICATOR]
         if stage is Stage.TARGET and self.enrolled_at is None:
             changes.update(
-                status=Status.ENROLLED, enrolled_at=when(Stage.TARGET), target_method=target
+                status=Status.ENROLLED, enrolled_at=when[Stage.TARGET], target_method=target
             )
         return replace(self, **changes) if changes else self
 

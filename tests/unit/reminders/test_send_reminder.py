@@ -15,7 +15,7 @@ from functions.queue_commands import run_command
 from shared.config import Settings
 from shared.domain.cadence import slot_key
 from shared.domain.commands import SendReminder
-from shared.domain.directory import DirectoryUser, Manager, TapPolicy
+from shared.domain.directory import DirectoryUser, IssuedTap, Manager, TapPolicy
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.joiner import JoinerEvent
@@ -101,6 +101,8 @@ class World:
         )
         asyncio.run(self.ledger.create(record))
         self.tid = record.tracking_id
+        # Tapstart's 8-hour pass, as Graph lists it (expired from TAP_START + 8 h on).
+        self.directory.taps.append(("id-E1", IssuedTap("t1", "unused", TAP_START, 480, False)))
         self.directory.users["E1"] = DirectoryUser(
             "id-E1",
             "ada@contoso.example",
