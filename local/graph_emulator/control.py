@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -16,11 +16,12 @@ from .clock import graph_datetime, parse_when
 from .emulator import Emulator
 from .errors import not_found_message
 from .http import EMULATOR_KEY
-from .registration import KNOWN_KINDS, PASSKEYS, tap_usability
+from .passkeys import PLATFORMS, default_aaguid, fido2_refusal, is_guid, kind_for
+from .registration import AUTHENTICATOR, KNOWN_KINDS, PASSKEYS, device_json, tap_usability
 from .routes.tap import policy_allows
 from .routes.users import user_view
 from .seed import SeedError, generate_users, resolve_managers, user_from_spec
-from .state import RegisteredMethod, User, user_initiator
+from .state import PHONE_SIGN_IN_KIND, RegisteredMethod, User, user_initiator
 
 routes = web.RouteTableDef()
 
@@ -149,59 +150,223 @@ async def patch_user(request: web.Request) -> web.Response:
     return web.json_response(_user_out(user))
 
 
-@routes.post("/_emulator/users/{user}/register")
-async def register_method(request: web.Request) -> web.Response:
-    """The user signs in (with the TAP when ``viaTap``) and registers a method."""
-    em = _em(request)
-    tenant = em.tenant
-    user = tenant.find_user(request.match_info["user"])
+def _refuse(status: int, code: str, message: str, **extra: Any) -> web.HTTPException:
+    """A control API error to raise from a helper (same body as ``_fail``, plus ``extra``)."""
+    classes: dict[int, type[web.HTTPException]] = {
+        400: web.HTTPBadRequest,
+        401: web.HTTPUnauthorized,
+        404: web.HTTPNotFound,
+        409: web.HTTPConflict,
+    }
+    body = json.dumps({"error": {"code": code, "message": message}, **extra})
+    return classes[status](text=body, content_type="application/json")
+
+
+def _require_user(em: Emulator, key: str) -> User:
+    user = em.tenant.find_user(key)
     if user is None:
-        return _fail(404, "Request_ResourceNotFound", not_found_message(request.match_info["user"]))
-    body = await _body(request)
-    kind = str(body.get("method", "microsoftAuthenticatorPush"))
-    if kind not in KNOWN_KINDS:
-        return _fail(400, "unknownMethod", f"unknown method {kind!r}; known: {sorted(KNOWN_KINDS)}")
-    now = em.clock.now()
-    consumed = False
-    if body.get("viaTap", False):
-        tap = user.tap
-        if tap is None:
-            return _fail(409, "noTemporaryAccessPass", "the user has no Temporary Access Pass")
-        usable, reason = tap_usability(tap, now, policy_allows(tenant, user))
-        if not usable:
-            return _fail(409, "temporaryAccessPassNotUsable", reason)
-        passcode = body.get("temporaryAccessPass")
-        if passcode is not None and not tap.matches(str(passcode)):
-            return _fail(401, "temporaryAccessPassMismatch", "the Temporary Access Pass is wrong")
-        if tap.is_usable_once:
-            tap.used_at = now
-            consumed = True
-    method = RegisteredMethod(str(uuid.uuid4()), kind, now, body.get("displayName"))
-    user.methods.append(method)
+        raise _refuse(404, "Request_ResourceNotFound", not_found_message(key))
+    return user
+
+
+def _tap_sign_in(em: Emulator, user: User, body: dict[str, Any], now: datetime) -> bool:
+    """The user signs in with the TAP (the passcode is checked when given). Records the use;
+    returns whether that used the pass up (one-time)."""
+    tap = user.tap
+    if tap is None:
+        raise _refuse(409, "noTemporaryAccessPass", "the user has no Temporary Access Pass")
+    usable, reason = tap_usability(tap, now, policy_allows(em.tenant, user))
+    if not usable:
+        raise _refuse(409, "temporaryAccessPassNotUsable", reason)
+    passcode = body.get("temporaryAccessPass")
+    if passcode is not None and not tap.matches(str(passcode)):
+        raise _refuse(401, "temporaryAccessPassMismatch", "the Temporary Access Pass is wrong")
+    tap.used_at = now
     user.touch()
-    tenant.audit(
+    return tap.is_usable_once
+
+
+PHONE_SIGN_IN_LABEL = "Microsoft Authenticator passwordless phone sign-in"
+ELSEWHERE_REASON = (
+    "The device is already registered in another tenant; a device can be registered in one "
+    "tenant only, so passwordless phone sign-in cannot be enabled on it."
+)
+
+
+def _label(kind: str) -> str:
+    return "Passkey" if kind in PASSKEYS else kind
+
+
+def _audit_registration(
+    em: Emulator,
+    user: User,
+    label: str,
+    *,
+    via_tap: bool,
+    reason: str | None = None,
+    aa_guid: str | None = None,
+) -> None:
+    """ "User registered security info" by the user; a failure when ``reason`` is given."""
+    details = [{"key": "Method", "value": label}]
+    if aa_guid:
+        details.append({"key": "AAGuid", "value": aa_guid})
+    details.append({"key": "SignInWithTemporaryAccessPass", "value": str(via_tap).lower()})
+    em.tenant.audit(
         "User registered security info",
         category="UserManagement",
         service="Authentication Methods",
         target=user,
         initiated_by=user_initiator(user),
-        details=[
-            {"key": "Method", "value": "Passkey" if kind in PASSKEYS else kind},
-            {
-                "key": "SignInWithTemporaryAccessPass",
-                "value": str(bool(body.get("viaTap"))).lower(),
-            },
-        ],
+        details=details,
+        result="success" if reason is None else "failure",
+        reason=reason or "",
     )
-    visible_at = now + timedelta(seconds=tenant.settings.report_lag_seconds)
+
+
+def _registration_body(body: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    """``(kind, platform, aaGuid)`` from a register body, validated (400 otherwise)."""
+    kind = str(body.get("method", "microsoftAuthenticatorPush"))
+    if kind not in KNOWN_KINDS:
+        raise _refuse(
+            400, "unknownMethod", f"unknown method {kind!r}; known: {sorted(KNOWN_KINDS)}"
+        )
+    platform = body.get("platform")
+    if platform is not None and platform not in PLATFORMS:
+        raise _refuse(400, "invalidPlatform", f"platform must be one of {sorted(PLATFORMS)}")
+    aa_guid = body.get("aaGuid")
+    if aa_guid is not None:
+        if kind not in PASSKEYS:
+            raise _refuse(400, "invalidAaGuid", "aaGuid applies to passkey (FIDO2) methods only")
+        if not is_guid(aa_guid):
+            raise _refuse(400, "invalidAaGuid", f"aaGuid {aa_guid!r} is not a GUID")
+        aa_guid = str(aa_guid).lower()
+    fail = body.get("fail")
+    if fail is not None and (not isinstance(fail, str) or not fail.strip()):
+        raise _refuse(400, "invalidFail", "fail must be a non-empty resultReason text")
+    if body.get("deviceRegisteredElsewhere") and kind not in AUTHENTICATOR:
+        raise _refuse(
+            400, "invalidDevice", "deviceRegisteredElsewhere applies to Microsoft Authenticator"
+        )
+    return kind, platform, aa_guid
+
+
+@routes.post("/_emulator/users/{user}/register")
+async def register_method(request: web.Request) -> web.Response:
+    """The user signs in (with the TAP when ``viaTap``) and registers a method, or fails to."""
+    em = _em(request)
+    user = _require_user(em, request.match_info["user"])
+    body = await _body(request)
+    kind, platform, aa_guid = _registration_body(body)
+    now = em.clock.now()
+    via_tap = bool(body.get("viaTap", False))
+    consumed = _tap_sign_in(em, user, body, now) if via_tap else False
+    if kind in PASSKEYS:
+        aa_guid = aa_guid or default_aaguid(kind, platform)
+        kind = kind_for(kind, aa_guid)  # the report name follows the AAGUID
+
+    def refused(code: str, reason: str) -> web.HTTPException:
+        _audit_registration(em, user, _label(kind), via_tap=via_tap, reason=reason, aa_guid=aa_guid)
+        return _refuse(409, code, reason, tapConsumed=consumed)
+
+    if body.get("fail"):
+        raise refused("registrationFailed", str(body["fail"]))
+    if kind in PASSKEYS and aa_guid is not None:
+        refusal = fido2_refusal(em.tenant, user, aa_guid)
+        if refusal is not None:
+            raise refused(refusal.code, refusal.reason)
+    elsewhere = bool(body.get("deviceRegisteredElsewhere", False))
+    if elsewhere and kind == PHONE_SIGN_IN_KIND:
+        raise refused("deviceRegisteredToAnotherTenant", ELSEWHERE_REASON)
+    method = RegisteredMethod(
+        str(uuid.uuid4()),
+        kind,
+        now,
+        body.get("displayName"),
+        platform=platform,
+        aa_guid=aa_guid,
+        device_registered_elsewhere=elsewhere,
+    )
+    user.methods.append(method)
+    user.touch()
+    _audit_registration(em, user, _label(kind), via_tap=via_tap, aa_guid=aa_guid)
+    visible_at = now + timedelta(seconds=em.tenant.settings.report_lag_seconds)
+    answer: dict[str, Any] = {
+        "userId": user.id,
+        "methodId": method.id,
+        "method": kind,
+        "tapConsumed": consumed,
+        "registeredDateTime": graph_datetime(now),
+        "reportVisibleAfter": graph_datetime(visible_at),
+    }
+    if aa_guid is not None:
+        answer["aaGuid"] = aa_guid
+    return web.json_response(answer)
+
+
+@routes.post("/_emulator/users/{user}/enable-phone-sign-in")
+async def enable_phone_sign_in(request: web.Request) -> web.Response:
+    """The user turns on passwordless phone sign-in for an Authenticator registration: the phone
+    is registered as a directory device (``device`` appears) and the report lists
+    ``microsoftAuthenticatorPasswordless`` after the report lag."""
+    em = _em(request)
+    user = _require_user(em, request.match_info["user"])
+    body = await _body(request)
+    authenticators = [m for m in user.methods if m.kind in AUTHENTICATOR]
+    if not authenticators:
+        raise _refuse(409, "noAuthenticator", "the user has no Microsoft Authenticator method")
+    method_id = body.get("methodId")
+    if method_id is not None:
+        method = next((m for m in authenticators if m.id == method_id), None)
+        if method is None:
+            raise _refuse(404, "Request_ResourceNotFound", not_found_message(str(method_id)))
+    else:
+        method = next((m for m in authenticators if not m.has_phone_sign_in), authenticators[0])
+    now = em.clock.now()
+    already = method.has_phone_sign_in
+    if not already:
+        if method.device_registered_elsewhere:
+            _audit_registration(
+                em, user, PHONE_SIGN_IN_LABEL, via_tap=False, reason=ELSEWHERE_REASON
+            )
+            raise _refuse(409, "deviceRegisteredToAnotherTenant", ELSEWHERE_REASON)
+        method.kind = PHONE_SIGN_IN_KIND
+        method.phone_sign_in_at = now
+        user.touch()
+        _audit_registration(em, user, PHONE_SIGN_IN_LABEL, via_tap=False)
+    device = device_json(method) or {}
+    enabled_at = method.phone_sign_in_at or now
+    visible_at = enabled_at + timedelta(seconds=em.tenant.settings.report_lag_seconds)
     return web.json_response(
         {
             "userId": user.id,
             "methodId": method.id,
-            "method": kind,
-            "tapConsumed": consumed,
-            "registeredDateTime": graph_datetime(now),
+            "alreadyEnabled": already,
+            "phoneSignInDateTime": graph_datetime(enabled_at),
+            "device": {k: device.get(k) for k in ("id", "deviceId", "displayName")},
             "reportVisibleAfter": graph_datetime(visible_at),
+        }
+    )
+
+
+@routes.post("/_emulator/users/{user}/sign-in-with-tap")
+async def sign_in_with_tap(request: web.Request) -> web.Response:
+    """The user signs in with the TAP and registers nothing (signed in, then gave up)."""
+    em = _em(request)
+    user = _require_user(em, request.match_info["user"])
+    body = await _body(request)
+    now = em.clock.now()
+    consumed = _tap_sign_in(em, user, body, now)
+    tap = user.tap
+    assert tap is not None  # _tap_sign_in refused otherwise
+    usable, reason = tap_usability(tap, now, policy_allows(em.tenant, user))
+    return web.json_response(
+        {
+            "userId": user.id,
+            "temporaryAccessPassId": tap.id,
+            "tapConsumed": consumed,
+            "usedDateTime": graph_datetime(now),
+            "isUsable": usable,
+            "methodUsabilityReason": reason,
         }
     )
 
@@ -303,6 +468,7 @@ async def list_taps(request: web.Request) -> web.Response:
                 "isUsable": usable,
                 "methodUsabilityReason": reason,
                 "used": user.tap.used_at is not None,
+                "usedDateTime": graph_datetime(user.tap.used_at) if user.tap.used_at else None,
             }
         )
     return web.json_response({"value": out})

@@ -38,6 +38,7 @@ class GraphRequest:
     request_id: str
     client_request_id: str
     app: App | None = None
+    roles: frozenset[str] = frozenset()  # the token's application permissions
     in_batch: bool = False
     params: dict[str, str] = field(default_factory=dict)
     route: Route | None = None

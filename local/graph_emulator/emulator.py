@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .auth import TokenService, require_permission
@@ -18,7 +18,7 @@ from .faults import Faults
 from .paging import Cursors
 from .registration import report_row
 from .seed import load_tenant
-from .state import Tenant, User
+from .state import RegisteredMethod, Tenant, User
 from .throttle import Throttle, too_many_requests
 
 _LOG_LIMIT = 5000
@@ -86,6 +86,7 @@ class Emulator:
         try:
             claims = self.tokens.verify(authorization, self.tenant.id)
             req.app = self.tenant.apps.get(claims.app_id)
+            req.roles = claims.roles
             route, params = self.router.match(req.method, req.segments)
             endpoint = route.template
             req.route, req.params = route, params
@@ -138,8 +139,8 @@ class Emulator:
 
     def _report_entry(self, user: User) -> _ReportEntry:
         cutoff = self.clock.now().timestamp() - self.tenant.settings.report_lag_seconds
-        visible = [m for m in user.methods if m.created.timestamp() <= cutoff]
-        key = (user.rev, len(visible))
+        visible = [_as_reported(m, cutoff) for m in user.methods if m.created.timestamp() <= cutoff]
+        key = (user.rev, len(visible), sum(m.has_phone_sign_in for m in visible))
         cached = self._report_cache.get(user.id)
         if cached is not None and cached.key == key:
             return cached
@@ -148,9 +149,19 @@ class Emulator:
         return entry
 
 
+def _as_reported(method: RegisteredMethod, cutoff: float) -> RegisteredMethod:
+    """Phone sign-in enabled later reaches the report after the same lag as a registration;
+    until then the method still reads as push only."""
+    at = method.phone_sign_in_at
+    if method.has_phone_sign_in and at is not None and at.timestamp() > cutoff:
+        return replace(method, kind="microsoftAuthenticatorPush", phone_sign_in_at=None)
+    return method
+
+
 @dataclass
 class _ReportEntry:
-    key: tuple[int, int]  # (user revision, number of methods visible to the report)
+    # (user revision, methods visible to the report, of which with phone sign-in visible)
+    key: tuple[int, int, int]
     row: dict[str, Any]
     json: bytes | None = None
 

@@ -28,6 +28,8 @@ TAP_READ = AUTH_METHODS_READ | {"UserAuthMethod-TAP.Read.All", "UserAuthMethod-T
 TAP_WRITE = frozenset(
     {"UserAuthenticationMethod.ReadWrite.All", "UserAuthMethod-TAP.ReadWrite.All"}
 )
+# Reading a directory device object, e.g. an Authenticator method's ``device`` (device: get).
+DEVICE_READ = frozenset({"Device.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"})
 POLICY_READ = frozenset({"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"})
 POLICY_WRITE = frozenset({"Policy.ReadWrite.AuthenticationMethod"})
 REPORTS_READ = frozenset({"AuditLog.Read.All", "UserAuthenticationMethod.Read.All"})

@@ -4,23 +4,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from .clock import graph_datetime
+from .clock import directory_datetime, graph_datetime
+from .passkeys import PASSKEY_KINDS, default_aaguid, model_of
 from .state import RegisteredMethod, TemporaryAccessPass, Tenant, User
 
 PASSWORD_METHOD_ID = "28c10230-6103-485e-b985-444c60001490"  # fixed id Graph uses for passwords
 
 AUTHENTICATOR = {"microsoftAuthenticatorPush", "microsoftAuthenticatorPasswordless"}
-PASSKEYS = {
-    "passKeyDeviceBound",
-    "passKeyDeviceBoundAuthenticator",
-    "passKeyDeviceBoundWindowsHello",
-    "passKeySynced",
-    "fido2SecurityKey",
-    "fido2",
-}
+PASSKEYS = PASSKEY_KINDS
 PHONES = {
     "mobilePhone": "mobile",
     "alternateMobilePhone": "alternateMobile",
@@ -92,7 +87,7 @@ def report_row(tenant: Tenant, user: User, visible: list[RegisteredMethod]) -> d
         preferred, system = "sms", ["sms"]
     else:
         preferred, system = "", []
-    updated = max([user.created, *(m.created for m in visible)])
+    updated = max([user.created, *(m.changed for m in visible)])
     settings = tenant.settings
     return {
         "id": user.id,
@@ -119,22 +114,16 @@ def method_json(method: RegisteredMethod, user: User) -> dict[str, Any]:
     created = graph_datetime(method.created)
     kind = method.kind
     if kind in AUTHENTICATOR:
-        return {
-            "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
-            "id": method.id,
-            "displayName": method.display_name or "Emulated phone",
-            "deviceTag": "SoftwareTokenActivated",
-            "phoneAppVersion": "6.2409.6274",
-            "createdDateTime": created,
-        }
+        return authenticator_json(method)
     if kind in PASSKEYS:
+        aa_guid = method.aa_guid or default_aaguid(kind, method.platform)
         return {
             "@odata.type": "#microsoft.graph.fido2AuthenticationMethod",
             "id": method.id,
-            "displayName": method.display_name or "Passkey in Microsoft Authenticator",
+            "displayName": method.display_name or _PASSKEY_NAMES.get(kind, "Passkey"),
             "createdDateTime": created,
-            "aaGuid": "90a3ccdf-635c-4729-a248-9b709135078f",
-            "model": "Microsoft Authenticator - iOS",
+            "aaGuid": aa_guid,
+            "model": model_of(aa_guid),
             "attestationCertificates": [],
             "attestationLevel": "notAttested",
         }
@@ -164,6 +153,64 @@ def method_json(method: RegisteredMethod, user: User) -> dict[str, Any]:
             or (user.other_mails[0] if user.other_mails else user.mail),
         }
     return {"@odata.type": "#microsoft.graph.authenticationMethod", "id": method.id}
+
+
+_PASSKEY_NAMES = {
+    "passKeyDeviceBoundAuthenticator": "Passkey in Microsoft Authenticator",
+    "passKeyDeviceBoundWindowsHello": "Passkey in Windows Hello",
+    "passKeySynced": "Synced passkey",
+}
+
+
+def authenticator_json(method: RegisteredMethod) -> dict[str, Any]:
+    """A ``microsoftAuthenticatorAuthenticationMethod`` without its ``device`` relationship.
+
+    ``createdDateTime`` "is null if the device isn't registered for passwordless Phone Sign-In"
+    (v1.0 resource page); once it is, the emulator gives the device's registration time."""
+    signed_in = method.phone_sign_in_at if method.has_phone_sign_in else None
+    return {
+        "@odata.type": "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
+        "id": method.id,
+        "displayName": method.display_name or "Emulated phone",
+        "deviceTag": "SoftwareTokenActivated",
+        "phoneAppVersion": "6.2409.6274",
+        "createdDateTime": graph_datetime(signed_in) if signed_in else None,
+    }
+
+
+DEVICE_PROPERTIES = frozenset(
+    {
+        "id",
+        "deviceId",
+        "displayName",
+        "operatingSystem",
+        "operatingSystemVersion",
+        "accountEnabled",
+        "registrationDateTime",
+        "trustType",
+        "profileType",
+    }
+)
+
+
+def device_json(method: RegisteredMethod) -> dict[str, Any] | None:
+    """The directory ``device`` behind an Authenticator registration: None unless the phone is
+    registered for passwordless phone sign-in. Ids are derived from the method's id."""
+    if not method.has_phone_sign_in or method.phone_sign_in_at is None:
+        return None
+    android = method.platform == "android"
+    return {
+        "@odata.type": "#microsoft.graph.device",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"device-object/{method.id}")),
+        "deviceId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"device-id/{method.id}")),
+        "displayName": method.display_name or "Emulated phone",
+        "operatingSystem": "Android" if android else "iOS",
+        "operatingSystemVersion": "14.0" if android else "17.5",
+        "accountEnabled": True,
+        "registrationDateTime": directory_datetime(method.phone_sign_in_at),
+        "trustType": "Workplace",
+        "profileType": "RegisteredDevice",
+    }
 
 
 def password_json(user: User) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .clock import Clock, parse_when
-from .state import App, Group, RegisteredMethod, Settings, Tenant, User
+from .passkeys import PASSKEY_KINDS, is_guid, kind_for
+from .state import PHONE_SIGN_IN_KIND, App, Group, RegisteredMethod, Settings, Tenant, User
 
 TAP_POLICY_DEFAULT: dict[str, Any] = {
     "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
@@ -158,16 +159,42 @@ def user_from_spec(spec: dict[str, Any], tenant: Tenant, now: datetime) -> User:
         password_created=when("passwordCreatedDateTime"),
     )
     for index, method in enumerate(spec.get("methods", [])):
-        method = {"type": method} if isinstance(method, str) else method
         user.methods.append(
-            RegisteredMethod(
-                id=str(method.get("id") or uuid.uuid5(uuid.NAMESPACE_URL, f"{user_id}/m{index}")),
-                kind=method["type"],
-                created=parse_when(method.get("registeredDateTime", "now-10d"), now),
-                display_name=method.get("displayName"),
+            method_from_spec(
+                method, str(uuid.uuid5(uuid.NAMESPACE_URL, f"{user_id}/m{index}")), now
             )
         )
     return user
+
+
+def method_from_spec(
+    spec: str | dict[str, Any], default_id: str, now: datetime
+) -> RegisteredMethod:
+    """``"kind"`` or ``{"type", "id", "registeredDateTime", "displayName", "platform",
+    "aaGuid", "phoneSignInDateTime", "deviceRegisteredElsewhere"}``. A passkey's type follows
+    its AAGUID, as a registration's does."""
+    spec = {"type": spec} if isinstance(spec, str) else spec
+    kind = str(spec["type"])
+    created = parse_when(spec.get("registeredDateTime", "now-10d"), now)
+    aa_guid = spec.get("aaGuid")
+    if aa_guid is not None:
+        if kind not in PASSKEY_KINDS or not is_guid(aa_guid):
+            raise SeedError(f"method {spec!r}: aaGuid must be a GUID on a passkey method")
+        aa_guid = str(aa_guid).lower()
+        kind = kind_for(kind, aa_guid)
+    phone_sign_in = spec.get("phoneSignInDateTime")
+    if phone_sign_in and kind == "microsoftAuthenticatorPush":
+        kind = PHONE_SIGN_IN_KIND  # push registered first, phone sign-in enabled later
+    return RegisteredMethod(
+        id=str(spec.get("id") or default_id),
+        kind=kind,
+        created=created,
+        display_name=spec.get("displayName"),
+        platform=spec.get("platform"),
+        aa_guid=aa_guid,
+        phone_sign_in_at=parse_when(phone_sign_in, now) if phone_sign_in else None,
+        device_registered_elsewhere=bool(spec.get("deviceRegisteredElsewhere", False)),
+    )
 
 
 def resolve_managers(tenant: Tenant, specs: list[dict[str, Any]]) -> None:

@@ -26,14 +26,41 @@ ROLE_TEMPLATES: dict[str, str] = {
 }
 
 
+PHONE_SIGN_IN_KIND = "microsoftAuthenticatorPasswordless"
+
+
 @dataclass
 class RegisteredMethod:
-    """One registered sign-in method; ``kind`` is the report's ``methodsRegistered`` name."""
+    """One registered sign-in method; ``kind`` is the report's ``methodsRegistered`` name.
+
+    Microsoft Authenticator: ``microsoftAuthenticatorPush`` until the phone is registered for
+    passwordless phone sign-in, then ``microsoftAuthenticatorPasswordless`` with
+    ``phone_sign_in_at`` (when the device was registered; the registration time when the method
+    was registered with phone sign-in at once). Passkeys carry the AAGUID they registered with
+    (``None``: the kind's default, see ``passkeys.py``).
+    """
 
     id: str
     kind: str
     created: datetime
     display_name: str | None = None
+    platform: str | None = None  # "ios" or "android" (Authenticator's phone, passkey provider)
+    aa_guid: str | None = None
+    phone_sign_in_at: datetime | None = None
+    device_registered_elsewhere: bool = False  # the phone's device object is in another tenant
+
+    def __post_init__(self) -> None:
+        if self.kind == PHONE_SIGN_IN_KIND and self.phone_sign_in_at is None:
+            self.phone_sign_in_at = self.created
+
+    @property
+    def has_phone_sign_in(self) -> bool:
+        return self.kind == PHONE_SIGN_IN_KIND
+
+    @property
+    def changed(self) -> datetime:
+        """The latest change the registration report can show (registration, phone sign-in)."""
+        return max(self.created, self.phone_sign_in_at or self.created)
 
 
 @dataclass
@@ -254,6 +281,8 @@ class Tenant:
         initiated_by: dict[str, Any],
         operation: str = "Add",
         details: list[dict[str, str]] | None = None,
+        result: str = "success",
+        reason: str = "",
     ) -> None:
         target_json: dict[str, Any] = {
             "id": target.id,
@@ -268,8 +297,8 @@ class Tenant:
                 "id": f"Directory_{uuid.uuid4()}",
                 "category": category,
                 "correlationId": str(uuid.uuid4()),
-                "result": "success",
-                "resultReason": "",
+                "result": result,
+                "resultReason": reason,
                 "activityDisplayName": activity,
                 "activityDateTime": self.clock.now(),
                 "loggedByService": service,

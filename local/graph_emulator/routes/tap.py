@@ -19,6 +19,7 @@ from ..errors import (
     lifetime_out_of_range,
     not_found,
 )
+from ..passkeys import targets_user
 from ..registration import tap_usability
 from ..state import TemporaryAccessPass, User, app_initiator
 from .common import context, ok, require_user
@@ -43,17 +44,7 @@ def register(router: Router) -> None:
 def policy_allows(tenant: Tenant, user: User) -> bool:
     """The TAP policy is enabled and targets the user (include, then exclude)."""
     policy = tenant.policies.get("TemporaryAccessPass", {})
-    if policy.get("state") != "enabled":
-        return False
-    groups = {g.id for g in tenant.groups_of(user.id, transitive=True)}
-
-    def hits(targets: list[dict[str, Any]]) -> bool:
-        return any(
-            t.get("id") == "all_users" or t.get("id") == user.id or t.get("id") in groups
-            for t in targets
-        )
-
-    return hits(policy.get("includeTargets", [])) and not hits(policy.get("excludeTargets", []))
+    return policy.get("state") == "enabled" and targets_user(tenant, policy, user)
 
 
 def tap_json(

@@ -50,5 +50,7 @@ with warnings.catch_warnings():
         "user_registration_details_request_builder",
         "msgraph.generated.audit_logs.directory_audits.directory_audits_request_builder",
         "msgraph.generated.users.item.check_member_groups.check_member_groups_post_request_body",
+        "msgraph.generated.users.item.authentication.microsoft_authenticator_methods."
+        "microsoft_authenticator_methods_request_builder",
     ):
         importlib.import_module(_module)
