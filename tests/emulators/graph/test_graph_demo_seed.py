@@ -38,3 +38,21 @@ def test_demo_seed_scenarios() -> None:
         u for u in tenant.users.values() if u.employee_hire_date and not u.methods
     ]
     assert len(unenrolled_joiners) >= 5
+
+
+def test_demo_seed_covers_the_passwordless_stages() -> None:
+    tenant = load_tenant(json.loads(DEMO_SEED.read_text(encoding="utf-8")), Clock())
+    by_eid = {u.employee_id: u for u in tenant.users.values() if u.employee_id}
+    tapstart = next(iter(tenant.apps.values()))
+    assert "Device.Read.All" in tapstart.roles  # to tell phone sign-in from push
+    [later] = by_eid["E1207"].methods  # push first, phone sign-in enabled later
+    assert later.has_phone_sign_in and later.phone_sign_in_at is not None
+    assert later.phone_sign_in_at > later.created
+    [elsewhere] = by_eid["E1212"].methods  # the phone belongs to another tenant
+    assert elsewhere.device_registered_elsewhere and not elsewhere.has_phone_sign_in
+    [passkey] = by_eid["E1202"].methods
+    assert (passkey.kind, passkey.platform) == ("passKeyDeviceBoundAuthenticator", "android")
+    fido2 = tenant.policies["Fido2"]
+    assert fido2["@odata.type"] == "#microsoft.graph.fido2AuthenticationMethodConfiguration"
+    assert fido2["state"] == "enabled" and fido2["isSelfServiceRegistrationAllowed"] is True
+    assert set(fido2["keyRestrictions"]) == {"isEnforced", "enforcementType", "aaGuids"}
