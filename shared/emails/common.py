@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from shared.domain.passwordless import Target
 from shared.domain.quiet_hours import recipient_zone
 from shared.emails.i18n import Catalogue, catalogue, negotiate
 from shared.rendering import Brand, header_safe, one_line
@@ -63,6 +64,50 @@ class Locale:
     def subject(self, key: str, **values: object) -> str:
         clean = {k: header_safe(v) if isinstance(v, str) else v for k, v in values.items()}
         return header_safe(self.cat.text(key, **clean))
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Which ways to the finish line the configured targets allow, as the emails explain them.
+
+    `passkey` is the passkey target to describe: `passkey` (any passkey, a security key too)
+    wins over `authenticator_passkey`, which it includes.
+    """
+
+    phone_sign_in: bool
+    passkey: Target | None
+    windows_hello: bool
+
+    @classmethod
+    def of(cls, targets: Sequence[Target]) -> Routes:
+        if not targets:
+            raise ValueError("name at least one target method")
+        passkey = next(
+            (t for t in (Target.PASSKEY, Target.AUTHENTICATOR_PASSKEY) if t in targets), None
+        )
+        return cls(Target.PHONE_SIGN_IN in targets, passkey, Target.WINDOWS_HELLO in targets)
+
+    def shown(self) -> tuple[Target, ...]:
+        """The targets as the emails name them, phone sign-in first."""
+        return tuple(
+            t
+            for t, on in (
+                (Target.PHONE_SIGN_IN, self.phone_sign_in),
+                (self.passkey, self.passkey is not None),
+                (Target.WINDOWS_HELLO, self.windows_hello),
+            )
+            if on and t is not None
+        )
+
+
+def describe_targets(cat: Catalogue, routes: Routes) -> str:
+    """ "phone sign-in in Microsoft Authenticator or a passkey (...)", in the catalogue's words."""
+    names = [cat.text(f"targets.{t.value}") for t in routes.shown()]
+    if len(names) == 1:
+        return names[0]
+    return cat.text(
+        "targets.or", first=cat.text("targets.separator").join(names[:-1]), last=names[-1]
+    )
 
 
 def base_context(locale: Locale, brand: Brand, subject: str, preheader: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from shared.domain.directory import IssuedTap
 from shared.domain.email import OutgoingEmail
-from shared.emails.common import Locale, addresses, base_context
+from shared.emails.common import SECURITY_INFO_URL, Locale, addresses, base_context
 from shared.emails.render import render_html, render_text
 from shared.rendering import Brand
 
@@ -27,7 +27,9 @@ def compose_tap_delivery(
     """The manager's email carrying `tap.passcode`: once in the HTML body, once in the text body.
 
     `language` is the recipient's (the manager's) preference; `time_zone` the joiner's, in which
-    the validity is shown. The subject never contains the passcode.
+    the validity is shown. The subject never contains the passcode. The hand-over notes add
+    "one sitting" for a one-time pass, the QR-code way, what device registration is, and where
+    the default sign-in method is changed.
     """
     locale = Locale.pick(language, time_zone, brand)
     cat = locale.cat
@@ -48,6 +50,7 @@ def compose_tap_delivery(
         "end": cat.datetime(tap.start + timedelta(minutes=tap.lifetime_minutes), locale.zone),
         "lifetime": cat.duration(tap.lifetime_minutes),
         "one_time": tap.one_time,
+        "notes": _notes(tap.one_time, joiner_name, brand.company_name),
     }
     return OutgoingEmail(
         to=addresses(to),
@@ -56,3 +59,15 @@ def compose_tap_delivery(
         text=render_text("tap_delivery", context),
         kind="tap_delivery",
     )
+
+
+def _notes(one_time: bool, joiner: str, company: str) -> list[tuple[str, dict[str, object]]]:
+    notes: list[tuple[str, dict[str, object]]] = []
+    if one_time:
+        notes.append(("tap.note.one_time", {"joiner": joiner}))
+    notes += [
+        ("tap.note.qr", {"joiner": joiner, "url": SECURITY_INFO_URL}),
+        ("tap.note.registration", {"company": company}),
+        ("tap.note.default_method", {"joiner": joiner}),
+    ]
+    return notes
