@@ -3,7 +3,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from markupsafe import escape
 
+from shared.domain.email import OutgoingEmail
+from shared.domain.passwordless import Stage, Target
 from shared.emails import EXPLAINED_REASONS, compose_admin_alert, compose_manager_final_notice
 from shared.rendering import Brand
 from tests.unit.emails.conftest import HOSTILE_NAME
@@ -91,3 +94,94 @@ def test_unknown_reason_gets_the_generic_text_and_escaped_details(brand: Brand) 
     assert "for the reason shown below" in email.text
     assert "<img src=x" not in email.html
     assert "&lt;img src=x onerror=alert(1)&gt;" in email.html
+
+
+STAGES = {
+    "en": {
+        Stage.DELIVERED: ("the Temporary Access Pass has not been used yet", "sit with them"),
+        Stage.TAP_USED: ("Microsoft Authenticator is not set up yet", "install Authenticator"),
+        Stage.AUTHENTICATOR: ("phone sign-in is not turned on yet", "Enable phone sign-in"),
+    },
+    "de": {
+        Stage.DELIVERED: ("Zugriffspass wurde noch nicht verwendet", "begleiten Sie die erste"),
+        Stage.TAP_USED: ("Authenticator ist noch nicht eingerichtet", "Authenticator zu install"),
+        Stage.AUTHENTICATOR: (
+            "Anmeldung per Telefon ist noch nicht aktiviert",
+            "Anmeldung per Telefon aktivieren",
+        ),
+    },
+    "fr": {
+        Stage.DELIVERED: ("n'a pas encore été utilisé", "accompagnez sa première connexion"),
+        Stage.TAP_USED: ("Authenticator n'est pas encore configuré", "installer Authenticator"),
+        Stage.AUTHENTICATOR: (
+            "la connexion par téléphone n'est pas encore activée",
+            "Activer la connexion par téléphone",
+        ),
+    },
+}
+STUCK_PREFIX = {
+    "en": "Where Eve Example is stuck:",
+    "de": "Wo Eve Example steht:",
+    "fr": "Où en est Eve Example :",
+}
+
+
+def _notice(brand: Brand, **overrides: object) -> OutgoingEmail:
+    values: dict[str, object] = {
+        "to": "anna.boss@fabrikam.example",
+        "joiner_name": "Eve Example",
+        "joiner_upn": "eve@fabrikam.example",
+        "hire_date": date(2026, 1, 5),
+        "reminders_sent": 4,
+        "brand": brand,
+    }
+    values.update(overrides)
+    return compose_manager_final_notice(**values)  # type: ignore[arg-type]
+
+
+def _in_both(email: OutgoingEmail, phrase: str) -> bool:
+    return phrase in email.text and str(escape(phrase)) in email.html
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+@pytest.mark.parametrize("stage", [Stage.DELIVERED, Stage.TAP_USED, Stage.AUTHENTICATOR])
+def test_final_notice_names_the_stage_and_its_fix(
+    brand: Brand, language: str, stage: Stage
+) -> None:
+    email = _notice(brand, stuck_at=stage, language=language)
+
+    label, fix = STAGES[language][stage]
+    assert _in_both(email, STUCK_PREFIX[language])
+    assert _in_both(email, label)
+    assert _in_both(email, fix)
+    for other, (other_label, _) in STAGES[language].items():
+        if other is not stage:
+            assert other_label not in email.text, other
+
+
+def test_final_notice_without_a_stage_names_none(brand: Brand) -> None:
+    email = _notice(brand)
+
+    assert "is stuck" not in email.text
+    assert "has not finished setting up passwordless sign-in yet" in email.text
+
+
+def test_the_authenticator_fix_follows_the_targets(brand: Brand) -> None:
+    default = _notice(brand, stuck_at=Stage.AUTHENTICATOR)
+    phone_only = _notice(brand, stuck_at=Stage.AUTHENTICATOR, targets=(Target.PHONE_SIGN_IN,))
+    passkey_only = _notice(brand, stuck_at=Stage.AUTHENTICATOR, targets=(Target.PASSKEY,))
+
+    assert "another organisation's work account" in default.text
+    assert "Adding a passkey in Microsoft Authenticator instead works too." in default.text
+    assert "instead works too" not in phone_only.text
+    assert 'chooses "Enable phone sign-in"' in default.text
+    assert 'chooses "Enable phone sign-in"' not in passkey_only.text
+    assert "there is no passkey yet" in passkey_only.text
+    assert '"Passkey in Microsoft Authenticator"' in passkey_only.text
+
+
+def test_the_tap_used_fix_names_the_support_contact(brand: Brand) -> None:
+    email = _notice(brand, stuck_at=Stage.TAP_USED)
+
+    assert "contact helpdesk@fabrikam.example for a new one; they can also check" in email.text
+    assert 'href="mailto:helpdesk@fabrikam.example"' in email.html

@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from markupsafe import escape
 
 from shared.domain.directory import IssuedTap
 from shared.domain.email import OutgoingEmail
@@ -145,3 +146,74 @@ def test_recipient_must_be_one_plain_address(
 
 def test_tap_repr_never_shows_the_passcode(tap: IssuedTap) -> None:
     assert PASSCODE not in repr(tap) and PASSCODE not in str(tap)
+
+
+HANDOVER_NOTES = {
+    "en": {
+        "one_sitting": "Eve Example should do everything in one sitting",
+        "qr": ("QR code", "on a computer", "https://mysignins.microsoft.com/security-info"),
+        "registration": ("It is not device management", "Fabrikam does not take over the phone"),
+        "default": ('"Change" next to the default sign-in method', "system-preferred multif"),
+    },
+    "de": {
+        "one_sitting": "Eve Example sollte daher alles in einem Durchgang erledigen",
+        "qr": ("QR-Code", "an einem Computer", "https://mysignins.microsoft.com/security-info"),
+        "registration": (
+            "Das ist keine Geräteverwaltung",
+            "Fabrikam übernimmt das Smartphone nicht",
+        ),
+        "default": ('"Ändern" neben der Standardanmeldemethode', "systembevorzugte mehrstuf"),
+    },
+    "fr": {
+        "one_sitting": "Eve Example doit donc tout faire d'une traite",
+        "qr": ("code QR", "sur un ordinateur", "https://mysignins.microsoft.com/security-info"),
+        "registration": (
+            "Ce n'est pas une gestion de l'appareil",
+            "Fabrikam ne prend pas le contrôle du téléphone",
+        ),
+        "default": (
+            "« Modifier » à côté de la méthode de connexion par défaut",
+            "authentification multifacteur préférée par le système",
+        ),
+    },
+}
+
+
+def _in_both(email: OutgoingEmail, phrase: str) -> bool:
+    return phrase in email.text and str(escape(phrase)) in email.html
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_handover_notes_in_every_language(
+    tap: IssuedTap, brand: Brand, hire_date: date, language: str
+) -> None:
+    email = _compose(tap, brand, hire_date, language=language)
+
+    notes = HANDOVER_NOTES[language]
+    assert _in_both(email, str(notes["one_sitting"]))  # the fixture's pass is one-time
+    for key in ("qr", "registration", "default"):
+        for phrase in notes[key]:
+            assert _in_both(email, phrase), phrase
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_a_reusable_pass_needs_no_single_sitting(
+    tap: IssuedTap, brand: Brand, hire_date: date, language: str
+) -> None:
+    email = _compose(replace(tap, one_time=False), brand, hire_date, language=language)
+
+    one_sitting = str(HANDOVER_NOTES[language]["one_sitting"])
+    assert one_sitting not in email.text
+    assert str(escape(one_sitting)) not in email.html
+    assert _in_both(email, HANDOVER_NOTES[language]["qr"][0])  # the other notes stay
+
+
+def test_handover_notes_follow_the_steps_and_keep_the_passcode_out(
+    tap: IssuedTap, brand: Brand, hire_date: date
+) -> None:
+    text = _compose(tap, brand, hire_date, language="en").text
+
+    steps_end = text.index("6. Turn on passwordless phone sign-in")
+    notes = text.index("Good to know for the first sign-in")
+    assert steps_end < notes < text.index("If the pass expires before")
+    assert PASSCODE not in text[notes:]
