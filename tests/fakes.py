@@ -194,6 +194,8 @@ class FakeDirectory:
     # created here, usable unless `tap_reasons` names the TAP's methodUsabilityReason.
     sign_in: dict[str, list[SignInMethod]] = field(default_factory=dict)
     tap_reasons: dict[str, str] = field(default_factory=dict)  # tap id -> reason
+    # TAPs already in the tenant when a test starts (`taps` holds those created through here).
+    existing_taps: list[tuple[str, Any]] = field(default_factory=list)
     devices: dict[str, dict[str, bool]] = field(default_factory=dict)  # user -> method -> flag
     device_reads: list[str] = field(default_factory=list)
     deleted_taps: list[tuple[str, str]] = field(default_factory=list)
@@ -225,7 +227,7 @@ class FakeDirectory:
                 method_from_json({"@odata.type": t, "id": f"m{i}"}) for i, t in enumerate(types)
             ]
         gone = {t for u, t in self.deleted_taps if u == user_id}
-        for owner, tap in self.taps:
+        for owner, tap in [*self.existing_taps, *self.taps]:
             if owner == user_id and tap.id not in gone:
                 reason = self._tap_reason(tap)
                 listed.append(

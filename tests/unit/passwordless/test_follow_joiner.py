@@ -37,7 +37,7 @@ def _world(
     directory = FakeDirectory(clock=clock)
     directory.sign_in[USER] = [SignInMethod(MethodKind.PASSWORD, "pw"), *methods]
     directory.devices[USER] = devices or {}
-    directory.taps.append((USER, IssuedTap(tap_id, "unused", START, 480, False)))
+    directory.existing_taps.append((USER, IssuedTap(tap_id, "unused", START, 480, False)))
     event = JoinerEvent("evt-1", START, "E1", date(2026, 12, 1))
     record = replace(
         JoinerRecord.accept(event, START),

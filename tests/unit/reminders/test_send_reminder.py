@@ -19,6 +19,7 @@ from shared.domain.directory import DirectoryUser, IssuedTap, Manager, TapPolicy
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.joiner import JoinerEvent
+from shared.domain.passwordless import MethodKind, SignInMethod
 from shared.domain.record import JoinerRecord, Status
 from shared.ports import EmailSlot
 from shared.services import Services
@@ -44,7 +45,6 @@ REISSUE = replace(SETTINGS, reminder_reissue_tap=True)
 TAP_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # day 1 after the TAP start, 13:00 in Berlin
 DAY_3 = TAP_START + timedelta(days=3, hours=4)  # the 8-hour TAP ran out long ago
-AUTHENTICATOR = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod"
 
 
 @dataclass
@@ -102,7 +102,9 @@ class World:
         asyncio.run(self.ledger.create(record))
         self.tid = record.tracking_id
         # Tapstart's 8-hour pass, as Graph lists it (expired from TAP_START + 8 h on).
-        self.directory.taps.append(("id-E1", IssuedTap("t1", "unused", TAP_START, 480, False)))
+        self.directory.existing_taps.append(
+            ("id-E1", IssuedTap("t1", "unused", TAP_START, 480, False))
+        )
         self.directory.users["E1"] = DirectoryUser(
             "id-E1",
             "ada@contoso.example",
@@ -184,13 +186,67 @@ def test_crash_after_the_send_before_the_record_confirms_instead_of_sending_agai
     assert entry.detail == "confirmed after a redelivery"
 
 
-def test_user_who_enrolled_since_the_report_gets_nothing_and_is_marked_enrolled() -> None:
+def _authenticator(w: World, *, phone_sign_in: bool) -> None:
+    w.directory.sign_in["id-E1"] = [
+        SignInMethod(MethodKind.PASSWORD, "pw"),
+        SignInMethod(MethodKind.AUTHENTICATOR, "a1", TAP_START + timedelta(hours=1)),
+    ]
+    w.directory.devices["id-E1"] = {"a1": phone_sign_in}
+
+
+def test_push_only_is_reminded_to_turn_on_phone_sign_in_and_is_not_enrolled() -> None:
     w = World()
-    w.directory.methods["id-E1"] = [AUTHENTICATOR]
-    assert w.run(1).outcome == "skipped_enrolled"
+    _authenticator(w, phone_sign_in=False)
+
+    assert w.run(1).outcome == "sent"
+
     record = w.record()
-    assert record.status is Status.ENROLLED and record.enrolled_at == NOON
+    assert record.status is Status.DELIVERED and record.enrolled_at is None
+    assert record.authenticator_at == TAP_START + timedelta(hours=1)
+    [(email, _)] = w.mailer.sent
+    assert "turn on phone sign-in" in email.subject.lower()
+    assert "Enable phone sign-in" in email.text and "one work account" in email.text
+    assert record.reminders[-1].detail == "turn_on_phone_sign_in at authenticator"
+    assert w.directory.deleted_taps == []
+
+
+def test_phone_sign_in_found_live_stops_the_reminder_marks_enrolled_and_retires_the_tap() -> None:
+    w = World()
+    w.clock.current = TAP_START + timedelta(hours=3)  # Tapstart's 8-hour pass still works
+    _authenticator(w, phone_sign_in=True)
+
+    assert w.run(1).outcome == "skipped_enrolled"
+
+    record = w.record()
+    assert record.status is Status.ENROLLED and record.target_method == "phone_sign_in"
+    assert record.enrolled_at == TAP_START + timedelta(hours=1)  # Graph's registration time
+    assert w.directory.deleted_taps == [("id-E1", "t1")]
+    assert record.tap_retired_at == TAP_START + timedelta(hours=3)
     assert w.mailer.sent == []
+
+
+def test_a_passkey_in_authenticator_also_counts_and_an_expired_tap_is_left_alone() -> None:
+    w = World()  # NOON: the 8-hour pass ran out the day before
+    w.directory.sign_in["id-E1"] = [
+        SignInMethod(MethodKind.FIDO2, "f1", NOON, aaguid="90a3ccdf-635c-4729-a248-9b709135078f")
+    ]
+
+    assert w.run(1).outcome == "skipped_enrolled"
+
+    assert w.record().target_method == "passkey" and w.directory.deleted_taps == []
+    assert w.directory.device_reads == []  # the passkey decided: no device read spent
+
+
+def test_the_last_reminder_and_the_final_notice_name_the_stage() -> None:
+    w = World()
+    _authenticator(w, phone_sign_in=False)
+
+    w.run(3)  # REMINDER_MAX_COUNT=3: the last one
+
+    reminder, notice = (email for email, _ in w.mailer.sent)
+    assert "phone sign-in is not turned on yet" in reminder.text
+    assert notice.to == ("grace@contoso.example",)
+    assert "phone sign-in is not turned on yet" in notice.text
 
 
 def test_a_joiner_not_delivered_or_unknown_is_not_reminded() -> None:

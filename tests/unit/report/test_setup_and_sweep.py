@@ -129,7 +129,7 @@ def _delivered(user_id: str) -> JoinerRecord:
 
 
 def _live_tap(fakes: Fakes, user_id: str) -> None:
-    fakes.directory.taps.append((user_id, IssuedTap("tap-own", "unused", NOW, 480, False)))
+    fakes.directory.existing_taps.append((user_id, IssuedTap("tap-own", "unused", NOW, 480, False)))
 
 
 def test_push_only_in_the_report_and_live_records_the_authenticator_stage_not_enrolment() -> None:
