@@ -313,7 +313,9 @@ def nudge_for(p: Progress, targets: Sequence[Target]) -> Nudge:
     if p.stage is Stage.AUTHENTICATOR:
         if Target.PHONE_SIGN_IN in targets:
             return Nudge.TURN_ON_PHONE_SIGN_IN
-        return Nudge.ADD_PASSKEY
+        if Target.PASSKEY in targets or Target.AUTHENTICATOR_PASSKEY in targets:
+            return Nudge.ADD_PASSKEY
+    # Windows Hello alone as the target: the general "set up your sign-in" text names it.
     return Nudge.USE_PASS if p.tap.live else Nudge.PASS_LAPSED
 
 

@@ -209,6 +209,7 @@ class _Attempt:
             joiner_upn=self.record.upn,
             cc=self.uc._alerts.recipients,
             stuck_at=self.progress.stage,
+            targets=self.uc._policy.targets,
         )
         await self.uc._mailer.send(email, operation_id_for(key))
         await self._record("final_notice")

@@ -287,6 +287,9 @@ def test_report_stage(
         ((tap(), SMS), DEFAULT_TARGETS, Nudge.USE_PASS),  # multi-use pass, still good
         ((tap("Expired"), PUSH), DEFAULT_TARGETS, Nudge.TURN_ON_PHONE_SIGN_IN),
         ((tap(), PUSH), (Target.PASSKEY,), Nudge.ADD_PASSKEY),
+        ((tap(), PUSH), (Target.AUTHENTICATOR_PASSKEY,), Nudge.ADD_PASSKEY),
+        ((tap(), PUSH), (Target.WINDOWS_HELLO,), Nudge.USE_PASS),
+        ((tap("Expired"), PUSH), (Target.WINDOWS_HELLO,), Nudge.PASS_LAPSED),
         ((tap(), PHONE_SIGN_IN), DEFAULT_TARGETS, Nudge.NONE),
     ],
 )
