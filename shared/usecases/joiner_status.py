@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from shared.domain.email import mask_email
@@ -35,6 +36,14 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
             "deliveredAt": record.delivered_at.isoformat() if record.delivered_at else None,
         },
         "enrolledAt": record.enrolled_at.isoformat() if record.enrolled_at else None,
+        "stage": record.stage.value if record.stage else None,
+        "stages": {
+            "tapUsedAt": _iso(record.tap_used_at),
+            "authenticatorAt": _iso(record.authenticator_at),
+            "targetReachedAt": _iso(record.enrolled_at),
+            "targetMethod": record.target_method,
+        },
+        "tapRetiredAt": _iso(record.tap_retired_at),
         "steps": [s.to_json() for s in record.steps],
         "reminders": {
             "sent": sum(1 for r in record.reminders if r.outcome == "sent"),
@@ -44,6 +53,10 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
         },
         "personalEmail": mask_email(record.personal_email) if record.personal_email else None,
     }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 class JoinerStatus:

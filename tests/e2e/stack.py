@@ -166,3 +166,27 @@ def launch(
     settings = app_settings(azurite, graph, acs, **overrides)
     host = launcher.start(env=settings, host_json=host_json())
     return Tapstart(host, graph, acs, settings)
+
+
+def onboard(stack: Tapstart, employee_id: str, hire_date: str | None = None, **fields: Any) -> str:
+    """Send a joiner event and wait until the TAP was delivered; returns the tracking id."""
+    day = hire_date or datetime.now(UTC).date().isoformat()
+    result = stack.post_event(canonical_event(employee_id, day, **fields))
+    assert result.status == 202, result.text
+    tracking_id = str(result.json()["trackingIds"][0])
+    assert stack.wait_final(tracking_id)["status"] == "delivered"
+    return tracking_id
+
+
+def run_report(stack: Tapstart) -> dict[str, Any]:
+    result = stack.host.request("POST", "/api/reports/run", key=stack.host.master_key)
+    assert result.status == 200, result.text
+    return dict(result.json())
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.25)
+    return value
