@@ -3,7 +3,9 @@
 Starts Azurite, the Graph and ACS emulators (demo tenant) and the local Functions host, sends
 signed HR events for the usual cases (start today, pre-hire, an account that appears later, an
 admin, a manager without mail, a duplicate delivery, a forged signature), lets one joiner enrol
-with the TAP from the manager's email, runs the daily report (reminders fan out from it), waits
+with the TAP from the manager's email and another register Authenticator for push only, runs
+the daily report (reminders fan out from it: the push-only joiner is asked to turn on phone
+sign-in), lets that joiner turn it on, runs the report again (enrolled, the TAP retired), waits
 for every outcome and prints a table. The outbox stays in .local/outbox for a person to open.
 """
 
@@ -49,6 +51,9 @@ DEMO_ENV = {
     "REMINDER_DAYS": "0,3,7,14",
     "QUIET_HOURS": "0-0",
     "TAP_START_HOUR": "0",
+    # Multi-use passes (the demo tenant allows them): a pass that outlives the first
+    # registration is what retiring it after enrolment is for.
+    "TAP_ONE_TIME": "false",
     "TAPSTART_LOG_LEVEL": "INFO",
 }
 TIMEOUT_SECONDS = 60
@@ -214,35 +219,16 @@ def run_demo(demo: Demo) -> int:
     )
     demo.wait(JOINERS, settled, "onboarding")
 
-    step("Jamie signs in with the TAP from the manager's email and registers Authenticator")
+    step("Jamie signs in with the TAP from the manager's email and sets up phone sign-in")
     demo.control(
         demo.graph, "POST", "settings", {"reportLagSeconds": 3600}
     )  # the report lags, as in Entra
-    jamie_mail = next((m for m in demo.messages() if "jamie" in json.dumps(m).lower()), None)
-    passcodes = _PASSCODE.findall((jamie_mail or {}).get("plainText", ""))
-    if passcodes:
-        demo.control(
-            demo.graph,
-            "POST",
-            "users/jamie.joiner@contoso.example/register",
-            {
-                "method": "microsoftAuthenticatorPasswordless",
-                "viaTap": True,
-                "temporaryAccessPass": passcodes[0],
-            },
-        )
-        print(
-            "  registered with the delivered TAP (the registration report will show it only later)"
-        )
+    register(demo, "jamie", "jamie.joiner@contoso.example", "microsoftAuthenticatorPasswordless")
+    step("Lena registers Authenticator for push notifications only (no phone sign-in yet)")
+    register(demo, "lena", "lena.neumann@contoso.example", "microsoftAuthenticatorPush")
 
     step("The daily report runs (admins get the digest; reminders fan out)")
-    code, raw = call(
-        f"{demo.host}/api/reports/run", "POST", b"", {"x-functions-key": LOCAL_MASTER_KEY}
-    )
-    run = json.loads(raw or b"{}")
-    print(
-        f"  HTTP {code}: {run.get('outcome')}, {run.get('users')} users, {run.get('reminders_enqueued')} reminders enqueued"
-    )
+    run_report(demo)
     demo.wait(
         [j for j in JOINERS if due_now(j.status)],
         lambda s: (
@@ -250,8 +236,60 @@ def run_demo(demo: Demo) -> int:
         ),
         "reminders",
     )
+    lena = next(j for j in JOINERS if j.employee_id == "E1102")
+    show_stage(demo, lena)
+    reminder = next(
+        (m for m in demo.messages() if "lena.privat@example.org" in json.dumps(m.get("to"))), None
+    )
+    if reminder:
+        print(f"  Lena's reminder: {reminder.get('subject')!r}")
+    jamie = next(j for j in JOINERS if j.employee_id == "E1101")
+    show_stage(demo, jamie)
+
+    step("Lena turns on phone sign-in in Authenticator; the next daily report sees it")
+    demo.control(demo.graph, "POST", "users/lena.neumann@contoso.example/enable-phone-sign-in", {})
+    demo.control(demo.graph, "POST", "settings", {"reportLagSeconds": 0})
+    run_report(demo)
+    show_stage(demo, lena)
     setup_check(demo)
     return summarize(demo)
+
+
+def register(demo: Demo, name: str, upn: str, method: str) -> None:
+    """The joiner signs in with the TAP from the manager's email and registers `method`."""
+    mail = next((m for m in demo.messages() if name in json.dumps(m).lower()), None)
+    passcodes = _PASSCODE.findall((mail or {}).get("plainText", ""))
+    if not passcodes:
+        print(f"  no TAP email for {name} in the outbox")
+        return
+    body = {"method": method, "viaTap": True, "temporaryAccessPass": passcodes[0]}
+    demo.control(demo.graph, "POST", f"users/{upn}/register", body)
+    print(f"  {method} registered with the delivered TAP (the report shows it only later)")
+
+
+def run_report(demo: Demo) -> None:
+    code, raw = call(
+        f"{demo.host}/api/reports/run", "POST", b"", {"x-functions-key": LOCAL_MASTER_KEY}
+    )
+    run = json.loads(raw or b"{}")
+    print(
+        f"  HTTP {code}: {run.get('outcome')}, {run.get('users')} users, "
+        f"{run.get('reminders_enqueued')} reminders enqueued"
+    )
+
+
+def show_stage(demo: Demo, joiner: Joiner) -> None:
+    if joiner.tracking_id is None:
+        return
+    s = demo.status(joiner.tracking_id)
+    joiner.status = s
+    stages = s.get("stages") or {}
+    retired = s.get("tapRetiredAt")
+    print(
+        f"  {joiner.label}: status {s.get('status')}, stage {s.get('stage')}"
+        + (f", target {stages.get('targetMethod')}" if stages.get("targetMethod") else "")
+        + (f", TAP retired at {retired[11:19]} UTC" if retired else ", TAP still live")
+    )
 
 
 def setup_check(demo: Demo) -> None:

@@ -150,6 +150,7 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
         group_names=names,
         lifetime_minutes=settings.tap_lifetime_minutes,
         one_time=settings.tap_one_time,
+        retire_after_enrolment=settings.tap_retire_after_enrolment,
     )
     targets = settings.target_methods
     results += check_authenticator_policy(

@@ -24,6 +24,7 @@ def check_tap_policy(
     group_names: Mapping[str, str],
     lifetime_minutes: int,
     one_time: bool,
+    retire_after_enrolment: bool = True,
 ) -> list[CheckResult]:
     if isinstance(policy, ReadFailure):
         return [unreadable("tap.policy", "the TAP policy", policy, "Policy.Read.All")]
@@ -31,7 +32,7 @@ def check_tap_policy(
         _enabled(policy),
         _scope(policy, group_ids, group_names),
         _lifetime(policy, lifetime_minutes),
-        _one_time(policy, one_time),
+        _one_time(policy, one_time, retire_after_enrolment),
     ]
 
 
@@ -96,7 +97,7 @@ def _lifetime(policy: Mapping[str, Any], wanted: int) -> CheckResult:
     )
 
 
-def _one_time(policy: Mapping[str, Any], one_time: bool) -> CheckResult:
+def _one_time(policy: Mapping[str, Any], one_time: bool, retire: bool) -> CheckResult:
     forced = bool(policy.get("isUsableOnce", False))
     if one_time:
         how = (
@@ -109,9 +110,18 @@ def _one_time(policy: Mapping[str, Any], one_time: bool) -> CheckResult:
             "TAP_ONE_TIME=false but the policy forces one-time use: TAPs will be one-time",
             f"set TAP_ONE_TIME=true to match ({portal.APP_SETTINGS})",
         )
+    if retire:
+        # A multi-use pass lets a joiner finish across sittings; Tapstart deletes it the moment
+        # it sees a target method, so it does not outlive enrolment.
+        return passed(
+            "tap.one_time",
+            "multi-use TAPs, each deleted once its joiner reaches a target method "
+            "(TAP_RETIRE_AFTER_ENROLMENT)",
+        )
     return warned(
         "tap.one_time",
-        "TAP_ONE_TIME=false: multi-use TAPs stay valid for sign-in after enrolment",
-        f"set TAP_ONE_TIME=true ({portal.APP_SETTINGS}); optionally {portal.TAP_POLICY} → "
-        "Configure → One-time use: Yes",
+        "TAP_ONE_TIME=false and TAP_RETIRE_AFTER_ENROLMENT=false: multi-use TAPs stay valid for "
+        "sign-in after enrolment",
+        f"set TAP_RETIRE_AFTER_ENROLMENT=true or TAP_ONE_TIME=true ({portal.APP_SETTINGS}); "
+        f"optionally {portal.TAP_POLICY} → Configure → One-time use: Yes",
     )

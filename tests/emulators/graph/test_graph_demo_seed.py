@@ -33,7 +33,8 @@ def test_demo_seed_scenarios() -> None:
     assert authenticator["includeTargets"][0]["id"] == groups["Passwordless Users"].id
     tap = tenant.policies["TemporaryAccessPass"]
     assert (tap["minimumLifetimeInMinutes"], tap["maximumLifetimeInMinutes"]) == (60, 480)
-    assert tap["isUsableOnce"] is True and tap["defaultLength"] == 8
+    # Multi-use passes, so the demo shows a pass outliving the first registration and retired.
+    assert tap["isUsableOnce"] is False and tap["defaultLength"] == 8
     unenrolled_joiners = [
         u for u in tenant.users.values() if u.employee_hire_date and not u.methods
     ]

@@ -98,13 +98,19 @@ def test_lifetime_outside_the_policy_range_warns(
     assert report.exit_code == 1
 
 
-def test_multi_use_taps_warn(
+def test_multi_use_taps_warn_unless_tapstart_retires_them(
     app_env: dict[str, str], tenant: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant(set_policy("TemporaryAccessPass", isUsableOnce=False))
-    check = by_name(doctor_report(monkeypatch, TAP_ONE_TIME="false"))["tap.one_time"]
+    check = by_name(
+        doctor_report(monkeypatch, TAP_ONE_TIME="false", TAP_RETIRE_AFTER_ENROLMENT="false")
+    )["tap.one_time"]
     assert check.status is WARN
     assert "multi-use TAPs stay valid" in check.found
+    retired = by_name(
+        doctor_report(monkeypatch, TAP_ONE_TIME="false", TAP_RETIRE_AFTER_ENROLMENT="true")
+    )["tap.one_time"]
+    assert retired.status is not WARN and "deleted once its joiner" in retired.found
 
 
 def test_authenticator_push_only_fails(

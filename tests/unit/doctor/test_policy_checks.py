@@ -44,6 +44,30 @@ def test_a_realistic_policy_passes_all_four() -> None:
     assert results["tap.one_time"].found == "one-time TAPs (policy forces one-time use)"
 
 
+def test_multi_use_passes_are_fine_only_while_tapstart_retires_them() -> None:
+    policy = tap(isUsableOnce=False)
+
+    def one_time(retire: bool) -> Any:
+        [result] = [
+            r
+            for r in check_tap_policy(
+                policy,
+                group_ids=[GROUP],
+                group_names=NAMES,
+                lifetime_minutes=240,
+                one_time=False,
+                retire_after_enrolment=retire,
+            )
+            if r.name == "tap.one_time"
+        ]
+        return result
+
+    assert one_time(True).status is CheckStatus.PASS
+    assert "deleted once its joiner reaches a target" in one_time(True).found
+    assert one_time(False).status is CheckStatus.WARN
+    assert "TAP_RETIRE_AFTER_ENROLMENT=true" in one_time(False).fix
+
+
 def test_group_targeted_policy_passes_when_the_group_is_included() -> None:
     policy = tap(includeTargets=[{"targetType": "group", "id": GROUP}])
     assert tap_results(policy)["tap.scope"].found == "TAP policy targets Passwordless"
