@@ -35,7 +35,7 @@ from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
 from shared.usecases.accept_hr_request import HrIntake, IntakePolicy
 from shared.usecases.daily_run import DailyRun
-from shared.usecases.follow_joiner import FollowJoiner
+from shared.usecases.follow_joiner import FollowJoiner, ProgressDirectory
 from shared.usecases.joiner_status import JoinerStatus
 from shared.usecases.notify import AdminAlerts
 from shared.usecases.onboard_joiner import Onboarding
@@ -128,6 +128,18 @@ def report_policy(settings: Settings) -> ReportPolicy:
     )
 
 
+def joiner_follower(
+    settings: Settings, *, directory: ProgressDirectory, ledger: Ledger, clock: Clock
+) -> FollowJoiner:
+    return FollowJoiner(
+        directory=directory,
+        ledger=ledger,
+        clock=clock,
+        targets=settings.target_methods,
+        retire_tap=settings.tap_retire_after_enrolment,
+    )
+
+
 def build_services(
     settings: Settings,
     *,
@@ -166,13 +178,7 @@ def build_services(
         clock=clock,
         alerts=alerts,
     )
-    follow = FollowJoiner(
-        directory=directory,
-        ledger=ledger,
-        clock=clock,
-        targets=settings.target_methods,
-        retire_tap=settings.tap_retire_after_enrolment,
-    )
+    follow = joiner_follower(settings, directory=directory, ledger=ledger, clock=clock)
     doctor = TenantDoctor(settings=settings, tenant=tenant, probes=probes)
     snapshots = SnapshotStore(blobs)
     return Services(

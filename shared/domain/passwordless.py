@@ -258,20 +258,24 @@ def _registered_since(methods: Sequence[SignInMethod], start: datetime | None) -
 
 # --- The daily reading ---------------------------------------------------------------------
 
+# `methodsRegistered` names of passkeys and FIDO2 keys (the usageAuthMethod enum quoted in
+# graph-api.md §4.1; `fido2` is the older spelling public scripts still filter on). The report's
+# tenant figures count these as phishing-resistant too.
+PASSKEY_REPORT_NAMES = frozenset(
+    {
+        "passKeyDeviceBound",
+        "passKeyDeviceBoundAuthenticator",
+        "passKeyDeviceBoundWindowsHello",
+        "passKeySynced",
+        "fido2SecurityKey",
+        "fido2",
+    }
+)
 # `methodsRegistered` names per target (userRegistrationDetails; graph-api.md §4).
 _REPORT_TARGETS: Mapping[Target, frozenset[str]] = {
     Target.PHONE_SIGN_IN: frozenset({"microsoftAuthenticatorPasswordless"}),
     Target.AUTHENTICATOR_PASSKEY: frozenset({"passKeyDeviceBoundAuthenticator"}),
-    Target.PASSKEY: frozenset(
-        {
-            "passKeyDeviceBound",
-            "passKeyDeviceBoundAuthenticator",
-            "passKeyDeviceBoundWindowsHello",
-            "passKeySynced",
-            "fido2SecurityKey",
-            "fido2",
-        }
-    ),
+    Target.PASSKEY: PASSKEY_REPORT_NAMES,
     Target.WINDOWS_HELLO: frozenset({"windowsHelloForBusiness"}),
 }
 _REPORT_AUTHENTICATOR = frozenset(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.domain.passwordless import PASSKEY_REPORT_NAMES
 from shared.domain.registration import RegistrationRow
 
 # Method names as they appear in `methodsRegistered`. Sources: the usageAuthMethod enum quoted in
@@ -20,18 +21,10 @@ from shared.domain.registration import RegistrationRow
 # (FIDO2 security keys and passkeys, Windows Hello for Business, platform credential on macOS).
 # `fido2` is the older spelling that public scripts still filter on. Graph treats the list as
 # open-ended, so unknown names are counted per method but never counted as strong.
-PHISHING_RESISTANT_METHODS: frozenset[str] = frozenset(
-    {
-        "passKeyDeviceBound",
-        "passKeyDeviceBoundAuthenticator",
-        "passKeyDeviceBoundWindowsHello",
-        "passKeySynced",
-        "fido2SecurityKey",
-        "fido2",
-        "windowsHelloForBusiness",
-        "macOsSecureEnclaveKey",
-    }
-)
+PHISHING_RESISTANT_METHODS: frozenset[str] = PASSKEY_REPORT_NAMES | {
+    "windowsHelloForBusiness",
+    "macOsSecureEnclaveKey",
+}
 # Passwordless but not phishing-resistant: a number-matching push without a password.
 PASSWORDLESS_METHODS: frozenset[str] = PHISHING_RESISTANT_METHODS | {
     "microsoftAuthenticatorPasswordless"

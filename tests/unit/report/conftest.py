@@ -15,9 +15,8 @@ from shared.domain.registration import RegistrationRow, row_from_json
 from shared.ports import Ledger, RegistrationReport
 from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
-from shared.services import cadence_policy, report_policy
+from shared.services import cadence_policy, joiner_follower, report_policy
 from shared.usecases.daily_run import DailyRun, ReportRun
-from shared.usecases.follow_joiner import FollowJoiner
 from tests.fakes import (
     FakeBlobStore,
     FakeClock,
@@ -116,13 +115,7 @@ def daily_run(
     ledger = ledger if ledger is not None else FakeLedger()
     clock = clock or FakeClock(NOW)
     directory = directory if directory is not None else FakeDirectory()
-    follow = FollowJoiner(
-        directory=directory,
-        ledger=ledger,
-        clock=clock,
-        targets=settings.target_methods,
-        retire_tap=settings.tap_retire_after_enrolment,
-    )
+    follow = joiner_follower(settings, directory=directory, ledger=ledger, clock=clock)
     return DailyRun(
         policy=report_policy(settings),
         cadence=cadence_policy(settings),
