@@ -32,7 +32,7 @@ from tests.e2e.stack import app_settings
 from tests.fakes import FakeClock
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
-from tests.fixtures.graph import EmulatedGraph
+from tests.fixtures.graph import ControlError, EmulatedGraph
 
 TAP_START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 NOON_DAY_1 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
@@ -239,10 +239,76 @@ def test_a_joiner_who_enrolled_since_the_report_gets_nothing(
     async def scenario() -> tuple[str, Status | None]:
         async with local_stack() as world:
             tid, upn = await add_joiner(world, graph)
-            graph.control.register(upn, via_tap=False)
+            graph.control.register(upn, "microsoftAuthenticatorPasswordless", via_tap=False)
             outcome = await send_reminder(tid, 1, world)
             record = await world.services.ledger.get(tid)
             return outcome.outcome, record.status if record else None
 
     assert asyncio.run(scenario()) == ("skipped_enrolled", Status.ENROLLED)
     assert acs.control.messages() == []
+
+
+def test_push_only_is_no_enrolment_through_the_real_sdk_and_emulator(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    """The live read through GraphDirectory: the device $expand tells push from phone sign-in."""
+
+    async def scenario() -> tuple[str, Status | None, str | None]:
+        async with local_stack() as world:
+            tid, upn = await add_joiner(world, graph)
+            graph.control.register(upn, via_tap=False)  # push only
+            outcome = await send_reminder(tid, 1, world)
+            record = await world.services.ledger.get(tid)
+            assert record is not None
+            return outcome.outcome, record.status, record.stage
+
+    outcome, status, stage = asyncio.run(scenario())
+    assert (outcome, status, stage) == ("sent", Status.DELIVERED, "authenticator")
+    [reminder] = acs.control.messages()
+    assert "phone sign-in" in reminder["subject"]
+
+
+def test_graph_directory_reads_stages_deletes_only_by_id_and_reads_the_audit_log(
+    env: dict[str, str], graph: EmulatedGraph, acs: AcsEmulator
+) -> None:
+    """The adapter's progress reads through the real SDK against the emulator."""
+
+    async def scenario() -> dict[str, Any]:
+        async with local_stack() as world:
+            directory = world.services.users
+            tag = uuid.uuid4().hex[:6]
+            upn = f"kim.{tag}@contoso.example"
+            user_id = graph.control.add_user(
+                userPrincipalName=upn, employeeId=f"K{tag}", createdDateTime="now-1d"
+            )["id"]
+            tap = await directory.create_tap(user_id, None, 120, True)
+            graph.control.register(upn, via_tap=False)  # push only: no device
+            before = await directory.sign_in_methods(user_id)
+            devices_before = await directory.phone_sign_in_devices(user_id)
+            graph.control.enable_phone_sign_in(upn)
+            devices_after = await directory.phone_sign_in_devices(user_id)
+            gone_wrong_id = await directory.delete_tap(
+                user_id, "00000000-0000-0000-0000-000000000000"
+            )
+            deleted = await directory.delete_tap(user_id, tap.id)
+            again = await directory.delete_tap(user_id, tap.id)
+            after = await directory.sign_in_methods(user_id)
+            with contextlib.suppress(ControlError):  # the failed attempt answers 409
+                graph.control.register(upn, "fido2SecurityKey", via_tap=False, fail="Blocked by CA")
+            events = await directory.registration_events(datetime.now(UTC) - timedelta(hours=1))
+            return {
+                "kinds_before": sorted(m.kind.value for m in before),
+                "tap_usable": [m.usable for m in before if m.kind.value == "tap"],
+                "devices": (list(devices_before.values()), list(devices_after.values())),
+                "deletes": (gone_wrong_id, deleted, again),
+                "kinds_after": sorted(m.kind.value for m in after),
+                "failed": [(e.method, e.reason) for e in events if not e.succeeded],
+            }
+
+    got = asyncio.run(scenario())
+    assert got["kinds_before"] == ["authenticator", "password", "tap"]
+    assert got["tap_usable"] == [True]
+    assert got["devices"] == ([False], [True])
+    assert got["deletes"] == (False, True, False)
+    assert got["kinds_after"] == ["authenticator", "password"]
+    assert ("Passkey", "Blocked by CA") in got["failed"]
