@@ -302,3 +302,17 @@ def test_seeded_phone_sign_in_enabled_later(graph: EmulatedGraph, raw: httpx.Cli
     assert (
         _refused(graph, JOINER, "enable-phone-sign-in", {"methodId": elsewhere["id"]}).status == 409
     )
+
+
+def test_batch_items_are_checked_for_the_device_permission(graph: EmulatedGraph) -> None:
+    url = f"/users/{ENROLLED}/{PATH}"
+    requests = [
+        {"id": "plain", "method": "GET", "url": url},
+        {"id": "expanded", "method": "GET", "url": url + "?$expand=device"},
+    ]
+    for client_id, expanded_status in ((graph.client_id, 200), (POLICY_ADMIN_APP, 403)):
+        with _as(graph, client_id) as http:
+            response = http.post("$batch", json={"requests": requests})
+        assert response.status_code == 200
+        statuses = {r["id"]: r["status"] for r in response.json()["responses"]}
+        assert statuses == {"plain": 200, "expanded": expanded_status}
