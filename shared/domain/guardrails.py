@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 
 from shared.domain.directory import DirectoryUser
 
-# Methods that already give passwordless or phishing-resistant sign-in: a TAP would only open a
-# second door to an account that does not need one.
+# Methods that already give passwordless or phishing-resistant sign-in (Authenticator of any
+# kind included): a TAP would only open a second door to an established account. This is the
+# refusal rule only; whether a *joiner* is done is `shared.domain.passwordless` (target methods).
 STRONG_METHOD_TYPES = frozenset(
     {
         "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
@@ -42,7 +43,3 @@ def refusal_reason(
     if user.created and now - user.created > timedelta(days=max_account_age_days):
         return "account_too_old"
     return None
-
-
-def is_enrolled(method_types: list[str]) -> bool:
-    return bool(STRONG_METHOD_TYPES.intersection(method_types))
