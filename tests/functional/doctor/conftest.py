@@ -4,11 +4,11 @@
 app's permissions), so each test trips one check; `app_env` holds the app settings, set in the
 process environment as the functions and the CLI read them.
 
-The seed (local/seeds/test_tenant.json, owned with the emulator) has no Passkey (FIDO2)
-configuration and does not grant Device.Read.All, which the default TARGET_METHODS
-(phone_sign_in,passkey) need. `tenant(...)` therefore applies `BASELINE` first, through the
-emulator's control API (a reset with an amended copy of the seed, never an edit of the file):
-a FIDO2 policy that lets every user register any passkey, and Device.Read.All for the app.
+The default TARGET_METHODS (phone_sign_in,passkey) need a Passkey (FIDO2) configuration and
+Device.Read.All. `tenant(...)` applies `BASELINE` first, through the emulator's control API (a
+reset with an amended copy of the seed, never an edit of the file): a FIDO2 policy that lets
+every user register any passkey, and Device.Read.All for the app — so these tests do not depend
+on what the shared test seed (local/seeds/test_tenant.json) happens to configure.
 """
 
 from __future__ import annotations
