@@ -59,6 +59,8 @@ def record_to_entity(record: JoinerRecord) -> dict[str, Any]:
             value = json.dumps([s.to_json() for s in value])
         elif f.name == "reminders":
             value = json.dumps([r.to_json() for r in value])
+        elif f.name == "groups_added":
+            value = json.dumps(list(value))
         elif isinstance(value, datetime | date):
             value = value.isoformat()
         elif isinstance(value, Status):
@@ -79,6 +81,7 @@ def entity_to_record(entity: dict[str, Any], etag: str | None) -> JoinerRecord:
     values["reminders"] = tuple(
         ReminderLog.from_json(r) for r in json.loads(values.get("reminders", "[]"))
     )
+    values["groups_added"] = tuple(str(g) for g in json.loads(values.get("groups_added", "[]")))
     return JoinerRecord(**values, etag=etag)
 
 

@@ -126,6 +126,9 @@ class JoinerRecord:
     authenticator_at: datetime | None = None
     target_method: str | None = None
     tap_retired_at: datetime | None = None
+    # The passwordless groups Tapstart itself added the person to (not those they were already
+    # in): what a cancelled onboarding may take back, and nothing more.
+    groups_added: tuple[str, ...] = ()
     updated_at: datetime | None = None
     steps: tuple[StepLog, ...] = ()
     reminders: tuple[ReminderLog, ...] = ()

@@ -247,10 +247,15 @@ class Onboarding:
         self, record: JoinerRecord, user: DirectoryUser, now: datetime
     ) -> JoinerRecord:
         results = []
+        added = list(record.groups_added)
         for group_id in self._policy.group_ids:
             outcome = await self._directory.add_to_groups([user.id], group_id)
             results.append(f"{group_id}:{outcome[user.id]}")
-        record = record.with_step("groups", now, "ok", ", ".join(results))
+            if outcome[user.id] == "added" and group_id not in added:
+                added.append(group_id)
+        record = record.with_step(
+            "groups", now, "ok", ", ".join(results), groups_added=tuple(added)
+        )
         return await self._ledger.save(record)
 
     async def _resume_delivery(

@@ -36,6 +36,17 @@ def test_start_today_joiner_is_added_to_the_group_and_the_manager_gets_the_tap()
     assert w.ledger.tap_slots == {"2026112809": 1}  # one flood-cap slot of this UTC hour
 
 
+def test_only_the_groups_tapstart_added_are_recorded_as_its_own() -> None:
+    other = "7d3e0000-0000-4000-8000-0000000000aa"
+    w = World(settings=replace(SETTINGS, passwordless_group_ids=(GROUP, other)))
+    w.directory.groups[other] = {"id-E1"}  # already a member before Tapstart
+    tid = w.joiner()
+
+    w.run(tid)
+
+    assert w.record(tid).groups_added == (GROUP,)
+
+
 def test_a_delivered_joiner_is_never_given_a_second_tap() -> None:
     w = World()
     tid = w.joiner()
