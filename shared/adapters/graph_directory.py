@@ -8,6 +8,7 @@ The TAP policy is cached per process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -275,9 +276,22 @@ class GraphDirectory:
         except GraphRequestError as exc:
             raise _tap_error(exc) from exc
         self.forget(user_id)
+        tap_id = created.get("id") if isinstance(created, dict) else None
+        passcode = created.get("temporaryAccessPass") if isinstance(created, dict) else None
+        if not (isinstance(tap_id, str) and tap_id and isinstance(passcode, str) and passcode):
+            # Nothing to deliver: take back a pass Graph may have made, and never echo the body
+            # (it may hold the passcode) into the error.
+            if isinstance(tap_id, str) and tap_id:
+                with contextlib.suppress(Exception):
+                    await self.delete_tap(user_id, tap_id)
+            raise PermanentError(
+                "tap_create_failed",
+                "Graph answered the TAP request without the pass's id or value; no TAP was "
+                "delivered and one it may have created was deleted",
+            )
         return IssuedTap(
-            id=created["id"],
-            passcode=created["temporaryAccessPass"],
+            id=tap_id,
+            passcode=passcode,
             start=parse_graph_time(created.get("startDateTime"))
             or parse_graph_time(created.get("createdDateTime"))
             or datetime.now().astimezone(),

@@ -162,6 +162,32 @@ def test_a_503_is_transient_after_the_sdk_retries(retry_sleeps: list[float]) -> 
     assert len(graph.requests) == 1 + SDK_DEFAULT_RETRIES
 
 
+def test_a_201_without_the_passcode_deletes_the_pass_and_never_echoes_the_body() -> None:
+    def graph(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        # A 201 with an id but no passcode: nothing can be delivered.
+        return httpx.Response(201, json={"id": "tap-9", "lifetimeInMinutes": 60, "note": PASSCODE})
+
+    error, scripted = fails(graph, lambda d: d.create_tap("u1", None, 60, True), PermanentError)
+
+    assert error.reason == "tap_create_failed"
+    assert PASSCODE not in str(error) and PASSCODE not in repr(error)
+    assert [(r.method, path_of(r)) for r in scripted.requests] == [
+        ("POST", TAPS),
+        ("DELETE", f"{TAPS}/tap-9"),
+    ]
+
+
+def test_a_201_without_an_id_is_a_clear_failure() -> None:
+    answer = always(lambda: httpx.Response(201, json={"temporaryAccessPass": PASSCODE}))
+
+    error, scripted = fails(answer, lambda d: d.create_tap("u1", None, 60, True), PermanentError)
+
+    assert error.reason == "tap_create_failed" and PASSCODE not in str(error)
+    assert len(scripted.requests) == 1  # no id: nothing to take back
+
+
 def test_a_503_on_create_tap_is_transient() -> None:
     unavailable = always(lambda: graph_error(503, "serviceNotAvailable", "Try later"))
 
