@@ -27,12 +27,20 @@ class JoinerEvent:
     preferred_language: str | None = None
     personal_email: str | None = None
     source: str = "canonical"  # canonical | cloudevents | scim
+    # "hire" (someone joins, or their start moved) or "cancel" (the offer was withdrawn). A
+    # cancel names the person (employee id, optionally UPN); its hire date is not used.
+    kind: str = "hire"
+    reason: str | None = None  # for a cancel: why, as HR said it (shown to admins and manager)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["occurred_at"] = self.occurred_at.isoformat()
         data["hire_date"] = self.hire_date.isoformat()
         return data
+
+    @property
+    def cancelled(self) -> bool:
+        return self.kind == "cancel"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JoinerEvent:
