@@ -21,6 +21,7 @@ from shared.domain.policies import OnboardingPolicy, ReminderPolicy, ReportPolic
 from shared.ports import (
     BlobStore,
     Clock,
+    GroupRemover,
     Ledger,
     Mailer,
     OnboardingDirectory,
@@ -34,6 +35,7 @@ from shared.ports import (
 from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
 from shared.usecases.accept_hr_request import HrIntake, IntakePolicy
+from shared.usecases.cancel_onboarding import Cancellation
 from shared.usecases.daily_run import DailyRun
 from shared.usecases.follow_joiner import FollowJoiner, ProgressDirectory
 from shared.usecases.joiner_status import JoinerStatus
@@ -53,6 +55,7 @@ class Directory(
     ReminderDirectory,
     RegistrationActivity,
     RegistrationReport,
+    GroupRemover,
     UserLookup,
     Protocol,
 ):
@@ -168,6 +171,14 @@ def build_services(
 
     the_brand = Brand.from_settings(settings)
     alerts = AdminAlerts(mailer, clock, the_brand, settings.admin_emails)
+    cancellation = Cancellation(
+        directory=directory,
+        ledger=ledger,
+        mailer=mailer,
+        clock=clock,
+        brand=the_brand,
+        alerts=alerts,
+    )
     onboarding = Onboarding(
         policy=onboarding_policy(settings),
         brand=the_brand,
@@ -177,6 +188,7 @@ def build_services(
         queue=onboarding_queue,
         clock=clock,
         alerts=alerts,
+        cancel=cancellation,
     )
     follow = joiner_follower(settings, directory=directory, ledger=ledger, clock=clock)
     doctor = TenantDoctor(settings=settings, tenant=tenant, probes=probes)

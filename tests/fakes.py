@@ -64,6 +64,9 @@ class FakeLedger:
             (r for r in self.records.values() if (r.upn or "").lower() == upn.lower()), None
         )
 
+    async def person_records(self, employee_id: str) -> list[JoinerRecord]:
+        return [r for r in self.records.values() if r.employee_id == employee_id]
+
     async def all(self) -> AsyncIterator[JoinerRecord]:
         for record in list(self.records.values()):
             yield record
@@ -245,6 +248,12 @@ class FakeDirectory:
     async def phone_sign_in_devices(self, user_id: str) -> dict[str, bool]:
         self.device_reads.append(user_id)
         return dict(self.devices.get(user_id, {}))
+
+    async def remove_from_group(self, group_id: str, user_id: str) -> bool:
+        members = self.groups.get(group_id, set())
+        present = user_id in members
+        members.discard(user_id)
+        return present
 
     async def delete_tap(self, user_id: str, tap_id: str) -> bool:
         present = any(m.id == tap_id for m in await self.sign_in_methods(user_id))

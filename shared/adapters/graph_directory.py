@@ -213,6 +213,17 @@ class GraphDirectory:
         self.forget(user_id)
         return True
 
+    async def remove_from_group(self, group_id: str, user_id: str) -> bool:
+        path = f"/groups/{quote(group_id)}/members/{quote(user_id)}/$ref"
+        try:
+            await self.raw.request("DELETE", path)
+        except GraphRequestError as exc:
+            if exc.status == 404:
+                return False
+            raise exc.as_tapstart_error("remove group member") from exc
+        self.forget(user_id)
+        return True
+
     async def registration_events(self, since: datetime) -> list[RegistrationEvent]:
         expr = (
             f"loggedByService eq '{AUDIT_SERVICE}' and activityDateTime ge "

@@ -44,6 +44,7 @@ _DATETIME_FIELDS = {
     "tap_used_at",
     "authenticator_at",
     "tap_retired_at",
+    "occurred_at",
     "updated_at",
 }
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
@@ -155,6 +156,16 @@ class TableLedger:
 
         entity = await self._run(first)
         return entity_to_record(dict(entity), entity.metadata.get("etag")) if entity else None
+
+    async def person_records(self, employee_id: str) -> list[JoinerRecord]:
+        query = "PartitionKey eq @pk and employee_id eq @e"
+        params = {"pk": _JOINER, "e": employee_id}
+
+        def matching() -> list[Any]:
+            return list(self._client().query_entities(query, parameters=params))
+
+        entities = await self._run(matching)
+        return [entity_to_record(dict(e), e.metadata.get("etag")) for e in entities]
 
     async def all(self) -> AsyncIterator[JoinerRecord]:
         pages = (

@@ -36,6 +36,10 @@ class Reason(StrEnum):
     GRAPH_FORBIDDEN = "graph_forbidden"
     GRAPH_ERROR = "graph_error"
     POISON_MESSAGE = "poison_message"
+    # HR withdrew the offer (status cancelled), or overruled an event (status superseded).
+    OFFER_WITHDRAWN = "offer_withdrawn"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    OLDER_EVENT = "older_event"
     # Operations: issuance pauses, a reminder gave up, a message named no joiner.
     FLOOD_CAP_REACHED = "flood_cap_reached"
     REMINDER_FAILED = "reminder_failed"
@@ -62,6 +66,21 @@ _RESEND = "then onboard the joiner again (`tapstart onboard`, or a new HR event)
 
 CATALOGUE: MappingProxyType[Reason, ReasonInfo] = MappingProxyType(
     {
+        Reason.OFFER_WITHDRAWN: ReasonInfo(
+            "offer withdrawn by HR",
+            "Nothing: Tapstart deleted the pass it issued and took the person out of the groups "
+            "it added them to; disable or delete the account if HR's process does not.",
+        ),
+        Reason.NOTHING_TO_CANCEL: ReasonInfo(
+            "cancel for a person Tapstart was not onboarding",
+            "Nothing, unless the hire arrives later: an older hire event for this person is "
+            "then not onboarded.",
+        ),
+        Reason.OLDER_EVENT: ReasonInfo(
+            "older than an event already received for this person",
+            "Nothing: the newer event stands. If HR meant this one, send it again as a new "
+            "event (its occurredAt must be later).",
+        ),
         Reason.ADMIN_ROLE: ReasonInfo(
             "account holds an Entra admin role",
             "Admins get credentials from a privileged-access process, not from the HR feed; "

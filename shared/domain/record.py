@@ -36,10 +36,20 @@ class Status(StrEnum):
     ENROLLED = "enrolled"
     REFUSED = "refused"
     FAILED = "failed"
+    CANCELLING = "cancelling"  # HR withdrew the offer; the worker is taking things back
+    CANCELLED = "cancelled"  # withdrawn: pass deleted, groups Tapstart added removed, told
+    SUPERSEDED = "superseded"  # an event that a newer one for the same person overruled
 
     @property
     def final(self) -> bool:
-        return self in {Status.DELIVERED, Status.ENROLLED, Status.REFUSED, Status.FAILED}
+        return self in {
+            Status.DELIVERED,
+            Status.ENROLLED,
+            Status.REFUSED,
+            Status.FAILED,
+            Status.CANCELLED,
+            Status.SUPERSEDED,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,9 @@ class JoinerRecord:
     language: str | None = None
     personal_email: str | None = None
     source: str = "canonical"
+    # The HR event's own time and kind: they order a person's events (a late older one loses).
+    occurred_at: datetime | None = None
+    kind: str = "hire"  # hire | cancel
     user_id: str | None = None
     reason: str | None = None
     reason_detail: str | None = None
@@ -149,6 +162,8 @@ class JoinerRecord:
             language=event.preferred_language,
             personal_email=event.personal_email,
             source=event.source,
+            occurred_at=event.occurred_at,
+            kind=event.kind,
             updated_at=now,
             steps=(StepLog("accepted", now, "ok", event.source),),
         )

@@ -96,6 +96,7 @@ class CohortFigures:
     reminders_by_outcome: dict[str, int]
     tap_used: int = 0
     authenticator: int = 0
+    cancelled: int = 0  # HR withdrew the offer
 
     @property
     def reminders_sent(self) -> int:
@@ -141,6 +142,7 @@ class CohortFigures:
                 for key, (label, count) in zip(_FUNNEL_KEYS, self.funnel(), strict=True)
             ],
             "stuckByStage": {stage.value: len(joiners) for stage, joiners in self.stuck()},
+            "cancelled": self.cancelled,
             "inProgress": self.in_progress,
             "medianHoursToEnrol": self.median_hours_to_enrol,
             "p90HoursToEnrol": self.p90_hours_to_enrol,
@@ -162,6 +164,7 @@ class CohortAggregator:
     _enrolled: int = 0
     _tap_used: int = 0
     _authenticator: int = 0
+    _cancelled: int = 0
     _in_progress: int = 0
     _hours: list[float] = field(default_factory=list)
     _overdue: list[OverdueJoiner] = field(default_factory=list)
@@ -175,6 +178,9 @@ class CohortAggregator:
         enrolled = stage is Stage.TARGET
         delivered = stage is not None
         issued = delivered or record.tap_id is not None or record.status in _ISSUED
+        if record.status is Status.SUPERSEDED or record.kind == "cancel":
+            return  # an overruled event or a cancel record is not a joiner of its own
+        self._cancelled += record.status is Status.CANCELLED
         self._accepted += 1
         self._issued += issued
         self._delivered += delivered
@@ -221,6 +227,7 @@ class CohortAggregator:
             enrolled=self._enrolled,
             tap_used=self._tap_used,
             authenticator=self._authenticator,
+            cancelled=self._cancelled,
             in_progress=self._in_progress,
             median_hours_to_enrol=None if median is None else round(median, 1),
             p90_hours_to_enrol=None if p90 is None else round(p90, 1),

@@ -6,18 +6,27 @@ the existing record and is not enqueued again. One exception heals a crash: a re
 enqueue, so the event is enqueued again (the onboarding worker is idempotent). The webhook id
 is claimed once the events are accepted, so a sender retrying after a lost answer is not told
 "replay" for an event that was never enqueued. Payloads are never logged.
+
+Events are ordered per person by their own `occurredAt` (`shared.domain.person`): an event older
+than one already recorded for the same person is recorded as `superseded` and changes nothing.
+A cancel (withdrawn offer) marks the person's current onboarding `cancelling` and enqueues it:
+the worker stops it and takes back what Tapstart did. A cancel for a person Tapstart is not
+onboarding is recorded as `cancelled` (nothing to cancel), so an older hire arriving after it is
+not onboarded.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shared.domain.commands import OnboardJoiner
-from shared.domain.errors import SignatureError
+from shared.domain.errors import ConflictError, SignatureError, TransientError
 from shared.domain.joiner import JoinerEvent
+from shared.domain.person import current_onboarding, overruled_by
+from shared.domain.reasons import Reason
 from shared.domain.record import JoinerRecord, Status
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
 from shared.intake.signature import SignedDelivery, replay_key, verify_signature
@@ -26,6 +35,8 @@ from shared.ports import Clock, Ledger, OnboardingQueue
 # Longer than the worker normally takes to pick up a message, so that a plain duplicate
 # delivery does not enqueue a second message for a joiner that is about to be onboarded.
 ENQUEUE_GRACE = timedelta(minutes=3)
+# A cancel that meets a concurrent write of the onboarding it stops re-reads and tries again.
+CANCEL_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,18 @@ class Accepted:
     status: str  # the record's status: "accepted" for a new event
     created: bool  # False: the event was already known
     enqueued: bool
+
+
+def _accepted(
+    record: JoinerRecord, *, created: bool, enqueued: bool, event_id: str | None = None
+) -> Accepted:
+    return Accepted(
+        tracking_id=record.tracking_id,
+        event_id=event_id or record.event_id,
+        status=str(record.status),
+        created=created,
+        enqueued=enqueued,
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +106,18 @@ class HrIntake:
 
     async def _accept(self, event: JoinerEvent) -> Accepted:
         now = self._clock.now()
+        known = await self._ledger.get(JoinerRecord.accept(event, now).tracking_id)
+        if known is None:
+            records = await self._ledger.person_records(event.employee_id)
+            newer = overruled_by(event, records)
+            if newer is not None:
+                return await self._record_only(
+                    event, now, Status.SUPERSEDED, Reason.OLDER_EVENT, newer.tracking_id
+                )
+            if event.cancelled:
+                return await self._cancel(event, records, now)
+        elif event.cancelled:
+            return _accepted(known, created=False, enqueued=False)
         record, created = await self._ledger.create(JoinerRecord.accept(event, now))
         stalled = (
             not created
@@ -98,6 +133,45 @@ class HrIntake:
             created=created,
             enqueued=created or stalled,
         )
+
+    async def _record_only(
+        self, event: JoinerEvent, now: datetime, status: Status, reason: str, detail: str
+    ) -> Accepted:
+        """Record the event for the audit trail, final at once: nothing is enqueued."""
+        record = JoinerRecord.accept(event, now).with_step(
+            str(status), now, "ok", f"{reason}: {detail}", status=status, reason=reason
+        )
+        record, created = await self._ledger.create(replace(record, reason_detail=detail))
+        return _accepted(record, created=created, enqueued=False)
+
+    async def _cancel(
+        self, event: JoinerEvent, records: Sequence[JoinerRecord], now: datetime
+    ) -> Accepted:
+        for _ in range(CANCEL_RETRIES):
+            target = current_onboarding(records)
+            if target is None:
+                return await self._record_only(
+                    event, now, Status.CANCELLED, Reason.NOTHING_TO_CANCEL, "no onboarding"
+                )
+            if target.status in {Status.CANCELLING, Status.CANCELLED}:
+                return _accepted(target, created=False, enqueued=False, event_id=event.event_id)
+            cancelling = target.with_step(
+                "cancel_requested",
+                now,
+                "ok",
+                event.event_id,
+                status=Status.CANCELLING,
+                reason=Reason.OFFER_WITHDRAWN,
+                reason_detail=(event.reason or "")[:500] or None,
+            )
+            try:
+                await self._ledger.save(cancelling)
+            except ConflictError:
+                records = await self._ledger.person_records(event.employee_id)
+                continue
+            await self._queue.send(OnboardJoiner(target.tracking_id))
+            return _accepted(cancelling, created=False, enqueued=True, event_id=event.event_id)
+        raise TransientError("the onboarding kept changing while it was being cancelled; retry")
 
     async def _claim(self, delivery: SignedDelivery, now: datetime) -> None:
         """Record the webhook id as used; a second request with it is a replay."""

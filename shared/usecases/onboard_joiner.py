@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -40,6 +41,9 @@ from shared.usecases.notify import AdminAlerts, compose_delivery
 from shared.usecases.onboarding_facts import hour_key, read_facts, with_cap
 
 log = logging.getLogger(__name__)
+
+# HR withdrew the offer: the cancellation use case takes the record from `cancelling` to final.
+Cancel = Callable[[JoinerRecord], Awaitable[JoinerRecord]]
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,9 @@ class Onboarding:
         queue: OnboardingQueue,
         clock: Clock,
         alerts: AdminAlerts,
+        cancel: Cancel | None = None,
     ) -> None:
+        self._cancel = cancel
         self._policy = policy
         self._brand = brand
         self._ledger = ledger
@@ -101,7 +107,10 @@ class Onboarding:
             )
             return Outcome(Status.FAILED, "unknown_tracking_id")
         with bound(tracking_id=record.tracking_id, employee_id=record.employee_id):
-            if record.status.final:
+            if record.status is Status.CANCELLING and self._cancel is not None:
+                cancelled = await self._cancel(record)
+                return Outcome(cancelled.status, cancelled.reason)
+            if record.status.final or record.status is Status.CANCELLING:
                 log.info(
                     "joiner already in a final state; nothing to do",
                     extra={"status": record.status.value},
