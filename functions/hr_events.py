@@ -84,15 +84,15 @@ async def handle_hr_events(
 
 
 def _accepted(result: IntakeResult) -> func.HttpResponse:
-    parsed, accepted = result.request, result.accepted
+    accepted = result.accepted
     urls = [f"/api/onboarding/{a.tracking_id}" for a in accepted]
     body: dict[str, Any] = {
         "trackingIds": [a.tracking_id for a in accepted],
         "status": [a.status for a in accepted],
         "statusUrls": urls,
     }
-    if parsed.skipped:
-        body["skipped"] = [s.to_json() for s in parsed.skipped]
+    if result.skipped:
+        body["skipped"] = [s.to_json() for s in result.skipped]
     headers = {"Location": urls[0]} if len(urls) == 1 else {}
     return func.HttpResponse(
         json.dumps(body), status_code=202, headers=headers, mimetype="application/json"

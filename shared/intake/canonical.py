@@ -1,5 +1,9 @@
 """Tapstart's canonical joiner event (schemas/joiner-event.schema.json) → `JoinerEvent`.
 
+`type` says what happened: `joiner.hired` (the default; a new hire date for the same employee id
+is a moved start) or `joiner.cancelled` (the offer was withdrawn; it names the person and may
+give a reason, the hire fields are then optional).
+
 The schema is compiled once at import. Schema errors are rewritten into a JSON pointer and a
 sentence that names the rule, never the submitted value. Checks a schema cannot express (the
 time zone exists, dates stay in a sane range) follow in Python.
@@ -36,6 +40,7 @@ _PATTERN_HINTS = {
     "preferredLanguage": "must be a BCP 47 language tag such as en or fr-FR",
     "personalEmail": "must be an email address without spaces",
 }
+HIRED, CANCELLED = "joiner.hired", "joiner.cancelled"  # the event types
 _FORMAT_HINTS = {
     "date": "must be a calendar date written YYYY-MM-DD",
     "date-time": "must be an RFC 3339 date-time with an offset, e.g. 2026-11-28T09:00:00Z",
@@ -71,8 +76,11 @@ def _describe(
     path = [str(p) for p in (exc.path or [])[1:]]  # the first part is the root, "data"
     rule, definition = exc.rule, exc.definition if isinstance(exc.definition, dict) else {}
     if rule == "required":
-        missing = next(name for name in SCHEMA["required"] if name not in data)
-        return pointer(missing), "is required"
+        required = definition.get("required") or SCHEMA["required"]
+        missing = next((name for name in required if name not in data), required[0])
+        if missing in SCHEMA["required"]:
+            return pointer(missing), "is required"
+        return pointer(missing), f"is required (for a {data.get('type', HIRED)})"
     if rule == "additionalProperties":
         extra = sorted(name for name in data if name not in _PROPERTIES)[0]
         return pointer(clean_name(extra)), "is not a property of the joiner event (see its schema)"
@@ -84,6 +92,8 @@ def _describe(
         return field, f"must be at least {definition['minLength']} characters long"
     if rule == "maxLength":
         return field, f"must be at most {definition['maxLength']} characters long"
+    if rule == "enum":
+        return field, "must be one of " + ", ".join(str(v) for v in definition.get("enum", ()))
     if rule == "pattern":
         return field, _PATTERN_HINTS.get(name, "must not contain control characters")
     if rule == "format":
@@ -95,15 +105,18 @@ def event_from_canonical(data: Any, source: str = "canonical") -> JoinerEvent:
     """Validate a canonical event (already parsed JSON) and build the domain event."""
     validate_canonical(data)
     occurred_at = _datetime(data["occurredAt"], "/occurredAt")
-    hire_date = _date(data["hireDate"], "/hireDate")
+    cancelled = data.get("type") == CANCELLED
+    # A cancel may leave the hire date out; its hire date is never used.
+    hire = data.get("hireDate")
+    hire_date = _date(hire, "/hireDate") if hire is not None else occurred_at.date()
     return JoinerEvent(
         event_id=data["eventId"],
         occurred_at=occurred_at,
         employee_id=data["employeeId"],
         hire_date=hire_date,
         upn=data.get("userPrincipalName"),
-        given_name=data["givenName"],
-        surname=data["surname"],
+        given_name=data.get("givenName"),
+        surname=data.get("surname"),
         display_name=data.get("displayName"),
         time_zone=data.get("timeZone"),
         department=data.get("department"),
@@ -111,6 +124,8 @@ def event_from_canonical(data: Any, source: str = "canonical") -> JoinerEvent:
         preferred_language=data.get("preferredLanguage"),
         personal_email=data.get("personalEmail"),
         source=source,
+        kind="cancel" if cancelled else "hire",
+        reason=data.get("reason"),
     )
 
 

@@ -1,7 +1,9 @@
 """CloudEvents 1.0 carrying a canonical joiner event, and Event Grid's webhook handshake.
 
-Event type: `com.tapstart.joiner.v1` (JOINER_EVENT_TYPE); `data` is the canonical joiner event
-as a JSON object. Two HTTP modes are accepted:
+Event types: `com.tapstart.joiner.v1` (someone joins, or their start moved) and
+`com.tapstart.joiner.cancelled.v1` (the offer was withdrawn); `data` is the canonical joiner event
+as a JSON object, whose own `type` may be left out (the CloudEvent type sets it) but must agree
+with it when given. Two HTTP modes are accepted:
 
 * structured: `Content-Type: application/cloudevents+json`, the whole event in the body;
 * binary: attributes in `ce-*` headers (percent-encoded as the HTTP binding says), the body is
@@ -30,10 +32,13 @@ from cloudevents.core.v1.event import CloudEvent
 
 from shared.domain.errors import InvalidEventError
 from shared.domain.joiner import JoinerEvent
-from shared.intake.canonical import event_from_canonical, relocate
+from shared.intake.canonical import CANCELLED, HIRED, event_from_canonical, relocate
 from shared.intake.names import clean_name
 
 JOINER_EVENT_TYPE = "com.tapstart.joiner.v1"
+CANCELLED_EVENT_TYPE = "com.tapstart.joiner.cancelled.v1"
+# CloudEvent type → the canonical event's `type`.
+EVENT_TYPES = {JOINER_EVENT_TYPE: HIRED, CANCELLED_EVENT_TYPE: CANCELLED}
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
 MAX_ATTRIBUTE_CHARS = 1024
 REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type")
@@ -93,8 +98,11 @@ def _check_attributes(attributes: dict[str, Any], where: Callable[[str], str]) -
         name, problems = next(iter(exc.errors.items()))
         field = where(name if re.fullmatch(r"[a-z0-9]{1,40}", name) else clean_name(name))
         raise InvalidEventError(f"{field} {_plain(problems[0])}", field=field) from None
-    if attributes["type"] != JOINER_EVENT_TYPE:
-        raise InvalidEventError(f"{where('type')} must be {JOINER_EVENT_TYPE}", field=where("type"))
+    if attributes["type"] not in EVENT_TYPES:
+        raise InvalidEventError(
+            f"{where('type')} must be {JOINER_EVENT_TYPE} or {CANCELLED_EVENT_TYPE}",
+            field=where("type"),
+        )
 
 
 def _plain(problem: Exception) -> str:
@@ -131,6 +139,13 @@ def _joiner(
             "the CloudEvent data must be the joiner event as a JSON object", field=map_field("/")
         )
     event = dict(data)
+    kind = EVENT_TYPES[attributes["type"]]
+    if event.setdefault("type", kind) != kind:
+        field = map_field("/type")
+        raise InvalidEventError(
+            f"{field} must agree with the CloudEvent type {attributes['type']} ({kind})",
+            field=field,
+        )
     event.setdefault("eventId", attributes["id"])
     if "occurredAt" not in event and "time" in attributes:
         event["occurredAt"] = attributes["time"].isoformat()

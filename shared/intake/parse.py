@@ -23,7 +23,7 @@ from shared.intake.cloudevents import (
     event_from_binary,
     event_from_structured,
 )
-from shared.intake.scim import SkippedOperation, events_from_bulk_request
+from shared.intake.scim import ConditionalCancel, SkippedOperation, events_from_bulk_request
 from shared.intake.strict_json import load_json
 
 JSON = "application/json"
@@ -36,6 +36,8 @@ class ParsedRequest:
     format: str  # canonical | cloudevents-structured | cloudevents-binary | scim
     events: tuple[JoinerEvent, ...]
     skipped: tuple[SkippedOperation, ...] = ()
+    # SCIM withdrawals (inactive users, DELETEs): acted on only for a person being onboarded.
+    cancels: tuple[ConditionalCancel, ...] = ()
 
 
 def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -84,7 +86,7 @@ def parse_hr_request(
         return ParsedRequest("canonical", (event_from_canonical(load_json(body)),))
     if kind == SCIM:
         batch = events_from_bulk_request(load_json(body), received_at)
-        return ParsedRequest("scim", batch.events, batch.skipped)
+        return ParsedRequest("scim", batch.events, batch.skipped, batch.cancels)
     raise UnsupportedMediaError(
         "the Content-Type must be one of " + ", ".join(SUPPORTED_CONTENT_TYPES),
         field="content-type",

@@ -29,6 +29,7 @@ from shared.domain.person import current_onboarding, overruled_by
 from shared.domain.reasons import Reason
 from shared.domain.record import JoinerRecord, Status
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
+from shared.intake.scim import ConditionalCancel, SkippedOperation
 from shared.intake.signature import SignedDelivery, replay_key, verify_signature
 from shared.ports import Clock, Ledger, OnboardingQueue
 
@@ -64,6 +65,8 @@ def _accepted(
 class IntakeResult:
     request: ParsedRequest
     accepted: list[Accepted]
+    # The request's skipped operations, and its conditional cancels that found no onboarding.
+    skipped: tuple[SkippedOperation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,12 +100,27 @@ class HrIntake:
             body, lowered, max_bytes=self._policy.max_event_bytes, received_at=now
         )
         accepted = await self.accept(parsed.events)
+        withdrawn, skipped = await self._conditional(parsed.cancels)
         await self._claim(delivery, now)
-        return IntakeResult(parsed, accepted)
+        return IntakeResult(parsed, accepted + withdrawn, parsed.skipped + skipped)
 
     async def accept(self, events: Sequence[JoinerEvent]) -> list[Accepted]:
         """Record and enqueue *events*; results are in the order of *events*."""
         return list(await asyncio.gather(*(self._accept(e) for e in events)))
+
+    async def _conditional(
+        self, cancels: Sequence[ConditionalCancel]
+    ) -> tuple[list[Accepted], tuple[SkippedOperation, ...]]:
+        """Act on each withdrawal whose person Tapstart is onboarding; report the others."""
+        acted: list[Accepted] = []
+        skipped: list[SkippedOperation] = []
+        for cancel in cancels:
+            records = await self._ledger.person_records(cancel.event.employee_id)
+            if current_onboarding(records) is None:
+                skipped.append(cancel.skipped)
+            else:
+                acted.append(await self._accept(cancel.event))
+        return acted, tuple(skipped)
 
     async def _accept(self, event: JoinerEvent) -> Accepted:
         now = self._clock.now()

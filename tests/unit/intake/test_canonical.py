@@ -113,3 +113,49 @@ def test_html_in_names_is_accepted_as_text() -> None:
     # Display names may hold markup-like text; the email templates escape it.
     event = event_from_canonical(canonical(displayName="<b>Ada</b> & co"))
     assert event.display_name == "<b>Ada</b> & co"
+
+
+# --- a withdrawn offer ---------------------------------------------------------------------
+
+CANCEL = {
+    "type": "joiner.cancelled",
+    "eventId": "hr-rescind-1",
+    "occurredAt": "2026-11-30T16:20:00Z",
+    "employeeId": "E123",
+}
+
+
+def test_a_cancel_needs_only_the_person_and_keeps_the_reason() -> None:
+    event = event_from_canonical({**CANCEL, "reason": "Candidate declined"})
+    assert (event.kind, event.cancelled, event.employee_id) == ("cancel", True, "E123")
+    assert event.reason == "Candidate declined"
+    assert event.given_name is None and event.hire_date == date(2026, 11, 30)
+
+
+def test_a_hire_is_the_default_type_and_can_be_named() -> None:
+    assert event_from_canonical(canonical()).kind == "hire"
+    assert event_from_canonical(canonical(type="joiner.hired")).kind == "hire"
+
+
+@pytest.mark.parametrize("field", ["givenName", "surname", "hireDate"])
+def test_a_hire_still_needs_the_hire_fields(field: str) -> None:
+    error = refusal(canonical(**{field: None}))
+    assert error.field == f"/{field}"
+    assert error.detail == f"/{field} is required (for a joiner.hired)"
+
+
+def test_an_unknown_type_is_refused_with_the_accepted_ones() -> None:
+    error = refusal({**CANCEL, "type": "joiner.fired"})
+    assert error.field == "/type"
+    assert "joiner.hired" in error.detail and "joiner.cancelled" in error.detail
+
+
+def test_a_cancel_reason_must_be_plain_text() -> None:
+    assert refusal({**CANCEL, "reason": "x\u0007"}).field == "/reason"
+    assert refusal({**CANCEL, "reason": "r" * 501}).field == "/reason"
+
+
+def test_a_cancel_without_its_employee_id_names_it() -> None:
+    data = dict(CANCEL)
+    del data["employeeId"]
+    assert refusal(data).detail == "/employeeId is required"

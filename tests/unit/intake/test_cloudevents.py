@@ -149,3 +149,37 @@ def test_handshake_refuses_missing_or_hostile_origins(origin: str) -> None:
         abuse_protection_headers({"webhook-request-origin": origin})
     assert status_of(caught.value) == 400
     assert caught.value.field == "WebHook-Request-Origin"
+
+
+# --- a withdrawn offer ---------------------------------------------------------------------
+
+CANCEL_TYPE = "com.tapstart.joiner.cancelled.v1"
+
+
+def test_the_cancel_type_makes_its_data_a_cancel() -> None:
+    data = {"employeeId": "E123", "reason": "Offer withdrawn"}
+    event = event_from_structured(structured(data=data, type=CANCEL_TYPE))
+    assert (event.kind, event.employee_id, event.reason) == ("cancel", "E123", "Offer withdrawn")
+    assert event.event_id == "ce-0001"  # the CloudEvent id stands in, as for a hire
+
+
+def test_the_cancel_type_in_binary_mode() -> None:
+    headers = lower_headers(binary_headers(**{"ce-type": CANCEL_TYPE}))
+    event = event_from_binary(headers, {"employeeId": "E123", "occurredAt": "2026-11-30T10:00:00Z"})
+    assert event.cancelled
+
+
+@pytest.mark.parametrize(
+    ("ce_type", "data_type"),
+    [(JOINER_EVENT_TYPE, "joiner.cancelled"), (CANCEL_TYPE, "joiner.hired")],
+)
+def test_data_whose_type_contradicts_the_cloudevent_type_is_refused(
+    ce_type: str, data_type: str
+) -> None:
+    error = structured_refusal(structured(data=canonical(type=data_type), type=ce_type))
+    assert error.field == "/data/type" and ce_type in error.detail
+
+
+def test_a_wrong_type_names_both_accepted_types() -> None:
+    error = structured_refusal(structured(type="com.example.other"))
+    assert CANCEL_TYPE in error.detail

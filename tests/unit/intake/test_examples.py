@@ -38,4 +38,32 @@ def test_scim_example() -> None:
         "scim:701984:2026-12-01",
         "scim:701985:2026-12-14",
     ]
-    assert [s.bulk_id for s in parsed.skipped] == ["701986"]
+    # The inactive user is a withdrawal, skipped unless Tapstart is onboarding that person.
+    assert [(c.event.employee_id, c.skipped.bulk_id) for c in parsed.cancels] == [
+        ("701986", "701986")
+    ]
+
+
+def test_canonical_cancel_example() -> None:
+    parsed = parse("canonical-cancelled.json", {"Content-Type": "application/json"})
+    [event] = parsed.events
+    assert (event.kind, event.employee_id, event.reason) == (
+        "cancel",
+        "E000123",
+        "Candidate declined the offer",
+    )
+
+
+def test_cloudevent_cancel_example() -> None:
+    parsed = parse("cloudevent-cancelled.json", {"Content-Type": "application/cloudevents+json"})
+    [event] = parsed.events
+    assert (event.kind, event.event_id) == ("cancel", "0b6e1d8c-2f4a-4d7e-9a51-6c2e3f4a5b03")
+
+
+def test_scim_cancel_example() -> None:
+    parsed = parse("scim-cancelled.json", {"Content-Type": "application/scim+json"})
+    assert parsed.events == ()
+    assert [(c.event.kind, c.event.employee_id, c.skipped.reason) for c in parsed.cancels] == [
+        ("cancel", "701985", "inactive"),
+        ("cancel", "701987", "not_onboarding"),
+    ]

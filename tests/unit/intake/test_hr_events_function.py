@@ -183,3 +183,28 @@ def test_the_bindings_are_post_and_options_on_hr_events_with_a_function_key() ->
     assert bindings["post"]["methods"] == ["POST"]
     assert bindings["options"]["methods"] == ["OPTIONS"]
     assert {b["authLevel"] for b in bindings.values()} == {"FUNCTION"}
+
+
+def test_scim_deactivation_withdraws_an_onboarding_and_skips_everyone_else() -> None:
+    services = container()
+    hired = body(bulk(scim_user("1")))
+    assert (
+        post(services, hired, signed(hired, content_type="application/scim+json")).status_code
+        == 202
+    )
+    [tracking_id] = list(services.ledger.records)
+
+    leavers = bulk(scim_user("1", active=False), scim_user("2", active=False))
+    leavers["Operations"].append({"method": "DELETE", "path": "/Users/3", "bulkId": "d3"})
+    payload = body(leavers)
+    response = post(services, payload, signed(payload, content_type="application/scim+json"))
+
+    assert response.status_code == 202
+    answer = json.loads(response.get_body())
+    assert answer["trackingIds"] == [tracking_id] and answer["status"] == ["cancelling"]
+    assert answer["skipped"] == [
+        {"bulkId": "b1", "reason": "inactive"},
+        {"bulkId": "d3", "reason": "not_onboarding"},
+    ]
+    assert len(services.ledger.records) == 1  # leavers Tapstart never knew leave no records
+    assert services.ledger.records[tracking_id].status.value == "cancelling"

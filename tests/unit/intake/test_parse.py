@@ -48,7 +48,7 @@ def test_scim() -> None:
         body(bulk(scim_user("1"), scim_user("2", active=False))), "application/scim+json"
     )
     assert parsed.format == "scim"
-    assert len(parsed.events) == 1 and len(parsed.skipped) == 1
+    assert len(parsed.events) == 1 and len(parsed.cancels) == 1
 
 
 def test_header_names_are_case_insensitive() -> None:

@@ -44,17 +44,67 @@ def test_an_active_user_becomes_a_joiner_event() -> None:
     assert batch.skipped == ()
 
 
-def test_inactive_users_are_skipped_and_reported() -> None:
+def test_an_inactive_user_is_a_withdrawal_that_counts_only_for_a_person_being_onboarded() -> None:
     batch = events_from_bulk_request(bulk(scim_user("1"), scim_user("2", active=False)), NOW)
     assert [e.employee_id for e in batch.events] == ["1"]
-    assert [(s.bulk_id, s.reason) for s in batch.skipped] == [("b1", "inactive")]
-    assert batch.skipped[0].to_json() == {"bulkId": "b1", "reason": "inactive"}
+    assert batch.skipped == ()
+    [cancel] = batch.cancels
+    assert (cancel.event.kind, cancel.event.employee_id) == ("cancel", "2")
+    assert cancel.event.event_id == "scim:2:2026-12-01:inactive"  # resent every run: one event
+    assert cancel.event.occurred_at == NOW and cancel.event.source == "scim"
+    assert cancel.skipped.to_json() == {"bulkId": "b1", "reason": "inactive"}
 
 
-def test_a_user_without_active_is_skipped() -> None:
+def test_a_user_without_active_is_inactive() -> None:
     user = scim_user()
     del user["active"]
-    assert events_from_bulk_request(bulk(user), NOW).skipped[0].reason == "inactive"
+    [cancel] = events_from_bulk_request(bulk(user), NOW).cancels
+    assert cancel.skipped.reason == "inactive"
+
+
+def test_an_inactive_user_naming_no_usable_employee_id_is_just_skipped() -> None:
+    user = scim_user(active=False)
+    del user[ENTERPRISE_USER]["employeeNumber"]
+    del user["externalId"]
+    too_long = scim_user("X" * 17, active=False)
+    batch = events_from_bulk_request(bulk(user, too_long), NOW)
+    assert batch.cancels == ()
+    assert [s.reason for s in batch.skipped] == ["inactive", "inactive"]
+
+
+def test_an_inactive_users_bad_fields_are_not_an_error() -> None:
+    user = scim_user(active=False, timezone="Mars/Olympus", name="not an object")
+    [cancel] = events_from_bulk_request(bulk(user), NOW).cancels
+    assert cancel.event.employee_id == "701984"
+
+
+def test_a_delete_names_the_person_by_employee_id() -> None:
+    document = bulk(scim_user("1"))
+    document["Operations"].append({"method": "delete", "path": "/Users/E%2F7"})
+    document["Operations"].append({"method": "DELETE", "path": "/Users/E8", "bulkId": "del-8"})
+    batch = events_from_bulk_request(document, NOW)
+    first, second = batch.cancels
+    assert (first.event.employee_id, first.skipped.bulk_id) == ("E/7", "/Users/E%2F7")
+    assert first.event.event_id == "scim:E%2F7:deleted:" + NOW.strftime("%Y%m%dT%H%M%S")
+    assert (second.event.employee_id, second.skipped.to_json()) == (
+        "E8",
+        {"bulkId": "del-8", "reason": "not_onboarding"},
+    )
+
+
+@pytest.mark.parametrize("path", ["/Users", "/Users/", "/Groups/E1", "/Users/" + "9" * 17, 7])
+def test_a_delete_with_a_path_that_names_no_employee_is_refused(path: Any) -> None:
+    document = bulk(scim_user())
+    document["Operations"] = [{"method": "DELETE", "path": path}]
+    error = refusal(document)
+    assert error.field == "/Operations/0/path" and "employee id" in error.detail
+
+
+def test_other_methods_are_refused() -> None:
+    document = bulk(scim_user())
+    document["Operations"][0]["method"] = "PATCH"
+    error = refusal(document)
+    assert error.field == "/Operations/0/method" and "POST or DELETE" in error.detail
 
 
 def test_the_event_id_is_the_same_for_a_resent_user_whatever_the_bulk_id() -> None:
