@@ -39,6 +39,7 @@ from shared.usecases.cancel_onboarding import Cancellation
 from shared.usecases.daily_run import DailyRun
 from shared.usecases.follow_joiner import FollowJoiner, ProgressDirectory
 from shared.usecases.joiner_status import JoinerStatus
+from shared.usecases.move_start import StartMoveSettlement
 from shared.usecases.notify import AdminAlerts
 from shared.usecases.onboard_joiner import Onboarding
 from shared.usecases.send_reminder import Reminders
@@ -189,6 +190,9 @@ def build_services(
         clock=clock,
         alerts=alerts,
         cancel=cancellation,
+        settle_move=StartMoveSettlement(
+            directory=directory, ledger=ledger, clock=clock, policy=onboarding_policy(settings)
+        ),
     )
     follow = joiner_follower(settings, directory=directory, ledger=ledger, clock=clock)
     doctor = TenantDoctor(settings=settings, tenant=tenant, probes=probes)

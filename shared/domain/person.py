@@ -2,15 +2,19 @@
 
 A person is their employee id. HR events carry their own time (`occurredAt`), and that time,
 not the order of arrival, decides: an event older than one already received for the same person
-changes nothing. Pure functions over the person's records.
+changes nothing. A newer hire event (a moved start, a resend with a new id) carries the person's
+onboarding on under its own record; the old one is superseded. Pure functions over the records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from shared.domain.joiner import JoinerEvent
+from shared.domain.passwordless import MethodKind, SignInMethod
 from shared.domain.record import JoinerRecord, Status
 
 # Records that never took anything in the tenant, or are already over.
@@ -41,3 +45,88 @@ def overruled_by(event: JoinerEvent, records: Sequence[JoinerRecord]) -> JoinerR
         and (r.kind == "hire" or event.kind == "hire")
     ]
     return max(later, key=_when, default=None)
+
+
+def carried_from(tracking_id: str, records: Sequence[JoinerRecord]) -> JoinerRecord | None:
+    """The onboarding a new hire event for the person carries on: one already marked as
+    superseded by it (an earlier attempt stopped half-way), else the person's live hire."""
+    marked = [r for r in records if r.superseded_by == tracking_id]
+    if marked:
+        return marked[0]
+    current = current_onboarding(records)
+    if current is None or current.status in {Status.CANCELLING, Status.CANCELLED}:
+        return None  # withdrawn: a later hire is a new offer, onboarded afresh
+    return current
+
+
+def carried_on(new: JoinerRecord, previous: JoinerRecord) -> JoinerRecord:
+    """The new event's record taking over the person's previous onboarding: what Tapstart
+    already did in the tenant (the account, the groups it added, the pass and how far the
+    joiner got with it) goes along, so that nothing is done twice and a later cancel still
+    takes back everything. An enrolled person stays enrolled; a pass is settled by the worker
+    (`start_move`)."""
+    carried = replace(
+        new,
+        moved_from=previous.tracking_id,
+        user_id=previous.user_id,
+        upn=new.upn or previous.upn,
+        groups_added=previous.groups_added,
+    )
+    if previous.tap_id is None and previous.enrolled_at is None:
+        return carried  # nothing issued yet: the new date simply replaces the old one
+    carried = replace(
+        carried,
+        tap_id=previous.tap_id,
+        tap_start=previous.tap_start,
+        tap_lifetime_minutes=previous.tap_lifetime_minutes,
+        tap_one_time=previous.tap_one_time,
+        delivered_to_masked=previous.delivered_to_masked,
+        delivered_at=previous.delivered_at,
+        tap_used_at=previous.tap_used_at,
+        authenticator_at=previous.authenticator_at,
+        target_method=previous.target_method,
+        tap_retired_at=previous.tap_retired_at,
+        enrolled_at=previous.enrolled_at,
+        reminders=previous.reminders,
+    )
+    if previous.enrolled_at is not None:
+        return carried.with_step(
+            "start_moved", new.accepted_at, "ok", "already enrolled", status=Status.ENROLLED
+        )
+    return carried
+
+
+FIRST_DAY = timedelta(hours=24)
+
+
+class StartMove(StrEnum):
+    KEEP = "keep"  # the delivered pass still works on the new first day (or is already used)
+    REPLACE = "replace"  # retire it; a new pass for the new date, with one "start moved" email
+
+
+def start_move(record: JoinerRecord, starts: datetime) -> StartMove | None:
+    """What a carried-on pass becomes when the first day is now `starts` (the new pass's valid
+    from); None: nothing carried, onboard as usual."""
+    settled = any(step.step == "start_moved" for step in record.steps)
+    if record.moved_from is None or record.tap_id is None or record.status.final or settled:
+        return None
+    if record.delivered_at is None:
+        return StartMove.REPLACE  # never confirmed delivered: the fresh pass is the one
+    if record.tap_used_at is not None or record.authenticator_at is not None:
+        return StartMove.KEEP  # the joiner is already in; the pass has done its work
+    if record.tap_start is None or record.tap_lifetime_minutes is None:
+        return StartMove.REPLACE
+    # Covered: the pass works at some time of the new first day (from its start hour on), as a
+    # pass issued on the hire day itself does from the moment it is issued.
+    ends = record.tap_start + timedelta(minutes=record.tap_lifetime_minutes)
+    covers = record.tap_start < starts + FIRST_DAY and ends > starts
+    return StartMove.KEEP if covers else StartMove.REPLACE
+
+
+def passes_to_retire(record: JoinerRecord, methods: tuple[SignInMethod, ...]) -> list[str]:
+    """The usable TAPs this onboarding issued: by recorded id, or — none recorded — created
+    after the onboarding was accepted (only Tapstart issues passes to a joiner that new)."""
+    taps = [m for m in methods if m.kind is MethodKind.TAP and m.usable is not False]
+    if record.tap_id:
+        return [m.id for m in taps if m.id == record.tap_id]
+    return [m.id for m in taps if m.created is not None and m.created >= record.accepted_at]

@@ -40,6 +40,7 @@ class Reason(StrEnum):
     OFFER_WITHDRAWN = "offer_withdrawn"
     NOTHING_TO_CANCEL = "nothing_to_cancel"
     OLDER_EVENT = "older_event"
+    NEWER_EVENT = "newer_event"
     # Operations: issuance pauses, a reminder gave up, a message named no joiner.
     FLOOD_CAP_REACHED = "flood_cap_reached"
     REMINDER_FAILED = "reminder_failed"
@@ -80,6 +81,10 @@ CATALOGUE: MappingProxyType[Reason, ReasonInfo] = MappingProxyType(
             "older than an event already received for this person",
             "Nothing: the newer event stands. If HR meant this one, send it again as a new "
             "event (its occurredAt must be later).",
+        ),
+        Reason.NEWER_EVENT: ReasonInfo(
+            "carried on by a newer event for the same person (e.g. a moved start date)",
+            "Nothing: follow the onboarding under the tracking id in the detail.",
         ),
         Reason.ADMIN_ROLE: ReasonInfo(
             "account holds an Entra admin role",

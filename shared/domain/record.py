@@ -142,6 +142,12 @@ class JoinerRecord:
     # The passwordless groups Tapstart itself added the person to (not those they were already
     # in): what a cancelled onboarding may take back, and nothing more.
     groups_added: tuple[str, ...] = ()
+    # One person, one onboarding: a newer event for the person carries this onboarding on
+    # (`moved_from` on the new record, `superseded_by` on the old); `start_moved` says the
+    # delivery must tell the manager that the previous pass no longer works.
+    moved_from: str | None = None
+    superseded_by: str | None = None
+    start_moved: bool = False
     updated_at: datetime | None = None
     steps: tuple[StepLog, ...] = ()
     reminders: tuple[ReminderLog, ...] = ()

@@ -23,27 +23,30 @@ def compose_tap_delivery(
     joiner_upn: str | None = None,
     language: str | None = None,
     time_zone: str | None = None,
+    start_moved: bool = False,
 ) -> OutgoingEmail:
     """The manager's email carrying `tap.passcode`: once in the HTML body, once in the text body.
 
     `language` is the recipient's (the manager's) preference; `time_zone` the joiner's, in which
     the validity is shown. The subject never contains the passcode. The hand-over notes add
     "one sitting" for a one-time pass, the QR-code way, what device registration is, and where
-    the default sign-in method is changed.
+    the default sign-in method is changed. `start_moved`: the pass replaces one sent for an
+    earlier start date, which no longer works (one email says both).
     """
     locale = Locale.pick(language, time_zone, brand)
     cat = locale.cat
     started = hire_date < tap.start.astimezone(locale.zone).date()
     hire_text = cat.date(hire_date)
+    variant = "moved" if start_moved else "started" if started else ""
     subject = locale.subject(
-        "tap.subject_started" if started else "tap.subject", joiner=joiner_name, date=hire_text
+        f"tap.subject_{variant}" if variant else "tap.subject", joiner=joiner_name, date=hire_text
     )
     context = {
         **base_context(locale, brand, subject, cat.text("tap.preheader", joiner=joiner_name)),
         "manager": manager_name,
         "joiner": joiner_name,
         "upn": joiner_upn,
-        "intro_key": "tap.intro_started" if started else "tap.intro",
+        "intro_key": f"tap.intro_{variant}" if variant else "tap.intro",
         "hire_date": hire_text,
         "passcode": tap.passcode,
         "start": cat.datetime(tap.start, locale.zone),

@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 from shared.domain.commands import OnboardJoiner
 from shared.domain.errors import ConflictError, SignatureError, TransientError
 from shared.domain.joiner import JoinerEvent
-from shared.domain.person import current_onboarding, overruled_by
+from shared.domain.person import carried_from, carried_on, current_onboarding, overruled_by
 from shared.domain.reasons import Reason
-from shared.domain.record import JoinerRecord, Status
+from shared.domain.record import JoinerRecord, Status, tracking_id_for
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
 from shared.intake.scim import ConditionalCancel, SkippedOperation
 from shared.intake.signature import SignedDelivery, replay_key, verify_signature
@@ -36,7 +36,7 @@ from shared.ports import Clock, Ledger, OnboardingQueue
 # Longer than the worker normally takes to pick up a message, so that a plain duplicate
 # delivery does not enqueue a second message for a joiner that is about to be onboarded.
 ENQUEUE_GRACE = timedelta(minutes=3)
-# A cancel that meets a concurrent write of the onboarding it stops re-reads and tries again.
+# A cancel or a move that meets a concurrent write of the onboarding re-reads and tries again.
 CANCEL_RETRIES = 3
 
 
@@ -134,6 +134,8 @@ class HrIntake:
                 )
             if event.cancelled:
                 return await self._cancel(event, records, now)
+            if carried_from(tracking_id_for(event.event_id), records) is not None:
+                return await self._carry_on(event, records, now)
         elif event.cancelled:
             return _accepted(known, created=False, enqueued=False)
         record, created = await self._ledger.create(JoinerRecord.accept(event, now))
@@ -161,6 +163,42 @@ class HrIntake:
         )
         record, created = await self._ledger.create(replace(record, reason_detail=detail))
         return _accepted(record, created=created, enqueued=False)
+
+    async def _carry_on(
+        self, event: JoinerEvent, records: Sequence[JoinerRecord], now: datetime
+    ) -> Accepted:
+        """A newer hire event for a person being onboarded (typically a moved start): its record
+        carries the onboarding on, the old one is marked superseded first — so that at no moment
+        two live onboardings exist for the person — and the worker settles the pass."""
+        new = JoinerRecord.accept(event, now)
+        for _ in range(CANCEL_RETRIES):
+            previous = carried_from(new.tracking_id, records)
+            if previous is None:
+                break  # the previous onboarding ended meanwhile: onboard afresh
+            if previous.status is not Status.SUPERSEDED:
+                superseded = previous.with_step(
+                    "superseded",
+                    now,
+                    "ok",
+                    new.tracking_id,
+                    status=Status.SUPERSEDED,
+                    reason=Reason.NEWER_EVENT,
+                    reason_detail=new.tracking_id,
+                    superseded_by=new.tracking_id,
+                )
+                try:
+                    await self._ledger.save(superseded)
+                except ConflictError:
+                    records = await self._ledger.person_records(event.employee_id)
+                    continue
+            new = carried_on(new, previous)
+            break
+        else:
+            raise TransientError("the onboarding kept changing while it was being moved; retry")
+        record, created = await self._ledger.create(new)
+        if created and not record.status.final:
+            await self._queue.send(OnboardJoiner(record.tracking_id))
+        return _accepted(record, created=created, enqueued=created and not record.status.final)
 
     async def _cancel(
         self, event: JoinerEvent, records: Sequence[JoinerRecord], now: datetime

@@ -18,7 +18,7 @@ import uuid
 from typing import Protocol
 
 from shared.domain.directory import Manager
-from shared.domain.passwordless import MethodKind, SignInMethod
+from shared.domain.person import passes_to_retire
 from shared.domain.record import JoinerRecord, Status
 from shared.emails.cancellation import compose_cancellation_notice
 from shared.ports import (
@@ -41,15 +41,6 @@ class CancelDirectory(SignInMethodReader, TapRemover, GroupRemover, Protocol):
 
 def notice_operation_id(tracking_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"tapstart:cancel-notice:{tracking_id}"))
-
-
-def passes_to_retire(record: JoinerRecord, methods: tuple[SignInMethod, ...]) -> list[str]:
-    """The usable TAPs this onboarding issued: by recorded id, or — none recorded — created
-    after the onboarding was accepted (only Tapstart issues passes to a joiner that new)."""
-    taps = [m for m in methods if m.kind is MethodKind.TAP and m.usable is not False]
-    if record.tap_id:
-        return [m.id for m in taps if m.id == record.tap_id]
-    return [m.id for m in taps if m.created is not None and m.created >= record.accepted_at]
 
 
 class Cancellation:

@@ -38,6 +38,7 @@ def compose_delivery(
         language=(manager.preferred_language if manager and to_manager else None)
         or record.language,
         time_zone=record.time_zone,
+        start_moved=record.start_moved,
     )
 
 

@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # HR withdrew the offer: the cancellation use case takes the record from `cancelling` to final.
 Cancel = Callable[[JoinerRecord], Awaitable[JoinerRecord]]
+# The start moved: the pass carried from the previous onboarding is kept or replaced first.
+SettleMove = Callable[[JoinerRecord], Awaitable[JoinerRecord]]
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,10 @@ class Onboarding:
         clock: Clock,
         alerts: AdminAlerts,
         cancel: Cancel | None = None,
+        settle_move: SettleMove | None = None,
     ) -> None:
         self._cancel = cancel
+        self._settle_move = settle_move
         self._policy = policy
         self._brand = brand
         self._ledger = ledger
@@ -197,6 +201,10 @@ class Onboarding:
         return preview
 
     async def _attempt(self, record: JoinerRecord) -> Outcome:
+        if record.moved_from and self._settle_move is not None:
+            record = await self._settle_move(record)
+            if record.status.final:
+                return Outcome(record.status, record.reason)
         now = self._clock.now()
         if record.status is Status.SENDING and record.delivery_operation_id:
             record, resumed = await self._resume_delivery(record, now)

@@ -9,9 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from shared.domain.directory import IssuedTap, Manager
 from shared.domain.joiner import JoinerEvent
 from shared.domain.passwordless import MethodKind, SignInMethod
-from shared.domain.person import current_onboarding, overruled_by
+from shared.domain.person import current_onboarding, overruled_by, passes_to_retire
 from shared.domain.record import JoinerRecord, Status
-from shared.usecases.cancel_onboarding import passes_to_retire
 from tests.unit.onboarding.world import GROUP, TODAY, World
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
