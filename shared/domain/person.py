@@ -32,6 +32,17 @@ def current_onboarding(records: Sequence[JoinerRecord]) -> JoinerRecord | None:
     return max(hires, key=_when, default=None)
 
 
+def withdrawable(record: JoinerRecord | None) -> bool:
+    """Whether a withdrawal (a cancel) still has something to stop. An enrolled person's
+    onboarding is over: what becomes of the account then is the leaver process's business,
+    and a feed deactivating a leaver months later must not read as a withdrawn offer."""
+    return record is not None and record.status not in {
+        Status.ENROLLED,
+        Status.CANCELLING,
+        Status.CANCELLED,
+    }
+
+
 def overruled_by(event: JoinerEvent, records: Sequence[JoinerRecord]) -> JoinerRecord | None:
     """A record of the same person from a *newer* event that makes `event` stale: a later hire
     (for a hire or a cancel), or a later cancel (for a hire). None: `event` stands."""

@@ -25,7 +25,13 @@ from datetime import datetime, timedelta
 from shared.domain.commands import OnboardJoiner
 from shared.domain.errors import ConflictError, SignatureError, TransientError
 from shared.domain.joiner import JoinerEvent
-from shared.domain.person import carried_from, carried_on, current_onboarding, overruled_by
+from shared.domain.person import (
+    carried_from,
+    carried_on,
+    current_onboarding,
+    overruled_by,
+    withdrawable,
+)
 from shared.domain.reasons import Reason
 from shared.domain.record import JoinerRecord, Status, tracking_id_for
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
@@ -116,7 +122,7 @@ class HrIntake:
         skipped: list[SkippedOperation] = []
         for cancel in cancels:
             records = await self._ledger.person_records(cancel.event.employee_id)
-            if current_onboarding(records) is None:
+            if not withdrawable(current_onboarding(records)):
                 skipped.append(cancel.skipped)
             else:
                 acted.append(await self._accept(cancel.event))
@@ -137,7 +143,7 @@ class HrIntake:
             if carried_from(tracking_id_for(event.event_id), records) is not None:
                 return await self._carry_on(event, records, now)
         elif event.cancelled:
-            return _accepted(known, created=False, enqueued=False)
+            return await self._known_cancel(known)
         record, created = await self._ledger.create(JoinerRecord.accept(event, now))
         stalled = (
             not created
@@ -200,16 +206,31 @@ class HrIntake:
             await self._queue.send(OnboardJoiner(record.tracking_id))
         return _accepted(record, created=created, enqueued=created and not record.status.final)
 
+    async def _known_cancel(self, known: JoinerRecord) -> Accepted:
+        """A cancel received again: the answer names the onboarding it stopped, as the first."""
+        stopped = None
+        if known.reason == Reason.OFFER_WITHDRAWN and known.reason_detail:
+            stopped = await self._ledger.get(known.reason_detail)
+        answer = stopped or known
+        return _accepted(answer, created=False, enqueued=False, event_id=known.event_id)
+
     async def _cancel(
         self, event: JoinerEvent, records: Sequence[JoinerRecord], now: datetime
     ) -> Accepted:
+        """Stop the person's onboarding; the cancel is recorded too (after the stop, so that a
+        crash in between is healed by the sender's retry), so that it overrules any older hire
+        that arrives later — also one HR sent between the cancelled hire and the cancel."""
         for _ in range(CANCEL_RETRIES):
             target = current_onboarding(records)
-            if target is None:
+            if target is None or target.status is Status.ENROLLED:
+                detail = "no onboarding" if target is None else "already enrolled"
                 return await self._record_only(
-                    event, now, Status.CANCELLED, Reason.NOTHING_TO_CANCEL, "no onboarding"
+                    event, now, Status.CANCELLED, Reason.NOTHING_TO_CANCEL, detail
                 )
-            if target.status in {Status.CANCELLING, Status.CANCELLED}:
+            if not withdrawable(target):  # cancelling or cancelled already
+                await self._record_only(
+                    event, now, Status.CANCELLED, Reason.OFFER_WITHDRAWN, target.tracking_id
+                )
                 return _accepted(target, created=False, enqueued=False, event_id=event.event_id)
             cancelling = target.with_step(
                 "cancel_requested",
@@ -226,6 +247,9 @@ class HrIntake:
                 records = await self._ledger.person_records(event.employee_id)
                 continue
             await self._queue.send(OnboardJoiner(target.tracking_id))
+            await self._record_only(
+                event, now, Status.CANCELLED, Reason.OFFER_WITHDRAWN, target.tracking_id
+            )
             return _accepted(cancelling, created=False, enqueued=True, event_id=event.event_id)
         raise TransientError("the onboarding kept changing while it was being cancelled; retry")
 

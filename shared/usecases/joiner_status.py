@@ -19,6 +19,10 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
         "final": record.status.final,
         "reason": record.reason,
         "reasonDetail": record.reason_detail,
+        # One person, one onboarding: the records a moved start (or a resend) links together.
+        "kind": record.kind,
+        "supersededBy": record.superseded_by,
+        "movedFrom": record.moved_from,
         "hireDate": record.hire_date.isoformat(),
         "acceptedAt": record.accepted_at.isoformat(),
         "updatedAt": record.updated_at.isoformat() if record.updated_at else None,

@@ -206,5 +206,7 @@ def test_scim_deactivation_withdraws_an_onboarding_and_skips_everyone_else() -> 
         {"bulkId": "b1", "reason": "inactive"},
         {"bulkId": "d3", "reason": "not_onboarding"},
     ]
-    assert len(services.ledger.records) == 1  # leavers Tapstart never knew leave no records
+    # Leavers Tapstart never knew leave no records; the withdrawal itself is recorded.
+    kinds = sorted((r.employee_id, r.kind) for r in services.ledger.records.values())
+    assert kinds == [("1", "cancel"), ("1", "hire")]
     assert services.ledger.records[tracking_id].status.value == "cancelling"

@@ -176,3 +176,51 @@ def test_the_tap_email_outcome_is_unchanged_for_hires() -> None:
     tid = w.joiner()
     assert w.run(tid)[0] is Status.DELIVERED
     assert isinstance(w.directory.taps[0][1], IssuedTap)
+
+
+def test_a_hire_sent_between_the_cancelled_hire_and_the_cancel_arriving_late_is_not_onboarded() -> (
+    None
+):
+    w = World()
+    tid = w.joiner()
+    w.run(tid)
+    hired_at = w.record(tid).occurred_at
+    assert hired_at is not None
+    intake(w, cancel("c1", hired_at + timedelta(hours=2)))
+    w.run(tid)
+
+    assert intake(w, hire("between", hired_at + timedelta(hours=1))) == "superseded"
+
+    assert len(w.directory.taps) == 1  # only the pass the cancel already deleted
+    [between] = [r for r in w.ledger.records.values() if r.event_id == "between"]
+    assert between.reason == "older_event"
+
+
+def test_a_cancel_resent_answers_with_the_onboarding_it_stopped() -> None:
+    w = World()
+    tid = w.joiner()
+    w.run(tid)
+    first = asyncio.run(w.services.accept_hr_request.accept([cancel("c1", w.clock.now())]))
+    again = asyncio.run(w.services.accept_hr_request.accept([cancel("c1", w.clock.now())]))
+    assert first[0].tracking_id == again[0].tracking_id == tid
+    assert again[0].enqueued is False
+
+
+def test_an_enrolled_persons_onboarding_is_over_and_a_withdrawal_changes_nothing() -> None:
+    w = World()
+    tid = w.joiner()
+    w.run(tid)
+    asyncio.run(
+        w.ledger.save(replace(w.record(tid), status=Status.ENROLLED, enrolled_at=w.clock.now()))
+    )
+    sent = len(w.mailer.sent)
+
+    assert intake(w, cancel("c1", w.clock.now())) == "cancelled"
+
+    assert w.record(tid).status is Status.ENROLLED
+    [withdrawal] = [r for r in w.ledger.records.values() if r.event_id == "c1"]
+    assert (withdrawal.reason, withdrawal.reason_detail) == (
+        "nothing_to_cancel",
+        "already enrolled",
+    )
+    assert "id-E1" in w.directory.groups[GROUP] and len(w.mailer.sent) == sent
