@@ -64,6 +64,13 @@ class TapRemover(Protocol):
         ...
 
 
+class MethodRemover(Protocol):
+    async def delete_method(self, user_id: str, method: SignInMethod) -> bool:
+        """Delete one registered sign-in method by its kind and id (never the password);
+        False when it was already gone."""
+        ...
+
+
 class GroupRemover(Protocol):
     async def remove_from_group(self, group_id: str, user_id: str) -> bool:
         """Remove one member; False when they were not a member (any more)."""
