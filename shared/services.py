@@ -24,6 +24,7 @@ from shared.ports import (
     GroupRemover,
     Ledger,
     Mailer,
+    MethodRemover,
     OnboardingDirectory,
     OnboardingQueue,
     RegistrationActivity,
@@ -42,6 +43,7 @@ from shared.usecases.joiner_status import JoinerStatus
 from shared.usecases.move_start import StartMoveSettlement
 from shared.usecases.notify import AdminAlerts
 from shared.usecases.onboard_joiner import Onboarding
+from shared.usecases.rehire import Rehire, StaleMethodRemoval
 from shared.usecases.send_reminder import Reminders
 from shared.usecases.tenant_doctor import TenantDoctor
 
@@ -57,6 +59,7 @@ class Directory(
     RegistrationActivity,
     RegistrationReport,
     GroupRemover,
+    MethodRemover,
     UserLookup,
     Protocol,
 ):
@@ -72,6 +75,7 @@ class Services:
     daily_run: DailyRun
     tenant_doctor: TenantDoctor
     joiner_status: JoinerStatus
+    rehire: Rehire
     snapshots: SnapshotStore
     ledger: Ledger
     users: UserLookup
@@ -190,6 +194,7 @@ def build_services(
         clock=clock,
         alerts=alerts,
         cancel=cancellation,
+        remove_stale=StaleMethodRemoval(directory=directory, ledger=ledger, clock=clock),
         settle_move=StartMoveSettlement(
             directory=directory, ledger=ledger, clock=clock, policy=onboarding_policy(settings)
         ),
@@ -236,6 +241,7 @@ def build_services(
         ),
         tenant_doctor=doctor,
         joiner_status=JoinerStatus(ledger),
+        rehire=Rehire(directory=directory, ledger=ledger, clock=clock, alerts=alerts),
         snapshots=snapshots,
         ledger=ledger,
         users=directory,

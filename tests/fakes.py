@@ -202,6 +202,7 @@ class FakeDirectory:
     devices: dict[str, dict[str, bool]] = field(default_factory=dict)  # user -> method -> flag
     device_reads: list[str] = field(default_factory=list)
     deleted_taps: list[tuple[str, str]] = field(default_factory=list)
+    deleted_methods: list[tuple[str, str]] = field(default_factory=list)  # (user, method id)
     audit: list[RegistrationEvent] = field(default_factory=list)
     audit_since: list[datetime] = field(default_factory=list)
     # Set by `Fakes`: TAPs then expire, and start, as that clock says.
@@ -243,7 +244,22 @@ class FakeDirectory:
                         }
                     )
                 )
-        return tuple(m for m in listed if not (m.kind.value == "tap" and m.id in gone))
+        removed = {m for u, m in self.deleted_methods if u == user_id}
+        return tuple(
+            m
+            for m in listed
+            if not (m.kind.value == "tap" and m.id in gone) and m.id not in removed
+        )
+
+    async def delete_method(self, user_id: str, method: SignInMethod) -> bool:
+        if method.kind.value in {"password", "other"}:
+            raise ValueError(f"a {method.kind.value} method cannot be deleted")
+        if method.kind.value == "tap":
+            return await self.delete_tap(user_id, method.id)
+        present = any(m.id == method.id for m in await self.sign_in_methods(user_id))
+        if present:
+            self.deleted_methods.append((user_id, method.id))
+        return present
 
     async def phone_sign_in_devices(self, user_id: str) -> dict[str, bool]:
         self.device_reads.append(user_id)

@@ -60,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     onboard.add_argument(
         "--dry-run", action="store_true", help="show what would happen; change nothing"
     )
+    onboard.add_argument(
+        "--rehire",
+        action="store_true",
+        help="a returning employee or converted contractor: waive the account-too-old and "
+        "already-enrolled guardrails for this account (audited; the admins are told)",
+    )
+    onboard.add_argument("--reason", help="why the override is right (required with --rehire)")
+    onboard.add_argument(
+        "--remove-stale-methods",
+        action="store_true",
+        help="with --rehire: delete the account's earlier sign-in methods before the pass",
+    )
     onboard.set_defaults(run=onboard_cmd.onboard)
 
     status = sub.add_parser("status", help="one joiner (tracking id or UPN), or the recent ones")

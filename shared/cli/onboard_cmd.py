@@ -1,14 +1,24 @@
-"""`tapstart onboard --upn X | --employee-id X [--hire-date D] [--dry-run]`.
+"""`tapstart onboard --upn X | --employee-id X [--hire-date D] [--dry-run]
+[--rehire --reason TEXT [--remove-stale-methods]]`.
 
-For a rehire or a missed HR event: records a synthetic joiner event in the ledger (as the HR
-intake would) and runs the same onboarding use case inline. `--dry-run` only reads: the same
-use case's `preview` reads the same facts and asks the same `decide` as the worker.
+For a missed HR event: records a synthetic joiner event in the ledger (as the HR intake would)
+and runs the same onboarding use case inline. `--dry-run` only reads: the same use case's
+`preview` reads the same facts and asks the same `decide` as the worker.
+
+`--rehire` is the sanctioned path for a returning employee or a converted contractor, whose
+existing account the guardrails refuse (`account_too_old`, `already_enrolled`): it waives those
+two rules for this one record, lists the methods the account still has, and records who ran it
+(TAPSTART_OPERATOR, else the login name) and why; the admins get an alert. Only with
+`--remove-stale-methods` are those methods deleted, right before the pass is issued.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +32,7 @@ from shared.domain.email import mask_email
 from shared.domain.joiner import JoinerEvent
 from shared.domain.onboarding_decision import Fail, Refuse, Verdict, Wait
 from shared.domain.record import JoinerRecord, Status
+from shared.domain.rehire import check_reason
 from shared.usecases.joiner_status import status_view
 from shared.usecases.onboard_joiner import Preview
 
@@ -43,21 +54,54 @@ async def resolve_user(ctx: CliContext, args: argparse.Namespace) -> DirectoryUs
     return await users.find_user_by_upn(args.upn)
 
 
+def operator() -> str:
+    """Who runs the CLI, for the audit trail: TAPSTART_OPERATOR (e.g. the admin's UPN, set by
+    the admin workstation's profile), else the login name."""
+    return (os.environ.get("TAPSTART_OPERATOR") or getpass.getuser() or "unknown")[:100]
+
+
+def _rehire_reason(args: argparse.Namespace) -> str | None:
+    rehire = bool(getattr(args, "rehire", False))
+    if not rehire:
+        if getattr(args, "reason", None) or getattr(args, "remove_stale_methods", False):
+            raise UsageError("--reason and --remove-stale-methods go with --rehire")
+        return None
+    try:
+        return check_reason(args.reason)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 async def onboard(ctx: CliContext, args: argparse.Namespace) -> int:
     hire_date = _hire_date(ctx, args)
+    reason = _rehire_reason(args)
     user = await resolve_user(ctx, args)
     app = ctx.services
     now = app.clock.now()
     record = JoinerRecord.accept(_event(args, user, hire_date, now), now)
+    remove = bool(getattr(args, "remove_stale_methods", False))
+    if reason is not None and user is None:
+        raise UsageError("--rehire is for an existing account; no such Entra user was found")
     if args.dry_run:
         ctx.progress("reading what onboarding decides on: guardrails, groups, TAP policy, cap")
-        return _show_preview(await app.onboard_joiner.preview(record), user, hire_date)
+        stale = None
+        if reason is not None and user is not None:
+            record = replace(record, rehire_by=operator(), rehire_reason=reason)
+            stale = await app.rehire.stale(user.id)
+        preview = await app.onboard_joiner.preview(record)
+        return _show_preview(preview, user, hire_date, stale=stale, remove=remove)
     if user is None and not args.employee_id:
         raise UsageError(
             f"no Entra user {args.upn!r}; pass --employee-id to record the joiner and wait for "
             "the account to appear"
         )
-    record, _ = await app.ledger.create(record)
+    if reason is not None and user is not None:
+        ctx.progress("rehire override: recording who and why, telling the admins")
+        record = await app.rehire.record(
+            record, user_id=user.id, actor=operator(), reason=reason, remove_methods=remove
+        )
+    else:
+        record, _ = await app.ledger.create(record)
     ctx.progress(f"recorded joiner {record.tracking_id}; running onboarding")
     outcome = await app.onboard_joiner(OnboardJoiner(record.tracking_id))
     stored = await app.ledger.get(record.tracking_id)
@@ -93,9 +137,20 @@ def _event(
     )
 
 
-def _show_preview(preview: Preview, user: DirectoryUser | None, hire_date: date) -> int:
+def _show_preview(
+    preview: Preview,
+    user: DirectoryUser | None,
+    hire_date: date,
+    *,
+    stale: str | None = None,
+    remove: bool = False,
+) -> int:
     """The dry run's table and verdict; exit 0 wait/deliver, 1 refuse, 2 fail."""
     rows = [["hire date", hire_date.isoformat()]]
+    if stale is not None:
+        rows.append(["rehire override", "account-too-old and already-enrolled waived"])
+        action = "would remove before the pass" if remove else "kept (--remove-stale-methods)"
+        rows.append(["stale methods", f"{stale}: {action}" if stale != "none" else "none"])
     rows.append(["TAP valid from", preview.valid_from.isoformat(timespec="minutes")])
     rows.append(["resolve user", f"{user.user_principal_name} ({user.id})" if user else "-"])
     facts = preview.facts

@@ -12,6 +12,9 @@ from shared.domain.directory import DirectoryUser
 # Methods that already give passwordless or phishing-resistant sign-in (Authenticator of any
 # kind included): a TAP would only open a second door to an established account. This is the
 # refusal rule only; whether a *joiner* is done is `shared.domain.passwordless` (target methods).
+# What a rehire override waives: the account is known to be old, and may have methods.
+REHIRE_WAIVES = frozenset({"already_enrolled", "account_too_old"})
+
 STRONG_METHOD_TYPES = frozenset(
     {
         "#microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
@@ -30,14 +33,22 @@ def refusal_reason(
     method_types: list[str],
     now: datetime,
     max_account_age_days: int,
+    rehire: bool = False,
 ) -> str | None:
-    """The first guardrail the user trips, or None when a TAP may be issued."""
+    """The first guardrail the user trips, or None when a TAP may be issued.
+
+    `rehire`: an admin's explicit, audited override for a returning employee waives the two
+    rules about an *established* account (`REHIRE_WAIVES`); privilege, guests and disabled
+    accounts are never waived.
+    """
     if is_admin:
         return "admin_role"
     if user.user_type.lower() == "guest" or user.external:
         return "guest_account"
     if not user.account_enabled:
         return "account_disabled"
+    if rehire:
+        return None
     if STRONG_METHOD_TYPES.intersection(method_types):
         return "already_enrolled"
     if user.created and now - user.created > timedelta(days=max_account_age_days):

@@ -135,6 +135,7 @@ def decide(
         method_types=list(facts.method_types),
         now=now,
         max_account_age_days=policy.max_account_age_days,
+        rehire=record.rehire_by is not None,
     )
     if refused is not None:
         return Refuse(refused)

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     # Operations: issuance pauses, a reminder gave up, a message named no joiner.
     FLOOD_CAP_REACHED = "flood_cap_reached"
     REMINDER_FAILED = "reminder_failed"
+    REHIRE_OVERRIDE = "rehire_override"
     NO_USER_ID = "no_user_id"
     NO_REMINDER_ADDRESS = "no_reminder_address"
     UNKNOWN_TRACKING_ID = "unknown_tracking_id"
@@ -193,6 +194,12 @@ CATALOGUE: MappingProxyType[Reason, ReasonInfo] = MappingProxyType(
             "hourly TAP cap reached",
             "Check the HR feed for unexpected joiner events; if the volume is genuine, raise "
             "TAP_MAX_PER_HOUR. Issuance resumes by itself in the next hour.",
+            reaches_admin_alert=True,
+        ),
+        Reason.REHIRE_OVERRIDE: ReasonInfo(
+            "an admin onboarded a rehire past the established-account guardrails",
+            "Check that the rehire was intended (who and why are in the detail and the joiner's "
+            "steps); if not, delete the TAP in Entra and find out who ran the override.",
             reaches_admin_alert=True,
         ),
         Reason.REMINDER_FAILED: ReasonInfo(

@@ -148,6 +148,11 @@ class JoinerRecord:
     moved_from: str | None = None
     superseded_by: str | None = None
     start_moved: bool = False
+    # A rehire override (`tapstart onboard --rehire`): who, why, and whether the account's stale
+    # methods go before the pass. Only the CLI sets these; no HR event can.
+    rehire_by: str | None = None
+    rehire_reason: str | None = None
+    rehire_remove_methods: bool = False
     updated_at: datetime | None = None
     steps: tuple[StepLog, ...] = ()
     reminders: tuple[ReminderLog, ...] = ()

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 Cancel = Callable[[JoinerRecord], Awaitable[JoinerRecord]]
 # The start moved: the pass carried from the previous onboarding is kept or replaced first.
 SettleMove = Callable[[JoinerRecord], Awaitable[JoinerRecord]]
+# A rehire that asked for it: the earlier employment's methods go right before the pass.
+RemoveStale = Callable[[JoinerRecord, str], Awaitable[JoinerRecord]]
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ class Onboarding:
         alerts: AdminAlerts,
         cancel: Cancel | None = None,
         settle_move: SettleMove | None = None,
+        remove_stale: RemoveStale | None = None,
     ) -> None:
+        self._remove_stale = remove_stale
         self._cancel = cancel
         self._settle_move = settle_move
         self._policy = policy
@@ -247,6 +251,8 @@ class Onboarding:
             raise PermanentError(verdict.reason, verdict.detail)
         assert facts is not None  # decide issues only on facts
         record = record.with_step("guardrails", now)
+        if record.rehire_remove_methods and self._remove_stale is not None:
+            record = await self._remove_stale(record, facts.user.id)
         record = await self._add_to_groups(record, facts.user, now)
         return await self._issue(record, facts, verdict, now)
 
