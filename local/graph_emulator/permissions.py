@@ -28,6 +28,19 @@ TAP_READ = AUTH_METHODS_READ | {"UserAuthMethod-TAP.Read.All", "UserAuthMethod-T
 TAP_WRITE = frozenset(
     {"UserAuthenticationMethod.ReadWrite.All", "UserAuthMethod-TAP.ReadWrite.All"}
 )
+# Deleting a registered method (the v1.0 delete pages, application permissions): the general
+# write permission, or the one for that method alone. The TAP keeps TAP_WRITE.
+AUTH_METHODS_WRITE = frozenset({"UserAuthenticationMethod.ReadWrite.All"})
+METHOD_WRITE = {
+    "microsoftAuthenticatorMethods": AUTH_METHODS_WRITE
+    | {"UserAuthMethod-MicrosoftAuthApp.ReadWrite.All"},
+    "fido2Methods": AUTH_METHODS_WRITE | {"UserAuthMethod-Passkey.ReadWrite.All"},
+    "windowsHelloForBusinessMethods": AUTH_METHODS_WRITE
+    | {"UserAuthMethod-WindowsHello.ReadWrite.All"},
+    "phoneMethods": AUTH_METHODS_WRITE | {"UserAuthMethod-Phone.ReadWrite.All"},
+    "emailMethods": AUTH_METHODS_WRITE | {"UserAuthMethod-Email.ReadWrite.All"},
+    "softwareOathMethods": AUTH_METHODS_WRITE | {"UserAuthMethod-SoftwareOATH.ReadWrite.All"},
+}
 # Reading a directory device object, e.g. an Authenticator method's ``device`` (device: get).
 DEVICE_READ = frozenset({"Device.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"})
 POLICY_READ = frozenset({"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"})

@@ -20,7 +20,7 @@ from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.graph_time import parse_graph_time
-from shared.domain.passwordless import SignInMethod, method_from_json
+from shared.domain.passwordless import MethodKind, SignInMethod, method_from_json
 from shared.domain.registration import REGISTRATION_SELECT, RegistrationRow, row_from_json
 from shared.domain.registration_activity import AUDIT_SERVICE, RegistrationEvent, event_from_json
 
@@ -36,6 +36,19 @@ REPORT_RETRIES = 10
 _TAP_POLICY = (
     "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
 )
+
+# Where Graph v1.0 keeps each kind of registered method, under /users/{id}/authentication/:
+# DELETE …/<collection>/{methodId} removes one. A password (and a kind Tapstart does not know)
+# has no such collection: asking to delete it is a programming error, never a Graph call.
+METHOD_COLLECTIONS: dict[MethodKind, str] = {
+    MethodKind.AUTHENTICATOR: "microsoftAuthenticatorMethods",
+    MethodKind.FIDO2: "fido2Methods",
+    MethodKind.WINDOWS_HELLO: "windowsHelloForBusinessMethods",
+    MethodKind.PHONE: "phoneMethods",
+    MethodKind.EMAIL: "emailMethods",
+    MethodKind.OATH: "softwareOathMethods",
+    MethodKind.TAP: "temporaryAccessPassMethods",
+}
 
 
 def _odata_literal(value: str) -> str:
@@ -210,6 +223,21 @@ class GraphDirectory:
             if exc.status == 404:
                 return False
             raise exc.as_tapstart_error("delete TAP") from exc
+        self.forget(user_id)
+        return True
+
+    async def delete_method(self, user_id: str, method: SignInMethod) -> bool:
+        """Delete one registered method from its kind's collection; False when it was gone."""
+        collection = METHOD_COLLECTIONS.get(method.kind)
+        if collection is None:
+            raise ValueError(f"a {method.kind.value} sign-in method cannot be deleted")
+        path = f"/users/{quote(user_id)}/authentication/{collection}/{quote(method.id, safe='')}"
+        try:
+            await self.raw.request("DELETE", path)
+        except GraphRequestError as exc:
+            if exc.status == 404:
+                return False
+            raise exc.as_tapstart_error("delete sign-in method") from exc
         self.forget(user_id)
         return True
 
