@@ -203,6 +203,8 @@ class FakeDirectory:
     device_reads: list[str] = field(default_factory=list)
     deleted_taps: list[tuple[str, str]] = field(default_factory=list)
     deleted_methods: list[tuple[str, str]] = field(default_factory=list)  # (user, method id)
+    # method id -> how many more deletes Graph refuses (400), as for a default method
+    refuse_delete: dict[str, int] = field(default_factory=dict)
     audit: list[RegistrationEvent] = field(default_factory=list)
     audit_since: list[datetime] = field(default_factory=list)
     # Set by `Fakes`: TAPs then expire, and start, as that clock says.
@@ -254,6 +256,11 @@ class FakeDirectory:
     async def delete_method(self, user_id: str, method: SignInMethod) -> bool:
         if method.kind.value in {"password", "other"}:
             raise ValueError(f"a {method.kind.value} method cannot be deleted")
+        if self.refuse_delete.get(method.id, 0) > 0:
+            from shared.domain.errors import PermanentError
+
+            self.refuse_delete[method.id] -= 1
+            raise PermanentError("graph_error", "delete sign-in method: 400 badRequest")
         if method.kind.value == "tap":
             return await self.delete_tap(user_id, method.id)
         present = any(m.id == method.id for m in await self.sign_in_methods(user_id))

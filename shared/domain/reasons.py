@@ -45,6 +45,7 @@ class Reason(StrEnum):
     FLOOD_CAP_REACHED = "flood_cap_reached"
     REMINDER_FAILED = "reminder_failed"
     REHIRE_OVERRIDE = "rehire_override"
+    STALE_METHODS_NOT_REMOVED = "stale_methods_not_removed"
     NO_USER_ID = "no_user_id"
     NO_REMINDER_ADDRESS = "no_reminder_address"
     UNKNOWN_TRACKING_ID = "unknown_tracking_id"
@@ -201,6 +202,11 @@ CATALOGUE: MappingProxyType[Reason, ReasonInfo] = MappingProxyType(
             "Check that the rehire was intended (who and why are in the detail and the joiner's "
             "steps); if not, delete the TAP in Entra and find out who ran the override.",
             reaches_admin_alert=True,
+        ),
+        Reason.STALE_METHODS_NOT_REMOVED: ReasonInfo(
+            "a rehire's earlier sign-in methods could not all be removed",
+            "Remove the methods named in the detail in the Entra admin center (the user's "
+            "Authentication methods), then run `tapstart onboard --rehire` again.",
         ),
         Reason.REMINDER_FAILED: ReasonInfo(
             "a reminder could not be sent",

@@ -16,6 +16,17 @@ from shared.domain.passwordless import MethodKind, SignInMethod
 # Graph cannot delete a password, and an unknown kind has no collection to delete it from.
 _KEPT = frozenset({MethodKind.PASSWORD, MethodKind.OTHER})
 MAX_REASON = 300
+# The granular Graph application permission that deletes each kind. None is granted by default:
+# an admin who wants `--remove-stale-methods` grants those the tenant's rehires need.
+REMOVAL_PERMISSIONS = {
+    MethodKind.AUTHENTICATOR: "UserAuthMethod-MicrosoftAuthApp.ReadWrite.All",
+    MethodKind.FIDO2: "UserAuthMethod-Passkey.ReadWrite.All",
+    MethodKind.WINDOWS_HELLO: "UserAuthMethod-WindowsHello.ReadWrite.All",
+    MethodKind.PHONE: "UserAuthMethod-Phone.ReadWrite.All",
+    MethodKind.EMAIL: "UserAuthMethod-Email.ReadWrite.All",
+    MethodKind.OATH: "UserAuthMethod-SoftwareOATH.ReadWrite.All",
+    MethodKind.TAP: "UserAuthMethod-TAP.ReadWrite.All",
+}
 
 
 def stale_methods(methods: Sequence[SignInMethod]) -> tuple[SignInMethod, ...]:

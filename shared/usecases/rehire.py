@@ -15,9 +15,11 @@ import logging
 from dataclasses import replace
 from typing import Protocol
 
+from shared.domain.errors import PermanentError
+from shared.domain.passwordless import SignInMethod
 from shared.domain.reasons import Reason
 from shared.domain.record import JoinerRecord
-from shared.domain.rehire import describe, stale_methods
+from shared.domain.rehire import REMOVAL_PERMISSIONS, describe, stale_methods
 from shared.ports import Clock, Ledger, MethodRemover, SignInMethodReader
 from shared.usecases.notify import AdminAlerts
 
@@ -85,9 +87,35 @@ class StaleMethodRemoval:
         done = any(step.step == REMOVED_STEP for step in record.steps)
         if not record.rehire_remove_methods or record.rehire_by is None or done:
             return record
-        stale = stale_methods(await self._directory.sign_in_methods(user_id))
-        removed = [m for m in stale if await self._directory.delete_method(user_id, m)]
+        left = list(stale_methods(await self._directory.sign_in_methods(user_id)))
+        removed: list[SignInMethod] = []
+        # Graph refuses to delete a user's default method while others remain: what it refused
+        # is tried again once the rest is gone.
+        for _ in range(2):
+            refused: list[SignInMethod] = []
+            for method in left:
+                try:
+                    if await self._directory.delete_method(user_id, method):
+                        removed.append(method)
+                except PermanentError as exc:
+                    if exc.reason == "graph_forbidden":
+                        raise PermanentError("graph_forbidden", _forbidden(method)) from exc
+                    refused.append(method)
+            left = refused
+        if left:  # fail closed: no pass while the earlier employment's methods remain
+            raise PermanentError(
+                "stale_methods_not_removed", f"Graph refused to delete {describe(left)}"
+            )
         log.warning("rehire: stale sign-in methods removed", extra={"removed": len(removed)})
         return await self._ledger.save(
             record.with_step(REMOVED_STEP, self._clock.now(), "ok", describe(removed))
         )
+
+
+def _forbidden(method: SignInMethod) -> str:
+    permission = REMOVAL_PERMISSIONS.get(method.kind, "UserAuthenticationMethod.ReadWrite.All")
+    return (
+        f"removing the stale {method.kind.value} method needs {permission}, which Tapstart does "
+        "not hold by default; grant it (docs/deploy.md) or run --rehire without "
+        "--remove-stale-methods"
+    )

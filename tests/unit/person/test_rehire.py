@@ -142,3 +142,26 @@ def test_the_override_never_helps_an_admin_and_removes_nothing_then() -> None:
 
     assert w.run(tid) == (Status.REFUSED, "admin_role")
     assert w.directory.deleted_methods == [] and w.directory.taps == []
+
+
+def test_a_method_graph_refuses_first_is_tried_again_once_the_others_are_gone() -> None:
+    w = World()
+    returning(w)
+    w.directory.refuse_delete["m1"] = 1  # the default method: refused while others remain
+
+    tid = override(w, remove=True)
+
+    assert w.run(tid)[0] is Status.DELIVERED
+    assert w.directory.deleted_methods == [("id-E1", "m2"), ("id-E1", "m1")]
+
+
+def test_methods_that_cannot_be_removed_stop_the_pass() -> None:
+    w = World()
+    returning(w)
+    w.directory.refuse_delete["m1"] = 5
+
+    tid = override(w, remove=True)
+
+    assert w.run(tid) == (Status.FAILED, "stale_methods_not_removed")
+    assert w.directory.taps == []
+    assert "authenticator m1" in (w.record(tid).reason_detail or "")
