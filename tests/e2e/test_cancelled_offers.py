@@ -77,3 +77,22 @@ def test_an_older_hire_arriving_after_the_cancel_is_not_onboarded(tapstart: Taps
     [tracking_id] = answer["trackingIds"]
     assert tapstart.status(tracking_id)["status"] == "superseded"
     assert tapstart.graph.control.taps() == []
+
+
+def test_the_cancel_notice_goes_to_the_manager_the_directory_names_now(tapstart: Tapstart) -> None:
+    tracking_id = onboard(tapstart, "E1001")
+    tapstart.graph.control.add_user(
+        userPrincipalName="nina.newlead@contoso.example",
+        displayName="Nina Newlead",
+        createdDateTime="now-400d",
+    )
+    tapstart.graph.control.update_user(
+        "jamie.joiner@contoso.example", manager="nina.newlead@contoso.example"
+    )
+
+    send(tapstart, cancel_event("E1001", "role closed"))
+
+    tapstart.wait_final(tracking_id, accept=lambda s: s["status"] == "cancelled")
+    [notice] = wait_for(lambda: tapstart.messages_to("nina.newlead@contoso.example"))
+    assert "role closed" in str(notice)
+    assert len(tapstart.messages_to(MANAGER)) == 1  # the old manager got only the delivery
