@@ -215,16 +215,20 @@ class GraphDirectory:
             for m in (body or {}).get("value") or ()
         }
 
-    async def delete_tap(self, user_id: str, tap_id: str) -> bool:
-        path = f"/users/{quote(user_id)}/authentication/temporaryAccessPassMethods/{quote(tap_id)}"
+    async def _delete(self, path: str, what: str, user_id: str) -> bool:
+        """DELETE one thing of a user's; False when it was already gone (404)."""
         try:
             await self.raw.request("DELETE", path)
         except GraphRequestError as exc:
             if exc.status == 404:
                 return False
-            raise exc.as_tapstart_error("delete TAP") from exc
+            raise exc.as_tapstart_error(what) from exc
         self.forget(user_id)
         return True
+
+    async def delete_tap(self, user_id: str, tap_id: str) -> bool:
+        path = f"/users/{quote(user_id)}/authentication/temporaryAccessPassMethods/{quote(tap_id)}"
+        return await self._delete(path, "delete TAP", user_id)
 
     async def delete_method(self, user_id: str, method: SignInMethod) -> bool:
         """Delete one registered method from its kind's collection; False when it was gone."""
@@ -232,25 +236,11 @@ class GraphDirectory:
         if collection is None:
             raise ValueError(f"a {method.kind.value} sign-in method cannot be deleted")
         path = f"/users/{quote(user_id)}/authentication/{collection}/{quote(method.id, safe='')}"
-        try:
-            await self.raw.request("DELETE", path)
-        except GraphRequestError as exc:
-            if exc.status == 404:
-                return False
-            raise exc.as_tapstart_error("delete sign-in method") from exc
-        self.forget(user_id)
-        return True
+        return await self._delete(path, "delete sign-in method", user_id)
 
     async def remove_from_group(self, group_id: str, user_id: str) -> bool:
         path = f"/groups/{quote(group_id)}/members/{quote(user_id)}/$ref"
-        try:
-            await self.raw.request("DELETE", path)
-        except GraphRequestError as exc:
-            if exc.status == 404:
-                return False
-            raise exc.as_tapstart_error("remove group member") from exc
-        self.forget(user_id)
-        return True
+        return await self._delete(path, "remove group member", user_id)
 
     async def registration_events(self, since: datetime) -> list[RegistrationEvent]:
         expr = (

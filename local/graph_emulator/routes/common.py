@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..dispatch import JSON_CONTENT_TYPE, GraphRequest, GraphResponse
 from ..errors import not_found
 from ..paging import next_link, skiptoken
-from ..state import User
+from ..state import User, app_initiator
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -24,6 +24,21 @@ def require_user(em: Emulator, key: str) -> User:
     if user is None:
         raise not_found(key)
     return user
+
+
+def deleted_security_info(em: Emulator, req: GraphRequest, user: User, label: str) -> GraphResponse:
+    """The audit entry Entra writes when an app deletes a user's method, and the 204."""
+    user.touch()  # the methods list and the report row are rebuilt from the methods left
+    em.tenant.audit(
+        "Admin deleted security info",
+        category="UserManagement",
+        service="Authentication Methods",
+        target=user,
+        initiated_by=app_initiator(req.app),
+        operation="Delete",
+        details=[{"key": "Method", "value": label}],
+    )
+    return GraphResponse(204)
 
 
 def ok(body: dict[str, Any] | bytes, status: int = 200) -> GraphResponse:

@@ -18,8 +18,7 @@ from ..dispatch import GraphRequest, GraphResponse, Handler, Router
 from ..errors import not_found
 from ..passkeys import PASSKEY_KINDS
 from ..registration import method_json
-from ..state import app_initiator
-from .common import require_user
+from .common import deleted_security_info, require_user
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -66,15 +65,5 @@ def delete_method(em: Emulator, req: GraphRequest, odata_type: str) -> GraphResp
     if method is None:  # unknown, another user's, or of another type than the collection
         raise not_found(wanted)
     user.methods.remove(method)
-    user.touch()  # the list and the report row are rebuilt from the methods left
     label = "Passkey" if method.kind in PASSKEY_KINDS else method.kind
-    em.tenant.audit(
-        "Admin deleted security info",
-        category="UserManagement",
-        service="Authentication Methods",
-        target=user,
-        initiated_by=app_initiator(req.app),
-        operation="Delete",
-        details=[{"key": "Method", "value": label}],
-    )
-    return GraphResponse(204)
+    return deleted_security_info(em, req, user, label)

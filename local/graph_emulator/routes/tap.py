@@ -22,7 +22,7 @@ from ..errors import (
 from ..passkeys import targets_user
 from ..registration import tap_usability
 from ..state import TemporaryAccessPass, User, app_initiator
-from .common import context, ok, require_user
+from .common import context, deleted_security_info, ok, require_user
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -169,14 +169,4 @@ def get_tap(em: Emulator, req: GraphRequest) -> GraphResponse:
 def delete_tap(em: Emulator, req: GraphRequest) -> GraphResponse:
     user, _ = _require_tap(em, req)
     user.tap = None
-    user.touch()
-    em.tenant.audit(
-        "Admin deleted security info",
-        category="UserManagement",
-        service="Authentication Methods",
-        target=user,
-        initiated_by=app_initiator(req.app),
-        operation="Delete",
-        details=[{"key": "Method", "value": "Temporary Access Pass"}],
-    )
-    return GraphResponse(204)
+    return deleted_security_info(em, req, user, "Temporary Access Pass")
