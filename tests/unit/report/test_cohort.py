@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
+from shared.domain.joiner import JoinerEvent
 from shared.domain.passwordless import Stage
+from shared.domain.record import JoinerRecord, Status
 from shared.report.cohort import CohortAggregator, nearest_rank
 from tests.unit.report.conftest import NOW, cohort_records
 
@@ -84,3 +89,22 @@ def test_nearest_rank_percentile() -> None:
     assert nearest_rank(values, 90) == 9.0
     assert nearest_rank([7.0], 90) == 7.0
     assert nearest_rank([], 50) is None
+
+
+def test_one_person_counts_once_and_a_withdrawn_offer_is_counted_as_cancelled() -> None:
+    def record(event_id: str, status: Status, kind: str = "hire") -> JoinerRecord:
+        event = JoinerEvent(event_id, NOW, "E77", date(2026, 12, 1), kind=kind)
+        return replace(JoinerRecord.accept(event, NOW), status=status)
+
+    aggregator = CohortAggregator(NOW, 7)
+    aggregator.add_all(
+        [
+            record("first", Status.SUPERSEDED),  # carried on by "moved"
+            record("moved", Status.CANCELLED),  # then withdrawn
+            record("cancel", Status.CANCELLED, kind="cancel"),  # the cancel's own record
+        ]
+    )
+    cohort = aggregator.result()
+
+    assert cohort.funnel()[0] == ("Accepted from HR", 1)
+    assert cohort.cancelled == 1 and cohort.to_json()["cancelled"] == 1
