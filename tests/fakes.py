@@ -203,6 +203,11 @@ class FakeDirectory:
     device_reads: list[str] = field(default_factory=list)
     deleted_taps: list[tuple[str, str]] = field(default_factory=list)
     deleted_methods: list[tuple[str, str]] = field(default_factory=list)  # (user, method id)
+    # What makes a user privileged beyond `admins` (user id -> Privilege); a failing read.
+    privileges: dict[str, Any] = field(default_factory=dict)
+    fail_privilege: Exception | None = None
+    privilege_reads: list[str] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)
     # method id -> how many more deletes Graph refuses (400), as for a default method
     refuse_delete: dict[str, int] = field(default_factory=dict)
     audit: list[RegistrationEvent] = field(default_factory=list)
@@ -305,6 +310,20 @@ class FakeDirectory:
 
     async def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    async def privilege(self, user_id: str) -> Any:
+        from shared.domain.privilege import Privilege
+
+        self.privilege_reads.append(user_id)
+        if self.fail_privilege is not None:
+            raise self.fail_privilege
+        found = self.privileges.get(user_id, Privilege())
+        if user_id in self.admins:
+            found = replace(found, active_roles=("62e90394-69f5-4237-9190-012177145e10",))
+        return found
+
+    def forget(self, user_id: str) -> None:
+        self.forgotten.append(user_id)
 
     async def method_types(self, user_id: str) -> list[str]:
         return self.methods.get(user_id, ["#microsoft.graph.passwordAuthenticationMethod"])

@@ -21,6 +21,7 @@ from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.graph_time import parse_graph_time
 from shared.domain.passwordless import MethodKind, SignInMethod, method_from_json
+from shared.domain.privilege import Privilege
 from shared.domain.registration import REGISTRATION_SELECT, RegistrationRow, row_from_json
 from shared.domain.registration_activity import AUDIT_SERVICE, RegistrationEvent, event_from_json
 
@@ -183,6 +184,13 @@ class GraphDirectory:
         return any(
             o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", [])
         )
+
+    async def privilege(self, user_id: str) -> Privilege:
+        # Transitional: the direct roles of the first memberOf page only (to be replaced by
+        # the full, paged read of assignments, eligibility, groups and ownership).
+        if await self.is_admin(user_id):
+            return Privilege(active_roles=("directoryRole",))
+        return Privilege()
 
     async def direct_group_ids(self, user_id: str) -> list[str]:
         """Groups the user is a direct member of (from the same $batch as the roles)."""

@@ -23,6 +23,8 @@ class DirectoryUser:
     other_mails: tuple[str, ...]
     preferred_language: str | None
     external: bool = False  # an external (B2B) guest, as Graph sees it
+    # signInActivity: the last sign-in Entra recorded (interactive or not); None: never.
+    last_sign_in: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class Manager:
     display_name: str | None
     mail: str | None
     preferred_language: str | None
+    # Who may receive a TAP: only an enabled member of the tenant (shared.domain.recipient).
+    account_enabled: bool = True
+    user_type: str = "Member"
+    external: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from shared.domain.directory import DirectoryUser, GroupInfo, Manager, TapPolicy
 from shared.domain.errors import PermanentError
 from shared.domain.guardrails import refusal_reason
 from shared.domain.policies import OnboardingPolicy
+from shared.domain.privilege import Privilege
 from shared.domain.record import JoinerRecord, Status
 from shared.domain.tap_plan import (
     TapPlan,
@@ -32,7 +33,7 @@ class Facts:
     """What the directory and the ledger say about one joiner, read for this attempt."""
 
     user: DirectoryUser
-    is_admin: bool
+    privilege: Privilege
     method_types: tuple[str, ...]
     groups: tuple[GroupInfo, ...]  # the passwordless groups
     manager: Manager | None
@@ -131,11 +132,13 @@ def decide(
         return account_wait(record, policy, now)
     refused = refusal_reason(
         facts.user,
-        is_admin=facts.is_admin,
+        privilege=facts.privilege,
         method_types=list(facts.method_types),
         now=now,
         max_account_age_days=policy.max_account_age_days,
         rehire=record.rehire_by is not None,
+        employee_id=record.employee_id,
+        own_pass_since=record.tap_start if record.tap_id else None,
     )
     if refused is not None:
         return Refuse(refused)

@@ -18,6 +18,13 @@ from types import MappingProxyType
 class Reason(StrEnum):
     # Guardrails: the joiner never gets a TAP from Tapstart (status refused).
     ADMIN_ROLE = "admin_role"
+    ELIGIBLE_ADMIN_ROLE = "eligible_admin_role"
+    PRIVILEGED_GROUP = "privileged_group"
+    APP_OWNER = "app_owner"
+    PROTECTED_ACCOUNT = "protected_account"
+    PRIVILEGE_UNKNOWN = "privilege_unknown"
+    EMPLOYEE_ID_MISMATCH = "employee_id_mismatch"
+    ACCOUNT_USED = "account_used"
     GUEST_ACCOUNT = "guest_account"
     ACCOUNT_DISABLED = "account_disabled"
     ALREADY_ENROLLED = "already_enrolled"
@@ -92,6 +99,42 @@ CATALOGUE: MappingProxyType[Reason, ReasonInfo] = MappingProxyType(
             "account holds an Entra admin role",
             "Admins get credentials from a privileged-access process, not from the HR feed; "
             "onboard this account that way.",
+        ),
+        Reason.ELIGIBLE_ADMIN_ROLE: ReasonInfo(
+            "account is eligible for an Entra admin role (PIM)",
+            "A TAP satisfies the MFA that PIM activation asks for, so an eligible admin is an "
+            "admin: onboard this account through the privileged-access process.",
+        ),
+        Reason.PRIVILEGED_GROUP: ReasonInfo(
+            "account is a member, eligible member or owner of a role-assignable group",
+            "Role-assignable groups hold admin roles; onboard this account through the "
+            "privileged-access process, or take it out of the group first.",
+        ),
+        Reason.APP_OWNER: ReasonInfo(
+            "account owns applications or service principals",
+            "An owner can add credentials to the app and act with its permissions; move the "
+            "ownership first, or onboard this account through the privileged-access process.",
+        ),
+        Reason.PROTECTED_ACCOUNT: ReasonInfo(
+            "account is in a protected group (PROTECTED_GROUP_IDS)",
+            "Break-glass, service and sync accounts never get a TAP from the HR feed.",
+        ),
+        Reason.PRIVILEGE_UNKNOWN: ReasonInfo(
+            "whether the account is privileged could not be read",
+            "Grant the role-management read permissions (see the permissions table) and run "
+            "`tapstart doctor`; then onboard the joiner again.",
+            reaches_admin_alert=True,
+        ),
+        Reason.EMPLOYEE_ID_MISMATCH: ReasonInfo(
+            "the account found by UPN carries another employee id",
+            "The HR event named an existing account that belongs to someone else; check the "
+            "feed's employee id and UPN.",
+            reaches_admin_alert=True,
+        ),
+        Reason.ACCOUNT_USED: ReasonInfo(
+            "account has signed in before",
+            "A joiner's account has never been used. For a rehire or converted contractor use "
+            "`tapstart onboard --rehire`.",
         ),
         Reason.GUEST_ACCOUNT: ReasonInfo(
             "guest account",

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from shared.domain.directory import DirectoryUser, TapPolicy
+from shared.domain.errors import PermanentError
 from shared.domain.onboarding_decision import Facts
 from shared.domain.policies import OnboardingPolicy
 from shared.domain.tap_plan import covers
@@ -52,9 +53,16 @@ async def read_facts(
     The flood cap is left open: the worker learns it by taking a slot (one atomic request
     instead of a read and a write), the dry run by `with_cap` below.
     """
+    # Never an answer from an earlier attempt: a joiner paused for an hour may have been made an
+    # admin meanwhile (the adapter caches per user within one attempt only).
+    directory.forget(user.id)
     # Roles first: the adapter reads roles, methods and manager in one $batch and the next two
     # calls are answered from it; asked concurrently, each would send its own batch.
-    is_admin = await directory.is_admin(user.id)
+    await directory.is_admin(user.id)
+    try:
+        privilege = await directory.privilege(user.id)
+    except PermanentError as exc:  # fail closed: an unreadable privilege is never "none"
+        raise PermanentError("privilege_unknown", exc.detail or exc.reason) from exc
     methods, manager, tap_policy, groups = await asyncio.gather(
         directory.method_types(user.id),
         directory.get_manager(user.id),
@@ -63,7 +71,7 @@ async def read_facts(
     )
     return Facts(
         user=user,
-        is_admin=is_admin,
+        privilege=privilege,
         method_types=tuple(methods),
         groups=tuple(groups),
         manager=manager,

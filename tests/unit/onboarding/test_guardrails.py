@@ -5,6 +5,7 @@ import pytest
 
 from shared.domain.directory import DirectoryUser
 from shared.domain.guardrails import refusal_reason
+from shared.domain.privilege import Privilege
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 USER = DirectoryUser(
@@ -26,8 +27,13 @@ PASSWORD = ["#microsoft.graph.passwordAuthenticationMethod"]
 def reason(
     user: DirectoryUser = USER, *, admin: bool = False, methods: list[str] | None = None
 ) -> str | None:
+    privilege = Privilege(active_roles=("62e90394",)) if admin else Privilege()
     return refusal_reason(
-        user, is_admin=admin, method_types=methods or PASSWORD, now=NOW, max_account_age_days=60
+        user,
+        privilege=privilege,
+        method_types=methods or PASSWORD,
+        now=NOW,
+        max_account_age_days=60,
     )
 
 
@@ -64,14 +70,69 @@ def test_each_guardrail_refuses_with_its_reason(
     assert reason(user, admin=admin, methods=methods) == expected
 
 
-def test_a_phone_or_email_method_is_not_strong_enough_to_refuse() -> None:
+@pytest.mark.parametrize(
+    "method",
+    [
+        "#microsoft.graph.phoneAuthenticationMethod",
+        "#microsoft.graph.softwareOathAuthenticationMethod",
+        "#microsoft.graph.hardwareOathAuthenticationMethod",
+    ],
+)
+def test_any_registered_mfa_method_means_the_account_is_established(method: str) -> None:
+    assert reason(methods=[*PASSWORD, method]) == "already_enrolled"
+
+
+def test_an_email_method_alone_is_no_sign_in_method() -> None:
+    assert reason(methods=[*PASSWORD, "#microsoft.graph.emailAuthenticationMethod"]) is None
+
+
+@pytest.mark.parametrize(
+    ("privilege", "expected"),
+    [
+        (Privilege(eligible_roles=("r",)), "eligible_admin_role"),
+        (Privilege(privileged_groups=("g",)), "privileged_group"),
+        (Privilege(owned_apps=("app",)), "app_owner"),
+        (Privilege(protected_groups=("bg",)), "protected_account"),
+    ],
+)
+def test_every_kind_of_privilege_refuses(privilege: Privilege, expected: str) -> None:
     assert (
-        reason(
-            methods=[
-                *PASSWORD,
-                "#microsoft.graph.phoneAuthenticationMethod",
-                "#microsoft.graph.emailAuthenticationMethod",
-            ]
+        refusal_reason(
+            USER, privilege=privilege, method_types=PASSWORD, now=NOW, max_account_age_days=60
         )
-        is None
+        == expected
     )
+
+
+def test_an_account_carrying_another_employee_id_is_someone_elses() -> None:
+    def refused(employee_id: str) -> str | None:
+        return refusal_reason(
+            USER,
+            privilege=Privilege(),
+            method_types=PASSWORD,
+            now=NOW,
+            max_account_age_days=60,
+            employee_id=employee_id,
+        )
+
+    assert USER.employee_id is not None
+    assert refused(USER.employee_id.lower()) is None  # the same id, in another case
+    assert refused("X999") == "employee_id_mismatch"
+
+
+def test_an_account_that_signed_in_before_tapstarts_own_pass_is_in_use() -> None:
+    used = replace(USER, last_sign_in=NOW - timedelta(days=3))
+
+    def refused(own_pass_since: datetime | None) -> str | None:
+        return refusal_reason(
+            used,
+            privilege=Privilege(),
+            method_types=PASSWORD,
+            now=NOW,
+            max_account_age_days=60,
+            own_pass_since=own_pass_since,
+        )
+
+    assert refused(None) == "account_used"
+    assert refused(NOW - timedelta(days=1)) == "account_used"  # before our own pass
+    assert refused(NOW - timedelta(days=4)) is None  # the joiner signing in with our pass

@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import pytest
 
+from shared.domain.directory import DirectoryUser
 from shared.domain.errors import InvalidEventError
 from shared.domain.guardrails import REHIRE_WAIVES, refusal_reason
 from shared.domain.passwordless import MethodKind, SignInMethod
+from shared.domain.privilege import Privilege
 from shared.domain.record import JoinerRecord, Status
 from shared.domain.rehire import check_reason, describe, stale_methods
 from shared.intake.canonical import event_from_canonical
@@ -49,14 +51,25 @@ def override(w: World, remove: bool = False, record: JoinerRecord | None = None)
 
 def test_the_override_waives_only_the_established_account_rules() -> None:
     old = user(created=NOW - timedelta(days=730))
-    common = {"method_types": [AUTHENTICATOR], "now": NOW, "max_account_age_days": 30}
-    assert refusal_reason(old, is_admin=False, **common) in REHIRE_WAIVES  # type: ignore[arg-type]
-    assert refusal_reason(old, is_admin=False, rehire=True, **common) is None  # type: ignore[arg-type]
-    assert refusal_reason(old, is_admin=True, rehire=True, **common) == "admin_role"  # type: ignore[arg-type]
-    guest = replace(old, user_type="Guest")
-    assert refusal_reason(guest, is_admin=False, rehire=True, **common) == "guest_account"  # type: ignore[arg-type]
-    disabled = replace(old, account_enabled=False)
-    assert refusal_reason(disabled, is_admin=False, rehire=True, **common) == "account_disabled"  # type: ignore[arg-type]
+
+    def refused(account: DirectoryUser, admin: bool = False, rehire: bool = False) -> str | None:
+        return refusal_reason(
+            account,
+            privilege=Privilege(active_roles=("62e90394",)) if admin else Privilege(),
+            method_types=[AUTHENTICATOR],
+            now=NOW,
+            max_account_age_days=30,
+            rehire=rehire,
+            employee_id="E1",
+        )
+
+    assert refused(old) in REHIRE_WAIVES
+    assert refused(replace(old, last_sign_in=NOW), rehire=True) is None
+    assert refused(old, admin=True, rehire=True) == "admin_role"
+    assert refused(replace(old, user_type="Guest"), rehire=True) == "guest_account"
+    assert refused(replace(old, account_enabled=False), rehire=True) == "account_disabled"
+    # Someone else's account is never a rehire.
+    assert refused(replace(old, employee_id="E2"), rehire=True) == "employee_id_mismatch"
 
 
 def test_the_stale_methods_are_all_but_the_password() -> None:
