@@ -42,8 +42,14 @@ param adminEmails string
 @minLength(36)
 param passwordlessGroupIds string
 
-@description('HR/IT address for TAPs of joiners without a manager mail; empty = none.')
+@description('HR/IT address for TAPs of joiners without a safe manager to receive them; empty = none.')
 param fallbackDeliveryEmail string = ''
+
+@description('Mail domains a manager\'s address may be in to receive a TAP (comma-separated); empty = the joiner\'s UPN domain.')
+param deliveryDomains string = ''
+
+@description('Object ids of groups whose members never get a TAP: break-glass, service, sync accounts (comma-separated).')
+param protectedGroupIds string = ''
 
 @description('Company name shown in emails.')
 param brandCompanyName string = 'Contoso'
@@ -86,6 +92,8 @@ module app 'resources.bicep' = {
     adminEmails: adminEmails
     passwordlessGroupIds: passwordlessGroupIds
     fallbackDeliveryEmail: fallbackDeliveryEmail
+    deliveryDomains: deliveryDomains
+    protectedGroupIds: protectedGroupIds
     brandCompanyName: brandCompanyName
     reportRetentionDays: reportRetentionDays
     appSettingOverrides: appSettingOverrides

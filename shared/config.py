@@ -7,6 +7,8 @@ Validation names the setting and the problem, so a misconfigured app fails with 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -77,6 +79,16 @@ def _guids(raw: str) -> tuple[str, ...]:
     return items
 
 
+def _domains(raw: str) -> tuple[str, ...]:
+    items = tuple(d.lower().rstrip(".") for d in _list(raw))
+    for item in items:
+        if not re.fullmatch(
+            r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", item
+        ):
+            raise ValueError(f"{item!r} is not a mail domain")
+    return items
+
+
 def _days(raw: str) -> tuple[int, ...]:
     parse = _int_range(0, 365)
     days = tuple(sorted({parse(p) for p in _list(raw)}))
@@ -107,11 +119,31 @@ def _url(raw: str) -> str:
     return value
 
 
+# Standard Webhooks keys are 24 to 64 random bytes; fewer is refused at start, not just warned of.
+MIN_WEBHOOK_SECRET_BYTES = 24
+
+
 def _secrets(raw: str) -> tuple[str, ...]:
+    """Standard Webhooks keys: `whsec_` + base64 of at least 24 bytes. Problems name the entry
+    by its position, never by its value."""
     items = _list(raw)
-    for item in items:
+    if not items:
+        raise ValueError("needs at least one whsec_ secret")
+    for index, item in enumerate(items, start=1):
         if not item.startswith("whsec_"):
-            raise ValueError("each secret must start with 'whsec_' (Standard Webhooks format)")
+            raise ValueError(
+                f"secret #{index}: each secret must start with 'whsec_' (Standard Webhooks format)"
+            )
+        try:
+            size = len(base64.b64decode(item.removeprefix("whsec_"), validate=True))
+        except (binascii.Error, ValueError):
+            raise ValueError(f"secret #{index} is not base64 after 'whsec_'") from None
+        if size < MIN_WEBHOOK_SECRET_BYTES:
+            raise ValueError(
+                f"secret #{index} is {size} bytes; a Standard Webhooks secret is 'whsec_' + base64"
+                f" of at least {MIN_WEBHOOK_SECRET_BYTES} random bytes (e.g. openssl rand -base64"
+                " 32)"
+            )
     return items
 
 
@@ -245,7 +277,13 @@ class Settings:
         "FALLBACK_DELIVERY_EMAIL",
         _email,
         "",
-        "HR/IT address for TAPs of joiners without a manager mail",
+        "HR/IT address for TAPs of joiners without a safe manager to receive them",
+    )
+    delivery_domains: tuple[str, ...] = _s(
+        "DELIVERY_DOMAINS",
+        _domains,
+        "",
+        "Mail domains a manager's address may be in to receive a TAP; empty = the joiner's",
     )
     email_rate_per_minute: int = _s(
         "EMAIL_RATE_PER_MINUTE",
@@ -273,6 +311,12 @@ class Settings:
     # --- Onboarding policy
     passwordless_group_ids: tuple[str, ...] = _s(
         "PASSWORDLESS_GROUP_IDS", _guids, None, "Groups joiners are added to"
+    )
+    protected_group_ids: tuple[str, ...] = _s(
+        "PROTECTED_GROUP_IDS",
+        _guids,
+        "",
+        "Groups whose members never get a TAP (break-glass, service, sync accounts)",
     )
     tap_lifetime_minutes: int = _s(
         "TAP_LIFETIME_MINUTES",

@@ -104,6 +104,7 @@ def onboarding_policy(settings: Settings) -> OnboardingPolicy:
         account_retry_base_seconds=settings.account_retry_base_seconds,
         max_account_age_days=settings.max_account_age_days,
         fallback_delivery_email=settings.fallback_delivery_email,
+        delivery_domains=settings.delivery_domains,
     )
 
 

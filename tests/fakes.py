@@ -141,6 +141,7 @@ class FakeMailer:
     slots: int | None = None
     retry_after: float = 42.0
     reserved: int = 0
+    fail_send: list[Exception] = field(default_factory=list)  # raised by the next sends, in order
 
     async def reserve(self) -> EmailSlot:
         if self.slots is not None and self.reserved >= self.slots:
@@ -153,6 +154,8 @@ class FakeMailer:
     ) -> str:
         if slot is None:
             await self.reserve()
+        if self.fail_send:
+            raise self.fail_send.pop(0)
         self.sent.append((email, operation_id))
         return operation_id
 

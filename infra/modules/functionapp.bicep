@@ -72,8 +72,14 @@ param adminEmails string
 @description('Object ids of the passwordless group(s) joiners are added to (comma-separated).')
 param passwordlessGroupIds string
 
-@description('HR/IT address for TAPs of joiners without a manager mail; empty = none.')
+@description('HR/IT address for TAPs of joiners without a safe manager to receive them; empty = none.')
 param fallbackDeliveryEmail string = ''
+
+@description('Mail domains a manager\'s address may be in to receive a TAP (comma-separated); empty = the joiner\'s UPN domain.')
+param deliveryDomains string = ''
+
+@description('Object ids of groups whose members never get a TAP: break-glass, service, sync accounts (comma-separated).')
+param protectedGroupIds string = ''
 
 @description('Company name shown in emails.')
 param brandCompanyName string = 'Contoso'
@@ -114,6 +120,8 @@ var tapstartSettings = {
   MAIL_SENDER: mailSender
   ADMIN_EMAILS: adminEmails
   FALLBACK_DELIVERY_EMAIL: fallbackDeliveryEmail
+  DELIVERY_DOMAINS: deliveryDomains
+  PROTECTED_GROUP_IDS: protectedGroupIds
   EMAIL_RATE_PER_MINUTE: string(emailRatePerMinute)
   EMAIL_RATE_PER_HOUR: string(emailRatePerHour)
   HR_WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=${hrWebhookSecretUri})'

@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     onboard.add_argument("--reason", help="why the override is right (required with --rehire)")
     onboard.add_argument(
+        "--operator", help="who runs the override, for the audit trail (default: login name)"
+    )
+    onboard.add_argument(
         "--remove-stale-methods",
         action="store_true",
         help="with --rehire: delete the account's earlier sign-in methods before the pass",

@@ -7,8 +7,8 @@ and runs the same onboarding use case inline. `--dry-run` only reads: the same u
 
 `--rehire` is the sanctioned path for a returning employee or a converted contractor, whose
 existing account the guardrails refuse (`account_too_old`, `already_enrolled`): it waives those
-two rules for this one record, lists the methods the account still has, and records who ran it
-(TAPSTART_OPERATOR, else the login name) and why; the admins get an alert. Only with
+rules for this one record, lists the methods the account still has, and records who ran it
+(`--operator`, else the login name) and why; the admins get an alert. Only with
 `--remove-stale-methods` are those methods deleted, right before the pass is issued.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import uuid
 from dataclasses import replace
 from datetime import date, datetime
@@ -54,10 +53,11 @@ async def resolve_user(ctx: CliContext, args: argparse.Namespace) -> DirectoryUs
     return await users.find_user_by_upn(args.upn)
 
 
-def operator() -> str:
-    """Who runs the CLI, for the audit trail: TAPSTART_OPERATOR (e.g. the admin's UPN, set by
-    the admin workstation's profile), else the login name."""
-    return (os.environ.get("TAPSTART_OPERATOR") or getpass.getuser() or "unknown")[:100]
+def operator(args: argparse.Namespace) -> str:
+    """Who runs the CLI, for the audit trail: `--operator` (e.g. the admin's UPN), else the
+    login name."""
+    named = " ".join(str(getattr(args, "operator", None) or "").split())
+    return (named or getpass.getuser() or "unknown")[:100]
 
 
 def _rehire_reason(args: argparse.Namespace) -> str | None:
@@ -86,7 +86,7 @@ async def onboard(ctx: CliContext, args: argparse.Namespace) -> int:
         ctx.progress("reading what onboarding decides on: guardrails, groups, TAP policy, cap")
         stale = None
         if reason is not None and user is not None:
-            record = replace(record, rehire_by=operator(), rehire_reason=reason)
+            record = replace(record, rehire_by=operator(args), rehire_reason=reason)
             stale = await app.rehire.stale(user.id)
         preview = await app.onboard_joiner.preview(record)
         return _show_preview(preview, user, hire_date, stale=stale, remove=remove)
@@ -98,7 +98,7 @@ async def onboard(ctx: CliContext, args: argparse.Namespace) -> int:
     if reason is not None and user is not None:
         ctx.progress("rehire override: recording who and why, telling the admins")
         record = await app.rehire.record(
-            record, user_id=user.id, actor=operator(), reason=reason, remove_methods=remove
+            record, user_id=user.id, actor=operator(args), reason=reason, remove_methods=remove
         )
     else:
         record, _ = await app.ledger.create(record)

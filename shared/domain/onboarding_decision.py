@@ -16,6 +16,7 @@ from shared.domain.errors import PermanentError
 from shared.domain.guardrails import refusal_reason
 from shared.domain.policies import OnboardingPolicy
 from shared.domain.privilege import Privilege
+from shared.domain.recipient import delivery_domains, unsafe_manager
 from shared.domain.record import JoinerRecord, Status
 from shared.domain.tap_plan import (
     TapPlan,
@@ -66,6 +67,7 @@ class Issue:
     recipient: str
     manager: Manager | None
     to_manager: bool  # False: FALLBACK_DELIVERY_EMAIL
+    not_to_manager: str | None = None  # why the manager did not get it (shared.domain.recipient)
 
     @property
     def recipient_label(self) -> str:
@@ -145,12 +147,14 @@ def decide(
     for group in facts.groups:
         if group.dynamic:  # Graph refuses members for a dynamic group: fail clearly, once
             return Fail("group_is_dynamic", f"passwordless group {group.id} has dynamic membership")
-    manager_mail = facts.manager.mail if facts.manager and facts.manager.mail else None
+    domains = delivery_domains(policy.delivery_domains, facts.user.user_principal_name)
+    not_to_manager = unsafe_manager(facts.manager, domains)
+    manager_mail = facts.manager.mail if facts.manager and not_to_manager is None else None
     recipient = manager_mail or policy.fallback_delivery_email
     if not recipient:
         return Fail(
             "no_delivery_address",
-            "no manager mail in the directory and no FALLBACK_DELIVERY_EMAIL",
+            f"{not_to_manager} and no FALLBACK_DELIVERY_EMAIL is set",
         )
     try:
         plan = plan_tap(
@@ -165,4 +169,10 @@ def decide(
         return Fail(exc.reason, exc.detail)
     if not facts.cap_open:
         return next_hour_wait(now)
-    return Issue(plan, recipient, facts.manager, to_manager=manager_mail is not None)
+    return Issue(
+        plan,
+        recipient,
+        facts.manager,
+        to_manager=manager_mail is not None,
+        not_to_manager=not_to_manager,
+    )

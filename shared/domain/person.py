@@ -115,9 +115,12 @@ class StartMove(StrEnum):
     REPLACE = "replace"  # retire it; a new pass for the new date, with one "start moved" email
 
 
-def start_move(record: JoinerRecord, starts: datetime) -> StartMove | None:
+def start_move(
+    record: JoinerRecord, starts: datetime, pass_listed: bool = True
+) -> StartMove | None:
     """What a carried-on pass becomes when the first day is now `starts` (the new pass's valid
-    from); None: nothing carried, onboard as usual."""
+    from); None: nothing carried, onboard as usual. `pass_listed`: whether Graph still lists
+    the pass (a helpdesk may have deleted it); a pass that is gone is never kept."""
     settled = any(step.step == "start_moved" for step in record.steps)
     if record.moved_from is None or record.tap_id is None or record.status.final or settled:
         return None
@@ -125,7 +128,7 @@ def start_move(record: JoinerRecord, starts: datetime) -> StartMove | None:
         return StartMove.REPLACE  # never confirmed delivered: the fresh pass is the one
     if record.tap_used_at is not None or record.authenticator_at is not None:
         return StartMove.KEEP  # the joiner is already in; the pass has done its work
-    if record.tap_start is None or record.tap_lifetime_minutes is None:
+    if not pass_listed or record.tap_start is None or record.tap_lifetime_minutes is None:
         return StartMove.REPLACE
     # Covered: the pass works at some time of the new first day (from its start hour on), as a
     # pass issued on the hire day itself does from the moment it is issued.

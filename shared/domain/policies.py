@@ -24,6 +24,7 @@ class OnboardingPolicy:
     account_retry_base_seconds: int
     max_account_age_days: int
     fallback_delivery_email: str
+    delivery_domains: tuple[str, ...] = ()  # where a manager's mail may be; () = the joiner's
 
 
 @dataclass(frozen=True)

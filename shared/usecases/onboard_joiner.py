@@ -19,7 +19,7 @@ from datetime import datetime
 from shared.domain.commands import OnboardJoiner
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import mask_email
-from shared.domain.errors import PermanentError, TransientError
+from shared.domain.errors import PermanentError, TapstartError, TransientError
 from shared.domain.onboarding_decision import (
     Facts,
     Fail,
@@ -136,6 +136,8 @@ class Onboarding:
             return Outcome(
                 record.status if record else Status.FAILED, record.reason if record else reason
             )
+        if record.tap_id and record.delivered_at is None:
+            record = await self._retire_undelivered(record)
         record = record.with_step(
             "failed",
             self._clock.now(),
@@ -289,6 +291,7 @@ class Onboarding:
             raise TransientError("cannot tell yet whether the TAP email went out")
         if not sent:
             detail = "previous attempt stopped before the email; issuing a fresh TAP"
+            record = await self._retire_undelivered(record)
             return record.with_step("delivery", now, "not_sent", detail), None
         record = record.with_step(
             "delivery",
@@ -319,6 +322,8 @@ class Onboarding:
             # Lost the last slot to another worker: the decision's own answer for a closed cap.
             return await self._paused(record, next_hour_wait(now), now)
         plan = issue.plan
+        if issue.not_to_manager:
+            record = record.with_step("recipient", now, "fallback", issue.not_to_manager)
         tap = await self._directory.create_tap(
             facts.user.id, plan.start, plan.lifetime_minutes, plan.one_time
         )
@@ -340,6 +345,7 @@ class Onboarding:
                     tap_start=tap.start,
                     tap_lifetime_minutes=tap.lifetime_minutes,
                     tap_one_time=tap.one_time,
+                    tap_retired_at=None,
                     delivery_operation_id=operation_id,
                     delivered_to_masked=mask_email(issue.recipient),
                 )
@@ -347,7 +353,12 @@ class Onboarding:
             email = compose_delivery(
                 self._brand, record, facts.user, issue.manager, issue.recipient, tap
             )
-            await self._mailer.send(email, operation_id, slot)
+            try:
+                await self._mailer.send(email, operation_id, slot)
+            except PermanentError:
+                # Never delivered, never will be: no usable pass may stay behind.
+                await self._retire_undelivered(record)
+                raise
         delivered_at = self._clock.now()
         record = record.with_step(
             "delivery",
@@ -362,6 +373,25 @@ class Onboarding:
             "TAP delivered", extra={"tap_id": tap.id, "recipient": mask_email(issue.recipient)}
         )
         return Outcome(Status.DELIVERED)
+
+    async def _retire_undelivered(self, record: JoinerRecord) -> JoinerRecord:
+        """Delete the recorded pass whose email never went out (best effort: a failure here
+        must not hide the failure that brought us here; the pass then expires on its own)."""
+        if not (record.tap_id and record.user_id):
+            return record
+        try:
+            deleted = await self._directory.delete_tap(record.user_id, record.tap_id)
+        except TapstartError as exc:
+            log.error("undelivered TAP could not be deleted", extra={"error": type(exc).__name__})
+            return record
+        now = self._clock.now()
+        return record.with_step(
+            "tap_retired",
+            now,
+            "ok",
+            "undelivered pass deleted" if deleted else "already gone",
+            tap_retired_at=now,
+        )
 
     async def _paused(self, record: JoinerRecord, wait: Wait, now: datetime) -> Outcome:
         if await self._ledger.claim_once(f"flood-alert:{hour_key(now)}", now):

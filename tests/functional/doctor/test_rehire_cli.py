@@ -44,7 +44,6 @@ def test_a_rehire_is_refused_without_the_override_and_onboarded_with_it(
     graph: EmulatedGraph,
     acs: AcsEmulator,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tenant()
     code, out, _ = run(capsys, "onboard", "--employee-id", "E1003")
@@ -54,10 +53,17 @@ def test_a_rehire_is_refused_without_the_override_and_onboarded_with_it(
     code, _, err = run(capsys, "onboard", "--employee-id", "E1003", "--rehire")
     assert code != 0 and "--reason" in err  # no override without saying why
 
-    monkeypatch.setenv("TAPSTART_OPERATOR", "ada.admin@contoso.example")
     before = methods_of(graph)
     code, out, err = run(
-        capsys, "onboard", "--employee-id", "E1003", "--rehire", "--reason", "back from leave"
+        capsys,
+        "onboard",
+        "--employee-id",
+        "E1003",
+        "--rehire",
+        "--reason",
+        "back from leave",
+        "--operator",
+        "ada.admin@contoso.example",
     )
 
     assert code == 0, err

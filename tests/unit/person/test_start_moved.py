@@ -197,3 +197,16 @@ def test_a_cancel_after_a_move_takes_back_what_both_did() -> None:
     assert (tracking_id, status) == (new, "cancelling")
     assert w.run(new) == (Status.CANCELLED, "offer_withdrawn")
     assert "id-E1" not in w.directory.groups[GROUP]  # the group the first onboarding added
+
+
+def test_a_carried_pass_graph_no_longer_lists_is_replaced_not_kept() -> None:
+    w = World()
+    old = w.joiner()
+    w.run(old)
+    [(_, first)] = w.directory.taps
+    w.directory.deleted_taps.append(("id-E1", first.id))  # the helpdesk deleted it
+
+    new, _ = intake(w, moved(TODAY))  # would be covered, but the pass is gone
+
+    assert w.run(new)[0] is Status.DELIVERED
+    assert len(w.directory.taps) == 2 and w.email_kinds() == ["tap_delivery", "tap_delivery"]
