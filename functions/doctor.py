@@ -6,11 +6,10 @@ body's `status` (pass | warn | fail) is the verdict, so monitoring can alert on 
 
 from __future__ import annotations
 
-import json
-
 import azure.functions as func
 
 from functions.app_services import services
+from functions.http_headers import json_answer
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
 
@@ -19,6 +18,4 @@ bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__
 async def doctor(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001  # the host binds it by name
     report = await services().tenant_doctor()
     body = report.to_json() | {"problems": [r.to_json() for r in report.problems()]}
-    return func.HttpResponse(
-        json.dumps(body, ensure_ascii=False), status_code=200, mimetype="application/json"
-    )
+    return json_answer(body, ensure_ascii=False)

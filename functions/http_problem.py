@@ -1,6 +1,8 @@
 """RFC 9457 problem answers for the HTTP triggers: the one place that maps errors to statuses.
 
 Bodies name the field and the problem but never echo a submitted value (shared.intake.names).
+Every problem answer carries the security headers of `functions.http_headers` (nosniff,
+no-store).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 import azure.functions as func
 
+from functions.http_headers import secured
 from shared.domain.errors import (
     InvalidEventError,
     PayloadTooLargeError,
@@ -84,11 +87,13 @@ def problem_bytes(body: dict[str, Any]) -> bytes:
 def problem_response(
     body: dict[str, object], headers: dict[str, str] | None = None
 ) -> func.HttpResponse:
-    return func.HttpResponse(
-        problem_bytes(body),
-        status_code=int(str(body["status"])),
-        headers=headers,
-        mimetype=PROBLEM_CONTENT_TYPE,
+    return secured(
+        func.HttpResponse(
+            problem_bytes(body),
+            status_code=int(str(body["status"])),
+            headers=headers,
+            mimetype=PROBLEM_CONTENT_TYPE,
+        )
     )
 
 

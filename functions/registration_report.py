@@ -4,18 +4,20 @@
   jobs: shared/usecases/daily_run.py) — report, snapshot, digest to the admins, reminder fan-out. Retry owner: none (timers are not retried);
   a missed run is caught up by the next, and reminders fan out from the ledger either way.
 - `report_run` (POST /api/reports/run, admin key): build and send one now.
-- `report_latest` (GET /api/reports/latest?format=html|json, admin key): the latest snapshot.
+- `report_latest` (GET /api/reports/latest?format=html|json, admin key): the latest snapshot;
+  the HTML page is served with a Content-Security-Policy (functions/http_headers.py) that allows
+  inline styles and images from data: and the brand logo's origin only.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict
 
 import azure.functions as func
 
 from functions.app_services import services
+from functions.http_headers import html_answer, image_origin, json_answer
 from functions.http_problem import problem
 from shared.report.snapshots import REPORT_HTML
 from shared.usecases.daily_run import ReportRun
@@ -37,15 +39,13 @@ async def registration_report_timer(timer: func.TimerRequest) -> None:
 @bp.route(route="reports/run", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
 async def report_run(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the binding name
     run = await services().daily_run(scheduled=False)
-    body = _run_json(run)
-    return func.HttpResponse(
-        json.dumps(body), status_code=200 if run.ok else 502, mimetype="application/json"
-    )
+    return json_answer(_run_json(run), status=200 if run.ok else 502)
 
 
 @bp.route(route="reports/latest", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
 async def report_latest(req: func.HttpRequest) -> func.HttpResponse:
-    store = services().snapshots
+    app = services()
+    store = app.snapshots
     ref = await store.latest()
     if ref is None:
         return problem(404, "no report snapshot is stored yet; POST /api/reports/run builds one")
@@ -54,9 +54,10 @@ async def report_latest(req: func.HttpRequest) -> func.HttpResponse:
         return problem(400, f"format must be html or json, not {fmt[:20]!r}", "format")
     if fmt == "json":
         figures = await store.figures(ref)
-        return func.HttpResponse(json.dumps(figures), mimetype="application/json")
+        return json_answer(figures)
     html = await store.read(ref, REPORT_HTML)
-    return func.HttpResponse(html or b"", mimetype="text/html")
+    logo = image_origin(app.settings.brand_logo_url)
+    return html_answer(html or b"", img_src=[logo] if logo else [])
 
 
 def _run_json(run: ReportRun) -> dict[str, object]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import azure.functions as func
 
 from functions.app_services import services
+from functions.http_headers import json_answer
 from functions.http_problem import problem
 
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library's __init__ is untyped
@@ -18,4 +17,4 @@ async def onboarding_status(req: func.HttpRequest) -> func.HttpResponse:
     view = await services().joiner_status(tracking_id)
     if view is None:
         return problem(404, f"no joiner with tracking id {tracking_id[:64]!r}", "trackingId")
-    return func.HttpResponse(json.dumps(view), status_code=200, mimetype="application/json")
+    return json_answer(view)

@@ -1,8 +1,10 @@
 """The per-user CSV, written row by row as pages arrive, hardened against formula injection.
 
-Display names come from the directory, where anyone who can edit a profile controls them. A cell
-starting with `=`, `+`, `-`, `@`, tab or CR is a formula to Excel and LibreOffice (OWASP "CSV
-Injection"), so such cells get a leading `'`, which spreadsheets show as text.
+Display names come from the directory, where anyone who can edit a profile controls them. Every
+cell goes through `shared.report.safe_text.csv_cell`: a cell a spreadsheet would read as a formula
+(OWASP "CSV Injection": `=`, `+`, `-`, `@`, `|` or their full-width forms, after any leading
+blanks, or a leading TAB/CR/LF) gets a leading `'`, which spreadsheets show as text, and bidi and
+control characters other than TAB/CR/LF become a space.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from shared.domain.registration import RegistrationRow
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from shared.report.safe_text import csv_cell
 
 
 def _flag(value: bool | None) -> str:
@@ -38,7 +39,8 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[RegistrationRow], str]], ...] = (
 
 
 def harden_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """One cell as written: `csv_cell`, the report's one CSV guard."""
+    return csv_cell(value)
 
 
 class CsvRowWriter:

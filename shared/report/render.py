@@ -2,7 +2,10 @@
 
 The environments and their guards are `shared.rendering`'s, the same as the emails': HTML is
 autoescaped (display names come from the directory and are attacker-controlled), every value is
-made free of CR/LF and bidi overrides, and the subject is header-safe.
+made free of CR/LF and bidi overrides, and the subject is header-safe. On top of that, every
+outside value in the templates (plain text and HTML) goes through the `line` or `sentence`
+filter, registered here once for both: `shared.report.safe_text`, the report's one path for
+outside text (one line, no control or bidi characters, a length cap).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from shared.report.activity import ActivitySummary
 from shared.report.cohort import CohortFigures
 from shared.report.failure import ReportFailure
 from shared.report.figures import TenantFigures
+from shared.report.safe_text import line, sentence
 from shared.report.trend import TREND_DAYS, TrendRow
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -76,8 +80,11 @@ _FOLDER = TemplateFolder(
         "signed": _signed,
         "figure": _figure,
         "hours": _hours,
-        "method_label": lambda name: METHOD_LABELS.get(name, name),
-        "reason_label": reason_label,
+        # Outside text: names, identifiers and codes as `line`, longer free text as `sentence`.
+        "line": line,
+        "sentence": sentence,
+        "method_label": lambda name: line(METHOD_LABELS.get(name, name)),
+        "reason_label": lambda code: line(reason_label(code)),
     },
 )
 
