@@ -34,7 +34,7 @@ BASE_ENV = {
     "ACS_ENDPOINT": "https://acs.example.test",
     "MAIL_SENDER": "tapstart@contoso.example",
     "ADMIN_EMAILS": "it-admins@contoso.example, ciso@contoso.example",
-    "HR_WEBHOOK_SECRETS": "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=",
+    "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "PASSWORDLESS_GROUP_IDS": "11111111-2222-3333-4444-555555555555",
     "BRAND_COMPANY_NAME": "Contoso",
 }
