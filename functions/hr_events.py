@@ -3,8 +3,9 @@
 Both need the function key (Event Grid sends it in the subscription URL). POST hands the raw
 body to the intake use case (authenticate, parse, record and enqueue each joiner:
 shared/usecases/accept_hr_request.py) and maps its result: 202 with tracking ids, or an RFC 9457
-problem. Nothing retries here: the sender does, and a retry is safe because acceptance is
-idempotent on the event id. Payloads are never logged.
+problem. Nothing retries here: the sender does, and a retry is safe: the same request with the
+same webhook-id gets the first answer again (nothing is done twice), the same webhook-id with
+another request is 409, and acceptance is idempotent on the event id. Payloads are never logged.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from shared.domain.errors import ConfigurationError, InvalidEventError, Transien
 from shared.intake.cloudevents import abuse_protection_headers
 from shared.intake.names import clean_name
 from shared.intake.parse import lower_headers
-from shared.usecases.accept_hr_request import ENQUEUE_GRACE, HrIntake, IntakeResult
+from shared.usecases.accept_hr_request import (
+    ENQUEUE_GRACE,
+    HrIntake,
+    IntakeResult,
+    WebhookIdConflict,
+)
 
 log = logging.getLogger(__name__)
 bp = func.Blueprint()  # type: ignore[no-untyped-call]  # the library leaves __init__ untyped
@@ -49,6 +55,9 @@ async def handle_hr_events(
     webhook_id = clean_name(lower_headers(raw_headers).get("webhook-id", ""), 64)  # keep logs clean
     try:
         result = await accept(body, raw_headers)
+    except WebhookIdConflict as exc:
+        log.warning("hr request refused: webhook-id reused", extra={"webhook_id": webhook_id})
+        return _conflict(exc)
     except InvalidEventError as exc:
         log.warning(
             "hr request refused",
@@ -71,16 +80,30 @@ async def handle_hr_events(
         return problem_response(problem_body(500, "the HR intake is misconfigured; see the logs"))
     accepted = result.accepted
     log.info(
-        "hr events accepted",
+        "hr events answered again (same webhook-id, same request)"
+        if result.replayed
+        else "hr events accepted",
         extra={
             "webhook_id": webhook_id,
             "format": result.request.format,
             "event_ids": [a.event_id for a in accepted],
             "tracking_ids": [a.tracking_id for a in accepted],
             "new": sum(a.created for a in accepted),
+            "replayed": result.replayed,
         },
     )
     return _accepted(result)
+
+
+def _conflict(error: WebhookIdConflict) -> func.HttpResponse:
+    """409: the webhook id was used for another request (functions.http_problem knows no 409,
+    so its kind is set here; the rest of the body is problem_for's)."""
+    body = problem_for(error) | {
+        "type": "urn:tapstart:problem:conflict",
+        "title": "The webhook-id was already used for another request",
+        "status": 409,
+    }
+    return problem_response(body)
 
 
 def _accepted(result: IntakeResult) -> func.HttpResponse:

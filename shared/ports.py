@@ -114,6 +114,17 @@ class LedgerReader(Protocol):
     async def get(self, tracking_id: str) -> JoinerRecord | None: ...
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """A claimed webhook id (`Ledger.claim_delivery`): what it was claimed for and, once the
+    request was acted on, the answer that was given (None: still pending)."""
+
+    digest: str | None  # the request's digest; None: a plain `claim_once` marker (older claims)
+    taken_at: datetime  # when it was claimed, or last taken over after a stalled attempt
+    answer: str | None = None  # opaque to the ledger (the use case's own JSON)
+    etag: str | None = None
+
+
 class Ledger(LedgerReader, Protocol):
     async def create(self, record: JoinerRecord) -> tuple[JoinerRecord, bool]: ...
     async def save(self, record: JoinerRecord) -> JoinerRecord:
@@ -129,6 +140,30 @@ class Ledger(LedgerReader, Protocol):
     async def take_tap_slot(self, hour_key: str, cap: int) -> bool: ...
     async def tap_slots_used(self, hour_key: str) -> int: ...
     async def claim_once(self, key: str, now: datetime) -> bool: ...
+    async def claim_delivery(
+        self, key: str, digest: str, now: datetime
+    ) -> tuple[WebhookDelivery, bool]:
+        """Claim *key* for the request *digest*, pending, if nobody has (atomic insert-if-absent):
+        (the new claim, True); else (the claim as stored, False). Claims are pruned as
+        `claim_once` markers are, and share their keys."""
+        ...
+
+    async def retake_delivery(
+        self, key: str, claim: WebhookDelivery, now: datetime
+    ) -> WebhookDelivery:
+        """Take over a pending claim whose attempt stalled (its `taken_at` becomes *now*).
+
+        Raises ConflictError when the claim changed since it was read (taken over or answered)."""
+        ...
+
+    async def finish_delivery(
+        self, key: str, claim: WebhookDelivery, answer: str, now: datetime
+    ) -> WebhookDelivery:
+        """Store the answer of a claim that was acted on; later claims of *key* return it.
+
+        Raises ConflictError when the claim changed since it was read (taken over or answered)."""
+        ...
+
     async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
         """Delete claims made before the instant and flood-cap counters of earlier hours."""
         ...

@@ -14,12 +14,12 @@ from shared.doctor.service_checks import AcsObservation
 from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
-from shared.domain.errors import TransientError
+from shared.domain.errors import ConflictError, TransientError
 from shared.domain.passwordless import SignInMethod
 from shared.domain.record import JoinerRecord
 from shared.domain.registration import RegistrationRow
 from shared.domain.registration_activity import RegistrationEvent
-from shared.ports import EmailSlot
+from shared.ports import EmailSlot, WebhookDelivery
 from shared.services import Services, build_services
 
 
@@ -40,6 +40,7 @@ class FakeLedger:
     tap_slots: dict[str, int] = field(default_factory=dict)
     claims: set[str] = field(default_factory=set)
     claimed_at: dict[str, datetime] = field(default_factory=dict)
+    deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)  # claim key -> claim
     version: int = 0
 
     async def get(self, tracking_id: str) -> JoinerRecord | None:
@@ -88,11 +89,45 @@ class FakeLedger:
         self.claimed_at[key] = now
         return True
 
+    async def claim_delivery(
+        self, key: str, digest: str, now: datetime
+    ) -> tuple[WebhookDelivery, bool]:
+        if key in self.deliveries:
+            return self.deliveries[key], False
+        if key in self.claims:  # a claim_once marker under the same key, as in the table
+            return WebhookDelivery(None, self.claimed_at[key]), False
+        self.claims.add(key)
+        self.claimed_at[key] = now
+        return self._store_delivery(key, WebhookDelivery(digest, now)), True
+
+    async def retake_delivery(
+        self, key: str, claim: WebhookDelivery, now: datetime
+    ) -> WebhookDelivery:
+        self._check_delivery(key, claim)
+        return self._store_delivery(key, replace(claim, taken_at=now))
+
+    async def finish_delivery(
+        self, key: str, claim: WebhookDelivery, answer: str, now: datetime
+    ) -> WebhookDelivery:
+        self._check_delivery(key, claim)
+        return self._store_delivery(key, replace(claim, answer=answer))
+
+    def _check_delivery(self, key: str, claim: WebhookDelivery) -> None:
+        stored = self.deliveries.get(key)
+        if stored is None or stored.etag != claim.etag:
+            raise ConflictError(f"the claim {key} changed since it was read")
+
+    def _store_delivery(self, key: str, claim: WebhookDelivery) -> WebhookDelivery:
+        self.version += 1
+        self.deliveries[key] = stored = replace(claim, etag=str(self.version))
+        return stored
+
     async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
         old_claims = [k for k, at in self.claimed_at.items() if at < claims_before]
         old_hours = [h for h in self.tap_slots if h < tap_hours_before]
         for key in old_claims:
             self.claims.discard(key)
+            self.deliveries.pop(key, None)
             del self.claimed_at[key]
         for hour in old_hours:
             del self.tap_slots[hour]

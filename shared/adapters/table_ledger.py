@@ -3,9 +3,11 @@
 Entities (one table):
 - PartitionKey "joiner", RowKey tracking id: the JoinerRecord (steps and reminders as JSON).
 - PartitionKey "tapcap", RowKey UTC hour: TAPs issued that hour (flood cap), ETag-incremented.
-- PartitionKey "claim",  RowKey key hash: "this happened once" markers (replayed webhook ids,
-  reminder slots enqueued); insert-if-absent is the atomic test-and-set. Each holds `at`, the
-  UTC instant it was made, so `prune` can drop the old ones.
+- PartitionKey "claim",  RowKey key hash: "this happened once" markers (reminder slots
+  enqueued, flood alerts sent); insert-if-absent is the atomic test-and-set. Each holds `at`, the
+  UTC instant it was made, so `prune` can drop the old ones. A webhook id's claim is one too,
+  with `digest` (the request it was claimed for), `state` ("pending" until the request was acted
+  on, then "done" with its `answer`) and `taken_at`; it moves on by ETag-checked merges only.
 Writes of a record are ETag-checked, so two workers never overwrite each other's step.
 """
 
@@ -34,8 +36,10 @@ from shared.adapters.clients import table_service
 from shared.config import StorageConnection
 from shared.domain.errors import ConflictError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
+from shared.ports import WebhookDelivery
 
 _JOINER = "joiner"
+_CLAIM = "claim"
 _DATETIME_FIELDS = {
     "accepted_at",
     "tap_start",
@@ -230,6 +234,63 @@ class TableLedger:
             return False
         return True
 
+    async def claim_delivery(
+        self, key: str, digest: str, now: datetime
+    ) -> tuple[WebhookDelivery, bool]:
+        table, row_key = self._client(), _claim_key(key)
+        entity = {
+            "PartitionKey": _CLAIM,
+            "RowKey": row_key,
+            "key": key[:1024],
+            "at": _utc_text(now),
+            "digest": digest,
+            "state": "pending",
+            "taken_at": _utc_text(now),
+        }
+        for _ in range(3):
+            try:
+                meta = await self._run(table.create_entity, entity)
+            except ResourceExistsError:
+                try:
+                    stored = await self._run(table.get_entity, _CLAIM, row_key)
+                except ResourceNotFoundError:
+                    continue  # pruned between the two calls: claim it afresh
+                return _delivery(dict(stored), stored.metadata.get("etag")), False
+            return WebhookDelivery(digest, now, etag=meta.get("etag")), True
+        raise TransientError("the webhook claim kept changing; retry")
+
+    async def retake_delivery(
+        self, key: str, claim: WebhookDelivery, now: datetime
+    ) -> WebhookDelivery:
+        etag = await self._merge_claim(key, claim, {"taken_at": _utc_text(now)})
+        return replace(claim, taken_at=now, etag=etag)
+
+    async def finish_delivery(
+        self, key: str, claim: WebhookDelivery, answer: str, now: datetime
+    ) -> WebhookDelivery:
+        changes = {"state": "done", "answer": answer, "done_at": _utc_text(now)}
+        etag = await self._merge_claim(key, claim, changes)
+        return replace(claim, answer=answer, etag=etag)
+
+    async def _merge_claim(
+        self, key: str, claim: WebhookDelivery, changes: dict[str, str]
+    ) -> str | None:
+        if not claim.etag:
+            raise ConflictError("a webhook claim can only be changed as it was read (no ETag)")
+        entity = {"PartitionKey": _CLAIM, "RowKey": _claim_key(key), **changes}
+        try:
+            meta = await self._run(
+                self._client().update_entity,
+                entity,
+                mode=UpdateMode.MERGE,
+                etag=claim.etag,
+                match_condition=MatchConditions.IfNotModified,
+            )
+        except (ResourceModifiedError, ResourceNotFoundError) as exc:
+            raise ConflictError("the webhook claim changed since it was read") from exc
+        etag: str | None = meta.get("etag")
+        return etag
+
     async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
         table = self._client()
         # ISO-8601 UTC texts of one format sort like the instants they name.
@@ -269,3 +330,13 @@ def _delete_all(table: TableClient, keys: list[tuple[str, str]]) -> int:
 
 def _utc_text(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat()
+
+
+def _delivery(entity: dict[str, Any], etag: str | None) -> WebhookDelivery:
+    """A claim entity as a WebhookDelivery; a plain `claim_once` marker has no digest."""
+    return WebhookDelivery(
+        digest=entity.get("digest"),
+        taken_at=datetime.fromisoformat(entity.get("taken_at") or entity["at"]),
+        answer=entity.get("answer") if entity.get("state") == "done" else None,
+        etag=etag,
+    )

@@ -9,8 +9,11 @@ with it when given. Two HTTP modes are accepted:
 * binary: attributes in `ce-*` headers (percent-encoded as the HTTP binding says), the body is
   the canonical event with `Content-Type: application/json`.
 
-When `data` has no `eventId`, the CloudEvent `id` is used; when it has no `occurredAt`, the
-CloudEvent `time`. Attribute rules (required attributes, extension names) are checked by the
+The event id (Tapstart's idempotency key) must come from what the Standard Webhooks signature
+covers, the body: in structured mode, when `data` has no `eventId`, the CloudEvent `id` (inside
+the signed body) is used; in binary mode `eventId` is required in the body, because the `ce-id`
+header is not signed and a replayed request with a new `ce-id` must not read as a new event.
+When `data` has no `occurredAt`, the CloudEvent `time` is used. Attribute rules (required attributes, extension names) are checked by the
 `cloudevents` package's v1 event; everything else by the canonical schema.
 """
 
@@ -76,6 +79,12 @@ def event_from_binary(headers: Mapping[str, str], data: Any) -> JoinerEvent:
         except UnicodeDecodeError:
             raise InvalidEventError(f"{name} is not percent-encoded UTF-8", field=name) from None
     _check_attributes(attributes, lambda name: f"ce-{name}")
+    if isinstance(data, dict) and "eventId" not in data:
+        raise InvalidEventError(
+            "/eventId is required in the body of a binary-mode CloudEvent (the ce-id header is "
+            "not signed, so it cannot be the event id)",
+            field="/eventId",
+        )
     return _joiner(data, attributes, lambda field: field)
 
 
@@ -146,7 +155,7 @@ def _joiner(
             f"{field} must agree with the CloudEvent type {attributes['type']} ({kind})",
             field=field,
         )
-    event.setdefault("eventId", attributes["id"])
+    event.setdefault("eventId", attributes["id"])  # binary mode has required it already
     if "occurredAt" not in event and "time" in attributes:
         event["occurredAt"] = attributes["time"].isoformat()
     try:

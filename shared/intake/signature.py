@@ -2,9 +2,14 @@
 
 A sender signs `<webhook-id>.<webhook-timestamp>.<body>` with HMAC-SHA256 under a `whsec_`
 secret and sends `webhook-signature: v1,<base64>` (several space-separated signatures during a
-rotation). Tapstart tries every configured secret (HR_WEBHOOK_SECRETS), refuses timestamps
-more than five minutes from its clock either way, and refuses a webhook id that was already
-accepted (`replay_key`; the HR intake use case claims it once the request is accepted).
+rotation). Tapstart tries every configured secret (HR_WEBHOOK_SECRETS), and refuses timestamps
+more than five minutes from its clock either way.
+
+A valid signature vouches for the webhook id and the body, not for the other headers. The HR
+intake claims the webhook id (`replay_key`) before it acts, together with `request_digest`: a
+hash of the body and of the headers that decide what the body means (the content type and the
+CloudEvents `ce-*` attributes). The same id with the same request is a retry and gets the first
+answer again; the same id with anything else is refused (409).
 
 The HMAC comes from the `standardwebhooks` package (`Webhook.sign`). Header parsing and the
 time window are done here: the package's `verify()` lets `ValueError`/`binascii.Error` escape
@@ -17,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import re
 import secrets as secrets_module
 from collections.abc import Mapping, Sequence
@@ -133,6 +139,22 @@ def _signatures(header: str) -> list[bytes]:
 def replay_key(webhook_id: str) -> str:
     # Hashed: the ledger key stays short and free of characters a table key may not hold.
     return "webhook-" + hashlib.sha256(webhook_id.encode("ascii")).hexdigest()
+
+
+def request_digest(body: bytes, headers: Mapping[str, str]) -> str:
+    """SHA-256 (hex) of what one webhook id was used for: the raw body, the `content-type` and
+    every `ce-*` header (*headers* lower-cased; names sorted, values as sent, trimmed).
+
+    Unambiguous: the body's own digest (fixed length) comes first, then the headers as JSON.
+    """
+    meaningful = sorted(
+        (name, value.strip())
+        for name, value in headers.items()
+        if name == "content-type" or name.startswith("ce-")
+    )
+    digest = hashlib.sha256(hashlib.sha256(body).digest())
+    digest.update(json.dumps(meaningful, ensure_ascii=True, separators=(",", ":")).encode())
+    return digest.hexdigest()
 
 
 def sign_request(

@@ -1,11 +1,26 @@
-"""Use case: one signed HR request in — authenticate, parse, record each joiner once, enqueue.
+"""Use case: one signed HR request in — authenticate, parse, claim the webhook id, record each
+joiner once, enqueue.
 
-Idempotent on the event id (the tracking id is derived from it): the same event again returns
-the existing record and is not enqueued again. One exception heals a crash: a record still
-`accepted` after ENQUEUE_GRACE means an earlier attempt died between the ledger write and the
-enqueue, so the event is enqueued again (the onboarding worker is idempotent). The webhook id
-is claimed once the events are accepted, so a sender retrying after a lost answer is not told
-"replay" for an event that was never enqueued. Payloads are never logged.
+The webhook id is claimed (atomically, in the ledger) after the signature and the parsing and
+*before* anything is acted on, with a digest of the request (`request_digest`: the body, the
+content type and the `ce-*` headers). The claim starts "pending" and is closed with the answer
+once the events are recorded and enqueued. Another request with the same webhook id is then:
+
+* the same request, claim closed: a sender's retry (Standard Webhooks senders retry with the
+  same id) or a replay of a captured request — either way the first answer again, and nothing
+  is recorded or enqueued;
+* the same request, claim pending for less than CLAIM_GRACE: the first attempt may still be at
+  work — TransientError (503, retry later);
+* the same request, claim pending for longer: the first attempt died between the claim and the
+  end of the acting — this one takes the claim over and acts again, healing what a crash can
+  leave half done (a record still `accepted`, an onboarding `cancelling`, is enqueued again;
+  the onboarding worker is idempotent);
+* a different request: WebhookIdConflict (409), nothing done.
+
+Idempotent on the event id (the tracking id is derived from it): the same event again in a new
+message returns the existing record and is not enqueued again. One exception heals a crash: a
+record still `accepted` after ENQUEUE_GRACE means an earlier attempt died between the ledger
+write and the enqueue, so the event is enqueued again. Payloads are never logged.
 
 Events are ordered per person by their own `occurredAt` (`shared.domain.person`): an event older
 than one already recorded for the same person is recorded as `superseded` and changes nothing.
@@ -18,12 +33,14 @@ not onboarded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from shared.domain.commands import OnboardJoiner
-from shared.domain.errors import ConflictError, SignatureError, TransientError
+from shared.domain.errors import ConflictError, InvalidEventError, SignatureError, TransientError
 from shared.domain.joiner import JoinerEvent
 from shared.domain.person import (
     carried_from,
@@ -36,14 +53,21 @@ from shared.domain.reasons import Reason
 from shared.domain.record import JoinerRecord, Status, tracking_id_for
 from shared.intake.parse import ParsedRequest, check_size, lower_headers, parse_hr_request
 from shared.intake.scim import ConditionalCancel, SkippedOperation
-from shared.intake.signature import SignedDelivery, replay_key, verify_signature
-from shared.ports import Clock, Ledger, OnboardingQueue
+from shared.intake.signature import replay_key, request_digest, verify_signature
+from shared.ports import Clock, Ledger, OnboardingQueue, WebhookDelivery
 
 # Longer than the worker normally takes to pick up a message, so that a plain duplicate
 # delivery does not enqueue a second message for a joiner that is about to be onboarded.
 ENQUEUE_GRACE = timedelta(minutes=3)
 # A cancel or a move that meets a concurrent write of the onboarding re-reads and tries again.
 CANCEL_RETRIES = 3
+# A webhook id's claim still pending after this long belongs to an attempt that died: a retry of
+# the same request acts again. Not shorter than ENQUEUE_GRACE, the Retry-After of a 503.
+CLAIM_GRACE = ENQUEUE_GRACE
+
+
+class WebhookIdConflict(InvalidEventError):
+    """The webhook id was already used for a different request (the entry point answers 409)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +97,8 @@ class IntakeResult:
     accepted: list[Accepted]
     # The request's skipped operations, and its conditional cancels that found no onboarding.
     skipped: tuple[SkippedOperation, ...] = ()
+    # True: the webhook id had been answered already; this is that answer, nothing was done.
+    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,9 +120,11 @@ class HrIntake:
         """Accept one HR request (headers as received: any case).
 
         Raises:
-            InvalidEventError: authentication or validation failed (a subclass says which).
-            TransientError: the ledger or the queue is unavailable (the sender should retry; a
-                retry is safe because every step is idempotent).
+            InvalidEventError: authentication or validation failed (a subclass says which;
+                WebhookIdConflict: the webhook id was used for another request).
+            TransientError: the ledger or the queue is unavailable, or an earlier delivery of
+                this webhook id is still at work (the sender should retry; a retry is safe
+                because every step is idempotent).
             ConfigurationError: a configured webhook secret is unusable.
         """
         now, lowered = self._clock.now(), lower_headers(headers)
@@ -105,30 +133,79 @@ class HrIntake:
         parsed = parse_hr_request(
             body, lowered, max_bytes=self._policy.max_event_bytes, received_at=now
         )
-        accepted = await self.accept(parsed.events)
-        withdrawn, skipped = await self._conditional(parsed.cancels)
-        await self._claim(delivery, now)
-        return IntakeResult(parsed, accepted + withdrawn, parsed.skipped + skipped)
+        key = replay_key(delivery.webhook_id)
+        claim, heal = await self._claim(key, request_digest(body, lowered), now)
+        if claim.answer is not None:
+            return _answered(parsed, claim.answer)
+        accepted = await self.accept(parsed.events, heal=heal)
+        withdrawn, skipped = await self._conditional(parsed.cancels, heal=heal)
+        result = IntakeResult(parsed, accepted + withdrawn, parsed.skipped + skipped)
+        # ConflictError: a retry took the claim over meanwhile and acted too; it closes it.
+        with contextlib.suppress(ConflictError):
+            await self._ledger.finish_delivery(key, claim, _answer_text(result), self._clock.now())
+        return result
 
-    async def accept(self, events: Sequence[JoinerEvent]) -> list[Accepted]:
-        """Record and enqueue *events*; results are in the order of *events*."""
-        return list(await asyncio.gather(*(self._accept(e) for e in events)))
+    async def _claim(self, key: str, digest: str, now: datetime) -> tuple[WebhookDelivery, bool]:
+        """Claim the webhook id for this request; (the claim, whether to heal a stalled one).
+
+        A claim that comes back with an answer was closed by an earlier attempt: give it again.
+        """
+        claim, created = await self._ledger.claim_delivery(key, digest, now)
+        if created:
+            return claim, False
+        if claim.digest is None:  # a marker from before claims held the request's digest
+            raise SignatureError(
+                "this webhook-id was already accepted (replay); send a new message id",
+                field="webhook-id",
+            )
+        if claim.digest != digest:
+            raise WebhookIdConflict(
+                "webhook-id was already used for a different request; a new message needs a new"
+                " webhook-id, a retry must resend the same body and headers",
+                field="webhook-id",
+            )
+        if claim.answer is not None:
+            return claim, False
+        waited = now - claim.taken_at
+        if waited < CLAIM_GRACE:
+            raise TransientError(
+                "an earlier delivery of this webhook-id is still being processed; retry",
+                retry_after=(CLAIM_GRACE - waited).total_seconds(),
+            )
+        try:
+            return await self._ledger.retake_delivery(key, claim, now), True
+        except ConflictError:
+            raise TransientError(
+                "another delivery of this webhook-id took it over; retry"
+            ) from None
+
+    async def accept(self, events: Sequence[JoinerEvent], *, heal: bool = False) -> list[Accepted]:
+        """Record and enqueue *events*; results are in the order of *events*.
+
+        *heal*: an earlier attempt at this request died part-way, so whatever it may have left
+        recorded but not enqueued is enqueued again.
+        """
+        return list(await asyncio.gather(*(self._accept(e, heal) for e in events)))
 
     async def _conditional(
-        self, cancels: Sequence[ConditionalCancel]
+        self, cancels: Sequence[ConditionalCancel], *, heal: bool = False
     ) -> tuple[list[Accepted], tuple[SkippedOperation, ...]]:
-        """Act on each withdrawal whose person Tapstart is onboarding; report the others."""
+        """Act on each withdrawal whose person Tapstart is onboarding; report the others.
+
+        Healing, an onboarding already `cancelling` may be this request's own half-done work."""
         acted: list[Accepted] = []
         skipped: list[SkippedOperation] = []
         for cancel in cancels:
             records = await self._ledger.person_records(cancel.event.employee_id)
-            if not withdrawable(current_onboarding(records)):
+            current = current_onboarding(records)
+            half_done = heal and current is not None and current.status is Status.CANCELLING
+            if not (withdrawable(current) or half_done):
                 skipped.append(cancel.skipped)
             else:
-                acted.append(await self._accept(cancel.event))
+                acted.append(await self._accept(cancel.event, heal))
         return acted, tuple(skipped)
 
-    async def _accept(self, event: JoinerEvent) -> Accepted:
+    async def _accept(self, event: JoinerEvent, heal: bool = False) -> Accepted:
         now = self._clock.now()
         known = await self._ledger.get(JoinerRecord.accept(event, now).tracking_id)
         if known is None:
@@ -139,7 +216,7 @@ class HrIntake:
                     event, now, Status.SUPERSEDED, Reason.OLDER_EVENT, newer.tracking_id
                 )
             if event.cancelled:
-                return await self._cancel(event, records, now)
+                return await self._cancel(event, records, now, heal)
             if carried_from(tracking_id_for(event.event_id), records) is not None:
                 return await self._carry_on(event, records, now)
         elif event.cancelled:
@@ -148,7 +225,7 @@ class HrIntake:
         stalled = (
             not created
             and record.status == Status.ACCEPTED
-            and now - (record.updated_at or record.accepted_at) >= ENQUEUE_GRACE
+            and (heal or now - (record.updated_at or record.accepted_at) >= ENQUEUE_GRACE)
         )
         if created or stalled:
             await self._queue.send(OnboardJoiner(record.tracking_id))
@@ -215,11 +292,13 @@ class HrIntake:
         return _accepted(answer, created=False, enqueued=False, event_id=known.event_id)
 
     async def _cancel(
-        self, event: JoinerEvent, records: Sequence[JoinerRecord], now: datetime
+        self, event: JoinerEvent, records: Sequence[JoinerRecord], now: datetime, heal: bool
     ) -> Accepted:
         """Stop the person's onboarding; the cancel is recorded too (after the stop, so that a
         crash in between is healed by the sender's retry), so that it overrules any older hire
-        that arrives later — also one HR sent between the cancelled hire and the cancel."""
+        that arrives later — also one HR sent between the cancelled hire and the cancel.
+        Healing, an onboarding found `cancelling` is enqueued again: the attempt that marked it
+        may have died before it enqueued it."""
         for _ in range(CANCEL_RETRIES):
             target = current_onboarding(records)
             if target is None or target.status is Status.ENROLLED:
@@ -228,10 +307,13 @@ class HrIntake:
                     event, now, Status.CANCELLED, Reason.NOTHING_TO_CANCEL, detail
                 )
             if not withdrawable(target):  # cancelling or cancelled already
+                resend = heal and target.status is Status.CANCELLING
+                if resend:
+                    await self._queue.send(OnboardJoiner(target.tracking_id))
                 await self._record_only(
                     event, now, Status.CANCELLED, Reason.OFFER_WITHDRAWN, target.tracking_id
                 )
-                return _accepted(target, created=False, enqueued=False, event_id=event.event_id)
+                return _accepted(target, created=False, enqueued=resend, event_id=event.event_id)
             cancelling = target.with_step(
                 "cancel_requested",
                 now,
@@ -253,10 +335,28 @@ class HrIntake:
             return _accepted(cancelling, created=False, enqueued=True, event_id=event.event_id)
         raise TransientError("the onboarding kept changing while it was being cancelled; retry")
 
-    async def _claim(self, delivery: SignedDelivery, now: datetime) -> None:
-        """Record the webhook id as used; a second request with it is a replay."""
-        if not await self._ledger.claim_once(replay_key(delivery.webhook_id), now):
-            raise SignatureError(
-                "this webhook-id was already accepted (replay); send a new message id",
-                field="webhook-id",
-            )
+
+# The answer kept with a closed claim: what the 202 said, compactly (at most 50 operations).
+_ANSWER_VERSION = 1
+
+
+def _answer_text(result: IntakeResult) -> str:
+    return json.dumps(
+        {
+            "v": _ANSWER_VERSION,
+            "accepted": [[a.tracking_id, a.event_id, a.status] for a in result.accepted],
+            "skipped": [[s.bulk_id, s.reason] for s in result.skipped],
+        },
+        separators=(",", ":"),
+    )
+
+
+def _answered(request: ParsedRequest, answer: str) -> IntakeResult:
+    """The result given the first time, from the claim's answer; nothing is done again."""
+    stored = json.loads(answer)
+    accepted = [
+        Accepted(tracking_id, event_id, status, created=False, enqueued=False)
+        for tracking_id, event_id, status in stored["accepted"]
+    ]
+    skipped = tuple(SkippedOperation(bulk_id, reason) for bulk_id, reason in stored["skipped"])
+    return IntakeResult(request, accepted, skipped, replayed=True)

@@ -6,6 +6,7 @@ import pytest
 from shared.domain.errors import SignatureError, TransientError
 from shared.domain.record import Status, tracking_id_for
 from shared.intake.canonical import event_from_canonical
+from shared.intake.signature import replay_key
 from shared.usecases.accept_hr_request import ENQUEUE_GRACE, Accepted, HrIntake, IntakePolicy
 from tests.fakes import FakeClock, FakeLedger, FakeQueue
 
@@ -95,31 +96,49 @@ def _signed_request(webhook_id: str) -> tuple[bytes, dict[str, str]]:
     return payload, signed(payload, webhook_id=webhook_id, at=NOW)
 
 
-def test_a_replayed_webhook_id_is_refused_after_the_first_was_accepted() -> None:
+def test_the_same_webhook_id_and_request_again_is_the_first_answer_and_does_nothing() -> None:
     world = World()
     world.clock.current = NOW
     payload, headers = _signed_request("msg_1")
     first = asyncio.run(world.intake(payload, headers))
-    assert [a.created for a in first.accepted] == [True]
-    with pytest.raises(SignatureError) as caught:
-        asyncio.run(world.intake(payload, headers))
-    assert caught.value.field == "webhook-id" and "replay" in caught.value.detail
+    assert [a.created for a in first.accepted] == [True] and not first.replayed
+    writes = world.ledger.version
+    again = asyncio.run(world.intake(payload, headers))
+    assert again.replayed
+    assert [(a.tracking_id, a.status) for a in again.accepted] == [
+        (a.tracking_id, a.status) for a in first.accepted
+    ]
     assert len(world.queue.messages) == 1
+    assert world.ledger.version == writes  # not one ledger write
 
 
-def test_the_webhook_id_is_claimed_only_once_the_events_were_accepted() -> None:
-    # GIVEN a queue that is down: the request fails before its webhook id is used up
+def test_the_webhook_id_is_claimed_before_acting_and_a_failed_attempt_is_retried() -> None:
+    # GIVEN a queue that is down: the request fails after its webhook id was claimed
     world = World()
     world.clock.current = NOW
     world.queue.fail_with = TransientError("queue unavailable", retry_after=7)
     payload, headers = _signed_request("msg_retry")
     with pytest.raises(TransientError):
         asyncio.run(world.intake(payload, headers))
-    assert world.ledger.claims == set()
+    (claim,) = world.ledger.deliveries.values()
+    assert claim.answer is None  # pending
     # WHEN the sender retries the same message after the grace period
     world.queue.fail_with = None
     world.clock.advance(seconds=ENQUEUE_GRACE.total_seconds())
     retried = asyncio.run(world.intake(payload, signed(payload, webhook_id="msg_retry", at=NOW)))
-    # THEN it is accepted (not a replay) and the joiner is enqueued once
-    assert [a.enqueued for a in retried.accepted] == [True]
-    assert len(world.queue.messages) == 1 and len(world.ledger.claims) == 1
+    # THEN it is acted on again (not a replay) and the joiner is enqueued once
+    assert [a.enqueued for a in retried.accepted] == [True] and not retried.replayed
+    assert len(world.queue.messages) == 1
+    (claim,) = world.ledger.deliveries.values()
+    assert claim.answer is not None  # done
+
+
+def test_a_legacy_claim_without_a_digest_is_still_a_replay() -> None:
+    world = World()
+    world.clock.current = NOW
+    payload, headers = _signed_request("msg_old")
+    asyncio.run(world.ledger.claim_once(replay_key("msg_old"), NOW))
+    with pytest.raises(SignatureError) as caught:
+        asyncio.run(world.intake(payload, headers))
+    assert caught.value.field == "webhook-id" and "replay" in caught.value.detail
+    assert world.queue.messages == [] and world.ledger.records == {}

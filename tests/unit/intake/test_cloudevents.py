@@ -101,17 +101,23 @@ def test_structured_non_object_data_is_refused() -> None:
     assert structured_refusal(structured(data=["x"])).field == "/data"
 
 
-def test_binary_event_reads_ce_headers() -> None:
-    event = event_from_binary(lower_headers(binary_headers()), canonical(eventId=None))
-    assert event.event_id == "ce-0002"
+def test_binary_event_reads_ce_headers_but_its_id_from_the_body() -> None:
+    event = event_from_binary(lower_headers(binary_headers()), canonical(occurredAt=None))
+    assert event.event_id == "hr-2026-000123"  # the signed body's, never the ce-id header's
+    assert event.occurred_at.isoformat() == "2026-11-28T08:55:00+00:00"  # from ce-time
     assert event.source == "cloudevents"
 
 
+def test_binary_without_an_event_id_in_the_body_is_refused() -> None:
+    # The ce-id header is not signed: a replay with a new ce-id must not be a new event.
+    error = binary_refusal(binary_headers(), canonical(eventId=None))
+    assert error.field == "/eventId" and "ce-id" in error.detail
+
+
 def test_binary_headers_are_percent_decoded() -> None:
-    headers = binary_headers(**{"ce-id": "id%20with%20space"})
-    # decoded, the id has spaces, which the canonical eventId forbids
-    error = binary_refusal(headers, canonical(eventId=None))
-    assert error.field == "/eventId"
+    headers = binary_headers(**{"ce-time": "2026-11-28T08%3A55%3A00Z"})
+    event = event_from_binary(lower_headers(headers), canonical(occurredAt=None))
+    assert event.occurred_at.isoformat() == "2026-11-28T08:55:00+00:00"
 
 
 def test_binary_header_with_broken_percent_encoding_is_refused() -> None:
@@ -165,7 +171,8 @@ def test_the_cancel_type_makes_its_data_a_cancel() -> None:
 
 def test_the_cancel_type_in_binary_mode() -> None:
     headers = lower_headers(binary_headers(**{"ce-type": CANCEL_TYPE}))
-    event = event_from_binary(headers, {"employeeId": "E123", "occurredAt": "2026-11-30T10:00:00Z"})
+    data = {"eventId": "hr-rescind-2", "employeeId": "E123", "occurredAt": "2026-11-30T10:00:00Z"}
+    event = event_from_binary(headers, data)
     assert event.cancelled
 
 

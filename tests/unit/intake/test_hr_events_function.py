@@ -72,16 +72,16 @@ def test_the_same_event_in_three_deliveries_is_one_record_and_one_enqueue() -> N
     assert len(services.queue.messages) == 1
 
 
-def test_a_replayed_request_is_refused() -> None:
+def test_a_replayed_request_gets_the_first_answer_and_changes_nothing() -> None:
     services = container()
     payload = body(canonical())
     headers = signed(payload, webhook_id="msg_once")
-    assert post(services, payload, headers).status_code == 202
+    first = post(services, payload, headers)
+    assert first.status_code == 202
     replay = post(services, payload, headers)
-    assert replay.status_code == 401
-    assert problem(replay)["errors"] == [
-        {"field": "webhook-id", "problem": problem(replay)["detail"]}
-    ]
+    assert (replay.status_code, replay.get_body()) == (202, first.get_body())
+    assert replay.headers["Location"] == first.headers["Location"]
+    assert len(services.queue.messages) == 1
 
 
 def test_a_bad_signature_is_401_and_nothing_is_recorded() -> None:

@@ -90,15 +90,22 @@ def test_concurrent_deliveries_of_one_event_enqueue_once(
     assert len(queued(azurite, services)) == 1
 
 
-def test_a_replay_is_refused_and_a_bad_signature_records_nothing(
+def test_a_replay_gets_the_first_answer_another_body_409_and_a_bad_signature_nothing(
     azurite: Azurite, services: Services
 ) -> None:
     payload = body(canonical(eventId="replayed-1"))
     headers = signed(payload, webhook_id="msg_replay")
     first = asyncio.run(handle_hr_events(payload, headers, services.accept_hr_request))
     again = asyncio.run(handle_hr_events(payload, headers, services.accept_hr_request))
-    assert (first.status_code, again.status_code) == (202, 401)
-    assert json.loads(again.get_body())["errors"][0]["field"] == "webhook-id"
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.get_body() == first.get_body()
+
+    other = body(canonical(eventId="replayed-2"))
+    reused = signed(other, webhook_id="msg_replay")
+    conflict = asyncio.run(handle_hr_events(other, reused, services.accept_hr_request))
+    assert conflict.status_code == 409
+    assert json.loads(conflict.get_body())["errors"][0]["field"] == "webhook-id"
+    assert asyncio.run(services.ledger.get(tracking_id_for("replayed-2"))) is None
 
     forged = body(canonical(eventId="forged-1"))
     answer = asyncio.run(
