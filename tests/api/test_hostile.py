@@ -68,20 +68,30 @@ def test_markup_and_line_breaks_in_directory_names_are_escaped_in_the_managers_e
     assert "Bcc: attacker" in str(mime["Subject"])
 
 
-def test_a_replayed_delivery_is_refused_and_names_the_webhook_id(stack: Tapstart) -> None:
+def test_a_replayed_delivery_gets_the_first_answer_and_a_changed_one_409(stack: Tapstart) -> None:
     body = json.dumps(canonical_event("E1001", TODAY)).encode()
     headers = {"content-type": "application/json", **signed_headers(body)}
-    first = stack.host.request(
-        "POST", "/api/hr/events", body=body, key=stack.host.function_key, headers=headers
-    )
-    again = stack.host.request(
-        "POST", "/api/hr/events", body=body, key=stack.host.function_key, headers=headers
-    )
+
+    def post(payload: bytes) -> Any:
+        return stack.host.request(
+            "POST", "/api/hr/events", body=payload, key=stack.host.function_key, headers=headers
+        )
+
+    first, again = post(body), post(body)
     assert first.status == 202, first.text
-    assert again.status == 401
-    assert again.headers["Content-Type"].startswith("application/problem+json")
-    assert [e["field"] for e in again.json()["errors"]] == ["webhook-id"]
-    assert "replay" in again.json()["detail"]
+    assert again.status == 202 and again.json() == first.json()  # the retry of a lost answer
+
+    changed = json.dumps(canonical_event("E1002", TODAY)).encode()
+    same_id = {
+        "content-type": "application/json",
+        **signed_headers(changed, msg_id=headers["webhook-id"]),
+    }
+    conflict = stack.host.request(
+        "POST", "/api/hr/events", body=changed, key=stack.host.function_key, headers=same_id
+    )
+    assert conflict.status == 409
+    assert conflict.headers["Content-Type"].startswith("application/problem+json")
+    assert [e["field"] for e in conflict.json()["errors"]] == ["webhook-id"]
 
 
 def test_signatures_dated_outside_the_window_are_refused(stack: Tapstart) -> None:

@@ -11,6 +11,7 @@ import pytest
 from local.procs import free_port
 from shared.config import Settings
 from shared.doctor import CheckStatus, DoctorReport
+from shared.domain.errors import ConfigurationError
 from shared.services import build_services
 from tests.fixtures.acs import AcsEmulator
 from tests.functional.doctor.conftest import by_name, doctor_report
@@ -83,14 +84,13 @@ def test_storage_reachable_names_each_resource(
     )
 
 
-def test_short_webhook_secret_warns(
+def test_a_short_webhook_secret_stops_the_doctor_before_any_check(
     app_env: dict[str, str], tenant: Callable[..., None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tenant()
     short = "whsec_" + base64.b64encode(b"0123456789").decode()
-    check = by_name(doctor_report(monkeypatch, HR_WEBHOOK_SECRETS=short))["hr.webhook_secret"]
-    assert check.status is WARN
-    assert check.found.startswith("short secret #1 (10 bytes)")
+    with pytest.raises(ConfigurationError, match="secret #1 is 10 bytes"):
+        doctor_report(monkeypatch, HR_WEBHOOK_SECRETS=short)
 
 
 def test_probe_email_proves_a_linked_sender_domain(
