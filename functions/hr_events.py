@@ -10,7 +10,6 @@ another request is 409, and acceptance is idempotent on the event id. Payloads a
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import azure.functions as func
 
 from functions.app_services import services
+from functions.http_headers import json_answer, secured
 from functions.http_problem import problem_body, problem_for, problem_response, status_of
 from shared.domain.errors import ConfigurationError, InvalidEventError, TransientError
 from shared.intake.cloudevents import abuse_protection_headers
@@ -45,7 +45,7 @@ def hr_events_handshake(req: func.HttpRequest) -> func.HttpResponse:
         headers = abuse_protection_headers(lower_headers(dict(req.headers)))
     except InvalidEventError as exc:
         return problem_response(problem_for(exc))
-    return func.HttpResponse(status_code=200, headers=headers)
+    return secured(func.HttpResponse(status_code=200, headers=headers))
 
 
 async def handle_hr_events(
@@ -117,6 +117,4 @@ def _accepted(result: IntakeResult) -> func.HttpResponse:
     if result.skipped:
         body["skipped"] = [s.to_json() for s in result.skipped]
     headers = {"Location": urls[0]} if len(urls) == 1 else {}
-    return func.HttpResponse(
-        json.dumps(body), status_code=202, headers=headers, mimetype="application/json"
-    )
+    return json_answer(body, status=202, headers=headers)

@@ -210,3 +210,11 @@ def test_scim_deactivation_withdraws_an_onboarding_and_skips_everyone_else() -> 
     kinds = sorted((r.employee_id, r.kind) for r in services.ledger.records.values())
     assert kinds == [("1", "cancel"), ("1", "hire")]
     assert services.ledger.records[tracking_id].status.value == "cancelling"
+
+
+def test_the_202_carries_the_security_headers() -> None:
+    payload = body(canonical())
+    response = post(container(), payload, signed(payload))
+    assert response.status_code == 202
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
