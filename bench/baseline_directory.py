@@ -1,8 +1,9 @@
 """The straightforward Directory: one Graph request per step, nothing shared or cached.
 
 The onboarding benchmark's baseline. Same results as `GraphDirectory`, but roles, methods and
-manager are three GETs (no $batch), every group add is its own `$ref` POST (no merged PATCH),
-and the TAP policy and group details are read again for every joiner.
+manager are three GETs (no $batch), the privilege read is one GET per collection page (no
+$batch), every group add is its own `$ref` POST (no merged PATCH), and the TAP policy and group
+details are read again for every joiner.
 """
 
 from __future__ import annotations
@@ -10,10 +11,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from shared.adapters.graph_directory import GraphDirectory, policy_from_json
+from shared.adapters.graph_directory import (
+    MANAGER_FIELDS,
+    GraphDirectory,
+    manager_from_json,
+    policy_from_json,
+)
 from shared.adapters.graph_groups import ALREADY_MEMBER
+from shared.adapters.graph_privilege import PrivilegeReader
 from shared.adapters.graph_raw import GraphRequestError
 from shared.domain.directory import GroupInfo, Manager, TapPolicy
+from shared.domain.privilege import Privilege
 
 _TAP_POLICY = (
     "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass"
@@ -21,6 +29,15 @@ _TAP_POLICY = (
 
 
 class BaselineDirectory(GraphDirectory):
+    def __init__(
+        self, client: Any, base_url: str, *, protected_group_ids: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(client, base_url, protected_group_ids=protected_group_ids)
+        self._unbatched = PrivilegeReader(self.raw, protected_group_ids, batched=False)
+
+    async def privilege(self, user_id: str) -> Privilege:
+        return await self._unbatched.read(user_id)  # nothing cached: read for every call
+
     async def is_admin(self, user_id: str) -> bool:
         body = await self._get(f"/users/{quote(user_id)}/memberOf?$select=id,displayName", "roles")
         return any(
@@ -32,16 +49,14 @@ class BaselineDirectory(GraphDirectory):
         return [str(m.get("@odata.type", "")) for m in body.get("value", [])]
 
     async def get_manager(self, user_id: str) -> Manager | None:
-        path = f"/users/{quote(user_id)}/manager?$select=id,displayName,mail,preferredLanguage"
+        path = f"/users/{quote(user_id)}/manager?$select={MANAGER_FIELDS}"
         try:
             body: Any = await self.raw.request("GET", path)
         except GraphRequestError as exc:
             if exc.status == 404:
                 return None
             raise exc.as_tapstart_error("manager") from exc
-        return Manager(
-            body["id"], body.get("displayName"), body.get("mail"), body.get("preferredLanguage")
-        )
+        return manager_from_json(body)
 
     async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]:
         results: dict[str, str] = {}

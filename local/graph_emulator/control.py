@@ -17,11 +17,36 @@ from .emulator import Emulator
 from .errors import not_found_message
 from .http import EMULATOR_KEY
 from .passkeys import PLATFORMS, default_aaguid, fido2_refusal, is_guid, kind_for
+from .privilege import (
+    SpecError,
+    definition_from_spec,
+    grant_out,
+    grants_from_specs,
+    group_eligibility_from_spec,
+    set_owned_objects,
+)
 from .registration import AUTHENTICATOR, KNOWN_KINDS, PASSKEYS, device_json, tap_usability
 from .routes.tap import policy_allows
 from .routes.users import user_view
-from .seed import SeedError, generate_users, resolve_managers, user_from_spec
-from .state import PHONE_SIGN_IN_KIND, RegisteredMethod, User, user_initiator
+from .seed import (
+    SeedError,
+    add_group_eligibilities,
+    add_group_privilege,
+    generate_users,
+    group_from_spec,
+    license_from,
+    resolve_managers,
+    sign_in_activity_from,
+    user_from_spec,
+)
+from .state import (
+    PHONE_SIGN_IN_KIND,
+    Group,
+    RegisteredMethod,
+    User,
+    sign_in_activity_json,
+    user_initiator,
+)
 
 routes = web.RouteTableDef()
 
@@ -78,6 +103,7 @@ async def tenant_summary(request: web.Request) -> web.Response:
             ],
             "users": len(tenant.users),
             "reportLagSeconds": tenant.settings.report_lag_seconds,
+            "license": tenant.settings.license,
         }
     )
 
@@ -106,11 +132,33 @@ async def add_user(request: web.Request) -> web.Response:
     for group_id in spec.get("groups", []):
         if group_id in em.tenant.groups:
             em.tenant.groups[group_id].members[user.id] = None
-    return web.json_response(_user_out(user), status=201)
+    try:
+        add_group_eligibilities(em.tenant, user, spec, em.clock.now())
+        if "ownedObjects" in spec:
+            set_owned_objects(em.tenant, user, list(spec["ownedObjects"]))
+    except (SeedError, SpecError) as exc:
+        return _fail(400, "invalidUser", str(exc))
+    em.tenant.version += 1
+    return web.json_response(_user_out(em, user), status=201)
 
 
-def _user_out(user: User) -> dict[str, Any]:
-    return {**user.json(), "managerId": user.manager_id, "directoryRoles": user.roles}
+def _user_out(em: Emulator, user: User) -> dict[str, Any]:
+    tenant = em.tenant
+    owned = [g.id for g in tenant.groups.values() if user.id in g.owners]
+    owned += [a.id for a in tenant.applications.values() if user.id in a.owners]
+    return {
+        **user.json(),
+        "managerId": user.manager_id,
+        "directoryRoles": user.roles,
+        "roleAssignments": [grant_out(g) for g in user.role_assignments],
+        "roleEligibilities": [grant_out(g) for g in user.role_eligibilities],
+        "groupEligibilities": [
+            {"id": e.id, "groupId": e.group_id, "accessId": e.access_id}
+            for e in user.group_eligibilities
+        ],
+        "ownedObjects": owned,
+        "signInActivity": sign_in_activity_json(user.sign_in_activity),
+    }
 
 
 _PATCHABLE = {
@@ -123,6 +171,7 @@ _PATCHABLE = {
     "creationType": "creation_type",
     "preferredLanguage": "preferred_language",
     "usageLocation": "usage_location",
+    "externalUserState": "external_user_state",
     "directoryRoles": "roles",
 }
 
@@ -145,9 +194,141 @@ async def patch_user(request: web.Request) -> web.Response:
         if body["manager"] and manager is None:
             return _fail(400, "invalidUser", f"unknown manager {body['manager']!r}")
         user.manager_id = manager.id if manager else None
+    try:
+        _patch_privilege(em, user, body)
+    except (SeedError, SpecError) as exc:
+        return _fail(400, "invalidUser", str(exc))
     user.touch()
     em.tenant.version += 1
-    return web.json_response(_user_out(user))
+    return web.json_response(_user_out(em, user))
+
+
+def _patch_privilege(em: Emulator, user: User, body: dict[str, Any]) -> None:
+    """The privilege fields of a user PATCH; each given one replaces what the user had."""
+    now = em.clock.now()
+    tenant = em.tenant
+    if "roleAssignments" in body:
+        user.role_assignments = grants_from_specs(
+            tenant, body["roleAssignments"] or [], user, now, "assignment"
+        )
+    if "roleEligibilities" in body:
+        user.role_eligibilities = grants_from_specs(
+            tenant, body["roleEligibilities"] or [], user, now, "eligibility"
+        )
+    if "groupEligibilities" in body:
+        user.group_eligibilities = [
+            group_eligibility_from_spec(tenant, item, user.id, now)
+            for item in body["groupEligibilities"] or []
+        ]
+    if "ownedObjects" in body:
+        set_owned_objects(tenant, user, list(body["ownedObjects"] or []))
+    if "signInActivity" in body:
+        user.sign_in_activity = sign_in_activity_from(body["signInActivity"], now)
+    if "groups" in body:  # exactly these direct memberships
+        wanted = [str(g) for g in body["groups"] or []]
+        unknown = [g for g in wanted if g not in tenant.groups]
+        if unknown:
+            raise SpecError(f"unknown groups {unknown}")
+        for group in tenant.groups.values():
+            if group.id in wanted:
+                group.members[user.id] = None
+            else:
+                group.members.pop(user.id, None)
+
+
+def _group_out(group: Group) -> dict[str, Any]:
+    return {
+        **group.json(),
+        "members": list(group.members),
+        "owners": list(group.owners),
+        "roleAssignments": [grant_out(g) for g in group.role_assignments],
+        "roleEligibilities": [grant_out(g) for g in group.role_eligibilities],
+    }
+
+
+@routes.post("/_emulator/groups")
+async def add_groups(request: web.Request) -> web.Response:
+    """A seed-format group (``members``, ``owners``, ``roleAssignments``, ``roleEligibilities``),
+    or ``{"groups": [...]}`` for many; 201 with ``{"value": [groups]}``."""
+    em = _em(request)
+    body = await _body(request)
+    specs = body.get("groups", [body])
+    now = em.clock.now()
+    created: list[Group] = []
+    try:
+        for spec in specs:
+            group = group_from_spec(spec, now)
+            if group.id in em.tenant.groups or group.id in em.tenant.users:
+                raise SeedError(f"duplicate group {group.id!r}")
+            for member in spec.get("members", []):
+                target = em.tenant.find_user(str(member)) or em.tenant.groups.get(str(member))
+                if target is None:
+                    raise SeedError(f"group {group.display_name!r}: unknown member {member!r}")
+                group.members[target.id] = None
+            add_group_privilege(em.tenant, group, spec, now)
+            em.tenant.groups[group.id] = group
+            created.append(group)
+    except (SeedError, SpecError, KeyError) as exc:
+        for group in created:
+            em.tenant.groups.pop(group.id, None)
+        return _fail(400, "invalidGroup", str(exc))
+    em.tenant.version += 1
+    return web.json_response({"value": [_group_out(g) for g in created]}, status=201)
+
+
+@routes.patch("/_emulator/groups/{group}")
+async def patch_group(request: web.Request) -> web.Response:
+    """``displayName``, ``isAssignableToRole``, ``members``, ``owners``, ``roleAssignments``,
+    ``roleEligibilities`` (each given list replaces the group's)."""
+    em = _em(request)
+    group = em.tenant.groups.get(request.match_info["group"])
+    if group is None:
+        return _fail(
+            404, "Request_ResourceNotFound", not_found_message(request.match_info["group"])
+        )
+    body = await _body(request)
+    if "displayName" in body:
+        group.display_name = str(body["displayName"])
+    if "isAssignableToRole" in body:
+        group.is_assignable_to_role = bool(body["isAssignableToRole"])
+    try:
+        if "members" in body:
+            members: dict[str, None] = {}
+            for member in body["members"] or []:
+                target = em.tenant.find_user(str(member)) or em.tenant.groups.get(str(member))
+                if target is None:
+                    raise SpecError(f"unknown member {member!r}")
+                members[target.id] = None
+            group.members = members
+        if "owners" in body:
+            group.owners = {}
+        add_group_privilege(
+            em.tenant,
+            group,
+            {k: v or [] for k, v in body.items() if k in _GROUP_LISTS},
+            em.clock.now(),
+        )
+    except (SeedError, SpecError) as exc:
+        return _fail(400, "invalidGroup", str(exc))
+    em.tenant.version += 1
+    return web.json_response(_group_out(group))
+
+
+_GROUP_LISTS = ("owners", "roleAssignments", "roleEligibilities")
+
+
+@routes.post("/_emulator/role-definitions")
+async def add_role_definition(request: web.Request) -> web.Response:
+    """A custom role: ``{"displayName", "id"?, "description"?}``; 201 with the definition."""
+    em = _em(request)
+    try:
+        definition = definition_from_spec(await _body(request))
+    except SpecError as exc:
+        return _fail(400, "invalidRoleDefinition", str(exc))
+    if definition.id in em.tenant.role_definitions:
+        return _fail(400, "invalidRoleDefinition", f"role definition {definition.id} exists")
+    em.tenant.role_definitions[definition.id] = definition
+    return web.json_response(definition.json(), status=201)
 
 
 def _refuse(status: int, code: str, message: str, **extra: Any) -> web.HTTPException:
@@ -182,7 +363,7 @@ def _tap_sign_in(em: Emulator, user: User, body: dict[str, Any], now: datetime) 
     if passcode is not None and not tap.matches(str(passcode)):
         raise _refuse(401, "temporaryAccessPassMismatch", "the Temporary Access Pass is wrong")
     tap.used_at = now
-    user.touch()
+    user.signed_in(now)  # an interactive sign-in: signInActivity shows it
     return tap.is_usable_once
 
 
@@ -501,7 +682,15 @@ async def set_settings(request: web.Request) -> web.Response:
     body = await _body(request)
     if "reportLagSeconds" in body:
         em.tenant.settings.report_lag_seconds = float(body["reportLagSeconds"])
-    return web.json_response({"reportLagSeconds": em.tenant.settings.report_lag_seconds})
+    if "license" in body:
+        try:
+            em.tenant.settings.license = license_from(body["license"])
+        except SeedError as exc:
+            return _fail(400, "invalidSettings", str(exc))
+    settings = em.tenant.settings
+    return web.json_response(
+        {"reportLagSeconds": settings.report_lag_seconds, "license": settings.license}
+    )
 
 
 @routes.get("/_emulator/users/{user}")
@@ -513,7 +702,7 @@ async def get_user_state(request: web.Request) -> web.Response:
         return _fail(404, "Request_ResourceNotFound", not_found_message(request.match_info["user"]))
     return web.json_response(
         {
-            **_user_out(user),
+            **_user_out(em, user),
             "methods": [
                 {"id": m.id, "type": m.kind, "registeredDateTime": graph_datetime(m.created)}
                 for m in user.methods

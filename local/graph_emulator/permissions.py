@@ -48,3 +48,42 @@ POLICY_WRITE = frozenset({"Policy.ReadWrite.AuthenticationMethod"})
 REPORTS_READ = frozenset({"AuditLog.Read.All", "UserAuthenticationMethod.Read.All"})
 AUDIT_READ = frozenset({"AuditLog.Read.All"})
 NONE: frozenset[str] = frozenset()
+# Directory roles (v1.0 "List unifiedRoleAssignments" and "List roleDefinitions", application).
+ROLE_READ = frozenset(
+    {
+        "RoleManagement.Read.Directory",
+        "RoleManagement.Read.All",
+        "Directory.Read.All",
+        "RoleManagement.ReadWrite.Directory",
+        "Directory.ReadWrite.All",
+    }
+)
+# PIM role eligibility ("List roleEligibilityScheduleInstances"): no Directory.* here.
+ROLE_ELIGIBILITY_READ = frozenset(
+    {
+        "RoleEligibilitySchedule.Read.Directory",
+        "RoleEligibilitySchedule.ReadWrite.Directory",
+        "RoleManagement.Read.All",
+        "RoleManagement.Read.Directory",
+        "RoleManagement.ReadWrite.Directory",
+    }
+)
+# PIM for Groups eligibility ("List eligibilityScheduleInstances" of privilegedAccessGroup).
+GROUP_ELIGIBILITY_READ = frozenset(
+    {
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+        "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+    }
+)
+# Reading applications and service principals in full; without it a directoryObject collection
+# (ownedObjects) shows them with @odata.type and id only (Graph's "limited information").
+APPLICATION_READ = frozenset(
+    {
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    }
+)
+# signInActivity on users needs this in addition to a user read permission.
+SIGN_IN_ACTIVITY_READ = frozenset({"AuditLog.Read.All"})

@@ -14,7 +14,24 @@ from typing import Any
 
 from .clock import Clock, parse_when
 from .passkeys import PASSKEY_KINDS, is_guid, kind_for
-from .state import PHONE_SIGN_IN_KIND, App, Group, RegisteredMethod, Settings, Tenant, User
+from .privilege import (
+    SpecError,
+    app_from_spec,
+    builtin_definitions,
+    definition_from_spec,
+    grants_from_specs,
+    group_eligibility_from_spec,
+)
+from .state import (
+    PHONE_SIGN_IN_KIND,
+    SIGN_IN_FIELDS,
+    App,
+    Group,
+    RegisteredMethod,
+    Settings,
+    Tenant,
+    User,
+)
 
 TAP_POLICY_DEFAULT: dict[str, Any] = {
     "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
@@ -84,8 +101,16 @@ def load_tenant(seed: dict[str, Any], clock: Clock) -> Tenant:
             report_lag_seconds=float(settings.get("reportLagSeconds", 0)),
             sspr_enabled=bool(settings.get("ssprEnabled", True)),
             system_preferred_mfa_enabled=bool(settings.get("systemPreferredMfaEnabled", True)),
+            license=license_from(settings.get("license", "P2")),
         ),
     )
+    tenant.role_definitions = builtin_definitions()
+    for spec in seed.get("roleDefinitions", []):
+        try:
+            definition = definition_from_spec(spec)
+        except SpecError as exc:
+            raise SeedError(str(exc)) from None
+        tenant.role_definitions[definition.id] = definition
     for app in seed.get("apps", []):
         tenant.apps[app["clientId"]] = App(
             client_id=app["clientId"],
@@ -104,6 +129,8 @@ def load_tenant(seed: dict[str, Any], clock: Clock) -> Tenant:
                 raise SeedError(f"group {group.display_name!r}: unknown member {member!r}")
             group.members[target.id] = None
         tenant.groups[group.id] = group
+        add_group_privilege(tenant, group, spec, now)
+    _load_ownership_and_eligibility(tenant, seed, now)
     tenant.policies = {
         "TemporaryAccessPass": copy.deepcopy(TAP_POLICY_DEFAULT),
         "MicrosoftAuthenticator": copy.deepcopy(AUTHENTICATOR_POLICY_DEFAULT),
@@ -118,6 +145,25 @@ def load_tenant(seed: dict[str, Any], clock: Clock) -> Tenant:
     if seed.get("generate"):
         generate_users(tenant, seed["generate"])
     return tenant
+
+
+def _load_ownership_and_eligibility(tenant: Tenant, seed: dict[str, Any], now: datetime) -> None:
+    """Applications and service principals (with owners), then the users' PIM for Groups
+    eligibilities: both need the users and groups loaded first."""
+    try:
+        for kind, key in (
+            ("application", "applications"),
+            ("servicePrincipal", "servicePrincipals"),
+        ):
+            for spec in seed.get(key, []):
+                app = app_from_spec(tenant, spec, kind)
+                tenant.applications[app.id] = app
+        for spec in seed.get("users", []):
+            user = tenant.find_user(spec.get("id") or spec["userPrincipalName"])
+            if user is not None:
+                add_group_eligibilities(tenant, user, spec, now)
+    except SpecError as exc:
+        raise SeedError(str(exc)) from None
 
 
 def user_from_spec(spec: dict[str, Any], tenant: Tenant, now: datetime) -> User:
@@ -157,7 +203,17 @@ def user_from_spec(spec: dict[str, Any], tenant: Tenant, now: datetime) -> User:
         business_phones=list(spec.get("businessPhones", [])),
         roles=list(spec.get("directoryRoles", [])),
         password_created=when("passwordCreatedDateTime"),
+        sign_in_activity=sign_in_activity_from(spec.get("signInActivity"), now),
     )
+    try:
+        user.role_assignments = grants_from_specs(
+            tenant, spec.get("roleAssignments"), user, now, "assignment"
+        )
+        user.role_eligibilities = grants_from_specs(
+            tenant, spec.get("roleEligibilities"), user, now, "eligibility"
+        )
+    except SpecError as exc:
+        raise SeedError(f"user {upn!r}: {exc}") from None
     for index, method in enumerate(spec.get("methods", [])):
         user.methods.append(
             method_from_spec(
@@ -195,6 +251,58 @@ def method_from_spec(
         phone_sign_in_at=parse_when(phone_sign_in, now) if phone_sign_in else None,
         device_registered_elsewhere=bool(spec.get("deviceRegisteredElsewhere", False)),
     )
+
+
+LICENSES = ("P2", "P1", "Free")
+
+
+def license_from(value: Any) -> str:
+    for known in LICENSES:
+        if str(value).lower() == known.lower():
+            return known
+    raise SeedError(f"license {value!r}: one of {', '.join(LICENSES)}")
+
+
+def sign_in_activity_from(spec: Any, now: datetime) -> dict[str, datetime] | None:
+    """``{"lastSignInDateTime": "now-3d", "lastNonInteractiveSignInDateTime": …,
+    "lastSuccessfulSignInDateTime": …}`` (any of them); null or empty: never signed in."""
+    if not spec:
+        return None
+    if not isinstance(spec, dict) or set(spec) - set(SIGN_IN_FIELDS):
+        raise SeedError(f"signInActivity {spec!r}: only {', '.join(SIGN_IN_FIELDS)}")
+    return {k: parse_when(str(v), now) for k, v in spec.items() if v}
+
+
+def add_group_eligibilities(
+    tenant: Tenant, user: User, spec: dict[str, Any], now: datetime
+) -> None:
+    """PIM for Groups eligibilities, once the groups exist (``groupEligibilities``)."""
+    items = spec.get("groupEligibilities")
+    if items is not None:
+        user.group_eligibilities = [
+            group_eligibility_from_spec(tenant, item, user.id, now) for item in items
+        ]
+
+
+def add_group_privilege(tenant: Tenant, group: Group, spec: dict[str, Any], now: datetime) -> None:
+    """A group's ``owners`` and, for a role-assignable group, its ``roleAssignments`` and
+    ``roleEligibilities``."""
+    try:
+        for owner in spec.get("owners", []):
+            user = tenant.find_user(str(owner))
+            if user is None:
+                raise SpecError(f"group {group.display_name!r}: unknown owner {owner!r}")
+            group.owners[user.id] = None
+        if "roleAssignments" in spec:
+            group.role_assignments = grants_from_specs(
+                tenant, spec["roleAssignments"], group, now, "assignment"
+            )
+        if "roleEligibilities" in spec:
+            group.role_eligibilities = grants_from_specs(
+                tenant, spec["roleEligibilities"], group, now, "eligibility"
+            )
+    except SpecError as exc:
+        raise SeedError(str(exc)) from None
 
 
 def resolve_managers(tenant: Tenant, specs: list[dict[str, Any]]) -> None:

@@ -23,7 +23,80 @@ ROLE_TEMPLATES: dict[str, str] = {
     "Helpdesk Administrator": "729827e3-9c14-49f7-bb1b-9608f156bbb8",
     "Global Reader": "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
     "Security Administrator": "194ae4cb-b126-40b2-bd5b-6091b380977d",
+    "Privileged Role Administrator": "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    "Application Administrator": "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    "Cloud Application Administrator": "158c047a-c907-4556-b7ef-446551a6b5f7",
+    "Groups Administrator": "fdd7a751-b60b-444a-984c-02652fe8fa1c",
 }
+
+
+@dataclass
+class RoleDefinition:
+    """A directory role definition: a built-in one (its id is the role template id) or a
+    custom one (``isBuiltIn`` false, any roleDefinitionId counts as a role)."""
+
+    id: str
+    display_name: str
+    is_built_in: bool = True
+    description: str | None = None
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "description": self.description or f"Emulated role definition: {self.display_name}.",
+            "displayName": self.display_name,
+            "isBuiltIn": self.is_built_in,
+            "isEnabled": True,
+            "resourceScopes": ["/"],
+            "templateId": self.id,
+            "version": "1" if self.is_built_in else None,
+            "rolePermissions": [],
+        }
+
+
+@dataclass
+class RoleGrant:
+    """An active role assignment or a PIM eligibility of one principal (a user or a
+    role-assignable group) for a role definition at a scope: ``/`` (the tenant),
+    ``/administrativeUnits/{id}`` or ``/{objectId}`` (one application, say)."""
+
+    id: str
+    role_definition_id: str
+    directory_scope_id: str = "/"
+    app_scope_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass
+class GroupEligibility:
+    """PIM for Groups: a principal eligible to activate membership or ownership of a group."""
+
+    id: str
+    group_id: str
+    access_id: str  # member | owner
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass
+class DirectoryApp:
+    """An application or a service principal; only what ``ownedObjects`` shows of it."""
+
+    id: str
+    kind: str  # application | servicePrincipal
+    display_name: str
+    app_id: str
+    owners: dict[str, None] = field(default_factory=dict)
+
+    def json(self, *, full: bool) -> dict[str, Any]:
+        """Graph's limited view (type and id) unless the caller may read applications."""
+        body: dict[str, Any] = {"@odata.type": f"#microsoft.graph.{self.kind}", "id": self.id}
+        if full:
+            body.update({"appId": self.app_id, "displayName": self.display_name})
+            if self.kind == "servicePrincipal":
+                body["servicePrincipalType"] = "Application"
+        return body
 
 
 PHONE_SIGN_IN_KIND = "microsoftAuthenticatorPasswordless"
@@ -108,6 +181,13 @@ class User:
     business_phones: list[str] = field(default_factory=list)
     manager_id: str | None = None
     roles: list[str] = field(default_factory=list)  # directory role display names
+    # Privilege beyond ``roles``: assignments at any scope, PIM eligibilities (roles, groups).
+    role_assignments: list[RoleGrant] = field(default_factory=list)
+    role_eligibilities: list[RoleGrant] = field(default_factory=list)
+    group_eligibilities: list[GroupEligibility] = field(default_factory=list)
+    # signInActivity as Graph names it (lastSignInDateTime, lastNonInteractiveSignInDateTime,
+    # lastSuccessfulSignInDateTime, datetimes); None: never signed in (Graph omits the property).
+    sign_in_activity: dict[str, datetime] | None = None
     methods: list[RegisteredMethod] = field(default_factory=list)
     tap: TemporaryAccessPass | None = None
     password_created: datetime | None = None
@@ -154,8 +234,37 @@ class User:
                 "otherMails": list(self.other_mails),
                 "usageLocation": self.usage_location,
                 "userType": self.user_type,
+                "signInActivity": sign_in_activity_json(self.sign_in_activity),
             }
         return self._json
+
+    def signed_in(self, at: datetime, *, interactive: bool = True) -> None:
+        """A successful sign-in (a TAP sign-in is an interactive one)."""
+        activity = dict(self.sign_in_activity or {})
+        activity["lastSignInDateTime" if interactive else "lastNonInteractiveSignInDateTime"] = at
+        activity["lastSuccessfulSignInDateTime"] = at
+        self.sign_in_activity = activity
+        self.touch()
+
+
+SIGN_IN_FIELDS = (
+    "lastSignInDateTime",
+    "lastNonInteractiveSignInDateTime",
+    "lastSuccessfulSignInDateTime",
+)
+
+
+def sign_in_activity_json(activity: dict[str, datetime] | None) -> dict[str, Any] | None:
+    """Graph's signInActivity: each date with its request id (null when it never happened)."""
+    if not activity:
+        return None
+    body: dict[str, Any] = {}
+    for name in SIGN_IN_FIELDS:
+        at = activity.get(name)
+        request = name.replace("DateTime", "RequestId")
+        body[name] = directory_datetime(at) if at else None
+        body[request] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/{at}")) if at else None
+    return body
 
 
 USER_DEFAULT_PROPERTIES = (
@@ -187,6 +296,10 @@ class Group:
     mail: str | None = None
     mail_nickname: str | None = None
     members: dict[str, None] = field(default_factory=dict)  # ordered set of object ids
+    owners: dict[str, None] = field(default_factory=dict)  # ordered set of user ids
+    # A role-assignable group can hold roles (active or PIM-eligible) for its members.
+    role_assignments: list[RoleGrant] = field(default_factory=list)
+    role_eligibilities: list[RoleGrant] = field(default_factory=list)
 
     @property
     def is_dynamic(self) -> bool:
@@ -221,6 +334,9 @@ class App:
 @dataclass
 class Settings:
     report_lag_seconds: float = 0.0
+    # Entra ID licence of the tenant: "P2" (PIM works), "P1" (no PIM: eligibility reads are 400
+    # AadPremiumLicenseRequired) or "Free" (no signInActivity either: 403).
+    license: str = "P2"
     sspr_enabled: bool = True
     system_preferred_mfa_enabled: bool = True
 
@@ -237,6 +353,8 @@ class Tenant:
     groups: dict[str, Group] = field(default_factory=dict)
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
     apps: dict[str, App] = field(default_factory=dict)
+    role_definitions: dict[str, RoleDefinition] = field(default_factory=dict)
+    applications: dict[str, DirectoryApp] = field(default_factory=dict)  # and service principals
     audits: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped by every change that alters list/report membership or order
 
@@ -255,6 +373,21 @@ class Tenant:
 
     def find_object(self, object_id: str) -> User | Group | None:
         return self.users.get(object_id) or self.groups.get(object_id)
+
+    def principals(self) -> list[User | Group]:
+        """Every object that can hold a role: users and groups (role-assignable ones only do)."""
+        return [*self.users.values(), *self.groups.values()]
+
+    def role_definition(self, key: str) -> RoleDefinition | None:
+        """By id (any case) or by display name."""
+        found = self.role_definitions.get(key.lower())
+        if found is None:
+            folded = key.casefold()
+            found = next(
+                (d for d in self.role_definitions.values() if d.display_name.casefold() == folded),
+                None,
+            )
+        return found
 
     def groups_of(self, object_id: str, *, transitive: bool) -> list[Group]:
         direct = [g for g in self.groups.values() if object_id in g.members]

@@ -1,8 +1,9 @@
 """The Directory port on Microsoft Graph.
 
-Request budget per joiner (see docs/performance.md): find the user (1), one $batch with roles,
-methods and manager (1), the group add (shared: up to 20 joiners per PATCH), the TAP (1).
-The TAP policy is cached per process.
+Request budget per joiner (see docs/performance.md): find the user (1) and its sign-in activity
+(1), one $batch with roles, methods and manager (1), one $batch for the privilege read (1; more
+only for the roles of role-assignable groups the user is in, and for further pages), the group
+add (shared: up to 20 joiners per PATCH), the TAP (1). The TAP policy is cached per process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.adapters.graph_groups import GroupAddBatcher
+from shared.adapters.graph_privilege import PrivilegeReader
 from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.errors import PermanentError, TransientError
@@ -28,6 +30,20 @@ from shared.domain.registration_activity import AUDIT_SERVICE, RegistrationEvent
 USER_FIELDS = (
     "id,userPrincipalName,employeeId,displayName,givenName,accountEnabled,userType,"
     "createdDateTime,mail,otherMails,preferredLanguage,creationType,externalUserState"
+)
+# The manager as a TAP recipient (shared.domain.recipient): enabled, a member, not external.
+MANAGER_FIELDS = (
+    "id,displayName,mail,preferredLanguage,accountEnabled,userType,creationType,"
+    "externalUserState,userPrincipalName"
+)
+# signInActivity (Entra ID P1/P2 and AuditLog.Read.All) is read by object id on its own: it is
+# returned only on $select, a $filter on it combines with no other property, and listing users
+# with it selected caps pages at 120 (user resource, v1.0).
+SIGN_IN_SELECT = "id,signInActivity"
+SIGN_IN_FIELDS = (
+    "lastSignInDateTime",
+    "lastNonInteractiveSignInDateTime",
+    "lastSuccessfulSignInDateTime",
 )
 _POLICY_TTL_SECONDS = 600.0
 REPORT_PAGE_SIZE = 999
@@ -56,7 +72,39 @@ def _odata_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def user_from_json(data: dict[str, Any]) -> DirectoryUser:
+def is_external(data: dict[str, Any]) -> bool:
+    """An external (B2B) account, whatever its userType: `#EXT#` in the UPN, invited
+    (`creationType` Invitation) or an `externalUserState`. One rule for joiners and managers."""
+    upn = str(data.get("userPrincipalName") or "")
+    return (
+        "#EXT#" in upn.upper()
+        or data.get("creationType") == "Invitation"
+        or bool(data.get("externalUserState"))
+    )
+
+
+def last_sign_in_from(activity: Any) -> datetime | None:
+    """The latest of signInActivity's sign-in times Graph has; None when it has none."""
+    if not isinstance(activity, dict):
+        return None
+    times = [parse_graph_time(activity.get(name)) for name in SIGN_IN_FIELDS]
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def manager_from_json(data: dict[str, Any]) -> Manager:
+    return Manager(
+        data["id"],
+        data.get("displayName"),
+        data.get("mail"),
+        data.get("preferredLanguage"),
+        account_enabled=data.get("accountEnabled") is True,  # unknown is not enabled
+        user_type=data.get("userType") or "Member",
+        external=is_external(data),
+    )
+
+
+def user_from_json(data: dict[str, Any], last_sign_in: datetime | None = None) -> DirectoryUser:
     user_type = data.get("userType") or "Member"
     upn = data.get("userPrincipalName") or ""
     return DirectoryUser(
@@ -71,7 +119,8 @@ def user_from_json(data: dict[str, Any]) -> DirectoryUser:
         mail=data.get("mail"),
         other_mails=tuple(data.get("otherMails") or ()),
         preferred_language=data.get("preferredLanguage"),
-        external=user_type == "Guest" and (bool(data.get("externalUserState")) or "#EXT#" in upn),
+        external=is_external(data),
+        last_sign_in=last_sign_in,
     )
 
 
@@ -91,9 +140,13 @@ def policy_from_json(data: dict[str, Any]) -> TapPolicy:
 
 
 class GraphDirectory:
-    def __init__(self, client: Any, base_url: str) -> None:
+    def __init__(
+        self, client: Any, base_url: str, *, protected_group_ids: tuple[str, ...] = ()
+    ) -> None:
         self._client = client
         self.raw = GraphRaw(client, base_url)
+        self._privilege_reader = PrivilegeReader(self.raw, protected_group_ids)
+        self._privileges: dict[str, Privilege] = {}
         self._groups = GroupAddBatcher(self.raw)
         self._policy: tuple[float, TapPolicy] | None = None
         self._policy_lock = asyncio.Lock()
@@ -121,7 +174,7 @@ class GraphDirectory:
             )
             values = page.get("value") or []
             if values:
-                return user_from_json(values[0])
+                return await self._with_sign_in(values[0])
         return None
 
     async def find_user_by_upn(self, upn: str) -> DirectoryUser | None:
@@ -135,7 +188,21 @@ class GraphDirectory:
                 return None
             raise exc.as_tapstart_error("find user by UPN") from exc
         values = (page or {}).get("value") or []
-        return user_from_json(values[0]) if values else None
+        return await self._with_sign_in(values[0]) if values else None
+
+    async def _with_sign_in(self, data: dict[str, Any]) -> DirectoryUser | None:
+        """The user with its last sign-in (None: gone between the two reads). Without Entra ID
+        P1/P2 Graph refuses signInActivity (403): that fails closed like any refusal, since an
+        account that may have been used must not look unused."""
+        path = f"/users/{quote(str(data['id']), safe='')}?$select={SIGN_IN_SELECT}"
+        try:
+            body = await self.raw.request("GET", path)
+        except GraphRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise exc.as_tapstart_error("read sign-in activity") from exc
+        activity = body.get("signInActivity") if isinstance(body, dict) else None
+        return user_from_json(data, last_sign_in_from(activity))
 
     async def _user_reads_for(self, user_id: str) -> dict[str, tuple[int, Any]]:
         """Roles, methods and manager in one $batch; kept briefly so the three getters share it."""
@@ -146,13 +213,13 @@ class GraphDirectory:
                 {
                     "id": "roles",
                     "method": "GET",
-                    "url": f"/users/{uid}/memberOf?$select=id,displayName",
+                    "url": f"/users/{uid}/memberOf?$select=id,displayName&$top=999",
                 },
                 {"id": "methods", "method": "GET", "url": f"/users/{uid}/authentication/methods"},
                 {
                     "id": "manager",
                     "method": "GET",
-                    "url": f"/users/{uid}/manager?$select=id,displayName,mail,preferredLanguage",
+                    "url": f"/users/{uid}/manager?$select={MANAGER_FIELDS}",
                 },
             ]
             try:
@@ -166,6 +233,7 @@ class GraphDirectory:
 
     def forget(self, user_id: str) -> None:
         self._user_reads.pop(user_id, None)
+        self._privileges.pop(user_id, None)
 
     async def _item(self, user_id: str, item: str) -> Any:
         status, body = (await self._user_reads_for(user_id))[item]
@@ -180,17 +248,25 @@ class GraphDirectory:
         return body
 
     async def is_admin(self, user_id: str) -> bool:
+        """A directory role among the user's direct memberships (the $batch's memberOf page),
+        or an active or eligible role in an already read privilege. A quick view that reads
+        the $batch first: the complete, fail-closed answer is `privilege`."""
         body = await self._item(user_id, "roles")
+        known = self._privileges.get(user_id)
         return any(
             o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", [])
-        )
+        ) or bool(known and (known.active_roles or known.eligible_roles))
 
     async def privilege(self, user_id: str) -> Privilege:
-        # Transitional: the direct roles of the first memberOf page only (to be replaced by
-        # the full, paged read of assignments, eligibility, groups and ownership).
-        if await self.is_admin(user_id):
-            return Privilege(active_roles=("directoryRole",))
-        return Privilege()
+        """Every page of assignments, eligibility, memberships and ownership, read once per
+        attempt (`forget` drops it); any read error raises (shared.adapters.graph_privilege)."""
+        known = self._privileges.get(user_id)
+        if known is None:
+            known = await self._privilege_reader.read(user_id)
+            self._privileges[user_id] = known
+            if len(self._privileges) > 256:
+                self._privileges.pop(next(iter(self._privileges)))
+        return known
 
     async def direct_group_ids(self, user_id: str) -> list[str]:
         """Groups the user is a direct member of (from the same $batch as the roles)."""
@@ -274,9 +350,7 @@ class GraphDirectory:
         body = await self._item(user_id, "manager")
         if not body:
             return None
-        return Manager(
-            body["id"], body.get("displayName"), body.get("mail"), body.get("preferredLanguage")
-        )
+        return manager_from_json(body)
 
     async def add_to_groups(self, user_ids: list[str], group_id: str) -> dict[str, str]:
         results = await asyncio.gather(*(self._groups.add(group_id, uid) for uid in user_ids))

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from ..dispatch import Router
-from . import audit, authenticator, batch, groups, methods, policies, reports, tap, users
+from . import audit, authenticator, batch, groups, methods, policies, reports, roles, tap, users
 
 
 def build_router() -> Router:
     router = Router()
-    for module in (users, authenticator, methods, tap, groups, policies, reports, audit, batch):
+    for module in (
+        users,
+        authenticator,
+        methods,
+        tap,
+        groups,
+        roles,
+        policies,
+        reports,
+        audit,
+        batch,
+    ):
         module.register(router)
     return router

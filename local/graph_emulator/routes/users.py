@@ -8,9 +8,11 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import permissions as perm
+from ..auth import require_permission
 from ..dispatch import GraphRequest, GraphResponse, Router
 from ..errors import GraphError, bad_request, not_found
 from ..odata import (
@@ -21,8 +23,9 @@ from ..odata import (
     parse_top,
     project,
 )
+from ..privilege import directory_role_names
 from ..registration import method_json, password_json
-from ..state import ROLE_TEMPLATES, USER_DEFAULT_PROPERTIES, Group, User
+from ..state import ROLE_TEMPLATES, USER_DEFAULT_PROPERTIES, DirectoryApp, Group, User
 from .common import context, ok, paged, require_user
 from .tap import tap_json
 
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
 
 
 def _user_properties() -> frozenset[str]:
-    from datetime import UTC, datetime
-
     sample = User(id="", user_principal_name="x@x", display_name="", created=datetime.now(UTC))
     return frozenset(sample.json())
 
@@ -49,6 +50,16 @@ def register(router: Router) -> None:
     router.add(
         "GET", "users/{user}/memberOf/microsoft.graph.group", perm.MEMBERSHIP_READ, "directory_read"
     )(member_of_groups)
+    router.add("GET", "users/{user}/transitiveMemberOf", perm.MEMBERSHIP_READ, "directory_read")(
+        transitive_member_of
+    )
+    router.add(
+        "GET",
+        "users/{user}/transitiveMemberOf/microsoft.graph.group",
+        perm.MEMBERSHIP_READ,
+        "directory_read",
+    )(transitive_member_of_groups)
+    router.add("GET", "users/{user}/ownedObjects", perm.USER_READ, "directory_read")(owned_objects)
     router.add("POST", "users/{user}/checkMemberGroups", perm.MEMBERSHIP_READ, "directory_read")(
         check_member_groups
     )
@@ -58,7 +69,45 @@ def register(router: Router) -> None:
 
 
 def user_view(user: User, selected: list[str] | None) -> dict[str, Any]:
-    return project(user.json(), selected, USER_DEFAULT_PROPERTIES)
+    body = project(user.json(), selected, USER_DEFAULT_PROPERTIES)
+    if "signInActivity" in body and body["signInActivity"] is None:
+        del body["signInActivity"]  # "isn't returned for a user who never signed in"
+    return body
+
+
+SIGN_IN_ACTIVITY = "signInActivity"
+# Listing users with signInActivity selected or filtered: "the maximum page size is 120".
+SIGN_IN_PAGE_MAX = 120
+NON_PREMIUM = "Neither tenant is B2C or tenant doesn't have premium license"
+_NAMES = re.compile(r"[A-Za-z_][\w/]*")
+
+
+def _sign_in_activity_allowed(em: Emulator, req: GraphRequest) -> None:
+    """signInActivity needs AuditLog.Read.All and an Entra ID P1 or P2 licence."""
+    require_permission(req.roles, perm.SIGN_IN_ACTIVITY_READ)
+    if em.tenant.settings.license == "Free":
+        raise GraphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", NON_PREMIUM)
+
+
+def _sign_in_listing(em: Emulator, req: GraphRequest, selected: list[str] | None, top: int) -> int:
+    """The checks and the page size of a user listing that selects or filters signInActivity."""
+    filtered = _filtered_properties(req.query.get("$filter", ""))
+    if SIGN_IN_ACTIVITY not in (selected or ()) and SIGN_IN_ACTIVITY not in filtered:
+        return top
+    _sign_in_activity_allowed(em, req)
+    if SIGN_IN_ACTIVITY in filtered and len(filtered) > 1:
+        # signInActivity "Supports $filter (eq, ne, not, ge, le) but not with any other
+        # filterable properties" (user resource, v1.0); the wording is the emulator's.
+        raise GraphError(
+            400,
+            "Request_UnsupportedQuery",
+            "Filtering on signInActivity cannot be combined with other properties.",
+        )
+    return min(top, SIGN_IN_PAGE_MAX)
+
+
+def _filtered_properties(text: str) -> set[str]:
+    return {n.split("/")[0] for n in _NAMES.findall(text) if n.split("/")[0] in USER_PROPERTIES}
 
 
 def _select_suffix(selected: list[str] | None) -> str:
@@ -75,6 +124,7 @@ def _is_advanced(req: GraphRequest) -> bool:
 def list_users(em: Emulator, req: GraphRequest) -> GraphResponse:
     selected = parse_select(req.query.get("$select"), USER_PROPERTIES, "user")
     top = parse_top(req.query.get("$top"), 100, 999)
+    top = _sign_in_listing(em, req, selected, top)
     advanced = _is_advanced(req)
     if "$count" in req.query and req.headers.get("ConsistencyLevel", "").lower() != "eventual":
         raise bad_request("$count is not currently supported.")
@@ -145,6 +195,8 @@ def _search(users: list[User], text: str) -> list[User]:
 def get_user(em: Emulator, req: GraphRequest) -> GraphResponse:
     user = require_user(em, req.params["user"])
     selected = parse_select(req.query.get("$select"), USER_PROPERTIES, "user")
+    if SIGN_IN_ACTIVITY in (selected or ()):
+        _sign_in_activity_allowed(em, req)
     body: dict[str, Any] = {
         "@odata.context": context(em, f"users{_select_suffix(selected)}/$entity")
     }
@@ -197,17 +249,89 @@ def group_entry(group: Group) -> dict[str, Any]:
     return {"@odata.type": "#microsoft.graph.group", **group.json()}
 
 
+# What $select may name on a directoryObject collection: any property of the types in it.
+DIRECTORY_OBJECT_PROPERTIES = (
+    USER_PROPERTIES
+    | frozenset(Group(id="", display_name="", created=datetime.now(UTC)).json())
+    | frozenset(
+        {"roleTemplateId", "deletedDateTime", "appId", "servicePrincipalType", "description"}
+    )
+)
+
+
+def _directory_objects(
+    em: Emulator, req: GraphRequest, items: list[dict[str, Any]], context_name: str
+) -> GraphResponse:
+    """A directoryObject collection, 100 per page (``$top`` ≤ 999), each item typed; with
+    ``$select`` each keeps its ``@odata.type`` and the selected properties it has."""
+    for option in ("$filter", "$search", "$orderby"):
+        if option in req.query:
+            raise GraphError(
+                400,
+                "Request_UnsupportedQuery",
+                f"{option} on this relationship is not supported by the emulator.",
+            )
+    selected = parse_select(
+        req.query.get("$select"), DIRECTORY_OBJECT_PROPERTIES, "directoryObject"
+    )
+    top = parse_top(req.query.get("$top"), 100, 999)
+    by_id = {item["id"]: item for item in items}
+    ids = None if "$skiptoken" in req.query else list(by_id)
+
+    def view(item: dict[str, Any]) -> dict[str, Any]:
+        if selected is None:
+            return item
+        return {"@odata.type": item["@odata.type"], **{k: item[k] for k in selected if k in item}}
+
+    def render(chunk: Sequence[str]) -> bytes:
+        return json.dumps([view(by_id[i]) for i in chunk if i in by_id])[1:-1].encode()
+
+    return paged(em, req, ids=ids, top=top, render=render, context_url=context(em, context_name))
+
+
+def _roles(em: Emulator, user: User, *, transitive: bool) -> list[dict[str, Any]]:
+    return [role_json(em, n) for n in directory_role_names(em.tenant, user, transitive=transitive)]
+
+
 def member_of(em: Emulator, req: GraphRequest) -> GraphResponse:
+    """Direct groups first, then directory roles (so a role can be past item 100)."""
     user = require_user(em, req.params["user"])
     items = [group_entry(g) for g in em.tenant.groups_of(user.id, transitive=False)]
-    items += [role_json(em, name) for name in user.roles]
-    return ok({"@odata.context": context(em, "directoryObjects"), "value": items})
+    items += _roles(em, user, transitive=False)
+    return _directory_objects(em, req, items, "directoryObjects")
 
 
 def member_of_groups(em: Emulator, req: GraphRequest) -> GraphResponse:
     user = require_user(em, req.params["user"])
     items = [group_entry(g) for g in em.tenant.groups_of(user.id, transitive=False)]
-    return ok({"@odata.context": context(em, "groups"), "value": items})
+    return _directory_objects(em, req, items, "groups")
+
+
+def transitive_member_of(em: Emulator, req: GraphRequest) -> GraphResponse:
+    """Groups through any nesting, and the directory roles held directly or through them."""
+    user = require_user(em, req.params["user"])
+    items = [group_entry(g) for g in em.tenant.groups_of(user.id, transitive=True)]
+    items += _roles(em, user, transitive=True)
+    return _directory_objects(em, req, items, "directoryObjects")
+
+
+def transitive_member_of_groups(em: Emulator, req: GraphRequest) -> GraphResponse:
+    user = require_user(em, req.params["user"])
+    items = [group_entry(g) for g in em.tenant.groups_of(user.id, transitive=True)]
+    return _directory_objects(em, req, items, "groups")
+
+
+def owned_objects(em: Emulator, req: GraphRequest) -> GraphResponse:
+    """Groups, applications and service principals the user owns. Without an application read
+    permission, Graph shows applications and service principals with type and id only."""
+    user = require_user(em, req.params["user"])
+    full = bool(req.roles & perm.APPLICATION_READ)
+    items: list[dict[str, Any]] = [
+        group_entry(g) for g in em.tenant.groups.values() if user.id in g.owners
+    ]
+    apps: list[DirectoryApp] = [a for a in em.tenant.applications.values() if user.id in a.owners]
+    items += [a.json(full=full) for a in apps]
+    return _directory_objects(em, req, items, "directoryObjects")
 
 
 def check_member_groups(em: Emulator, req: GraphRequest) -> GraphResponse:
