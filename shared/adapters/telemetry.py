@@ -24,4 +24,8 @@ def _configure_azure_monitor(settings: Settings) -> None:
     if settings.azure_client_id:
         # Application Insights has local auth disabled: telemetry must carry an Entra token.
         kwargs["credential"] = azure_credential(settings.azure_client_id)
+    from shared.adapters.telemetry_scrub import QueryScrubber
+
+    # Outgoing URLs carry the joiner in their query (Graph $filter): never exported.
+    kwargs["span_processors"] = [QueryScrubber()]
     configure_azure_monitor(enable_live_metrics=False, **kwargs)
