@@ -41,6 +41,12 @@ var appRoles = concat(tapPermissions, [
   // ?$expand=device), which is what tells phone sign-in from push notifications. Read-only;
   // app role id 7438b122-aefc-4978-80ed-43db9fcc7715, resolved by name below like the others.
   'Device.Read.All'
+  // Who is privileged, read before every TAP: active role assignments at every scope (tenant,
+  // administrative unit, app; custom roles too) and PIM role eligibility. Read-only; the least
+  // privileged permission that reads both (Directory.Read.All cannot read eligibility).
+  'RoleManagement.Read.Directory'
+  // PIM for Groups: eligible membership or ownership of role-assignable groups. Read-only.
+  'PrivilegedEligibilitySchedule.Read.AzureADGroup'
 ])
 
 // Microsoft Graph's service principal; its appId is the same in every tenant.

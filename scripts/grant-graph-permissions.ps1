@@ -47,6 +47,8 @@ if ($BroadTapPermission) {
 $permissions += @('GroupMember.ReadWrite.All', 'User.Read.All', 'AuditLog.Read.All', 'Policy.Read.All')
 # Device.Read.All: the Authenticator registration's device, which tells phone sign-in from push.
 $permissions += @('Device.Read.All')
+# Privilege before every TAP: role assignments and PIM role eligibility, PIM for Groups eligibility.
+$permissions += @('RoleManagement.Read.Directory', 'PrivilegedEligibilitySchedule.Read.AzureADGroup')
 
 $connect = @{ Scopes = @('AppRoleAssignment.ReadWrite.All', 'Application.Read.All'); NoWelcome = $true }
 if ($TenantId) { $connect.TenantId = $TenantId }

@@ -51,6 +51,8 @@ fi
 permissions+=("GroupMember.ReadWrite.All" "User.Read.All" "AuditLog.Read.All" "Policy.Read.All")
 # Device.Read.All: the Authenticator registration's device, which tells phone sign-in from push.
 permissions+=("Device.Read.All")
+# Privilege before every TAP: role assignments and PIM role eligibility, PIM for Groups eligibility.
+permissions+=("RoleManagement.Read.Directory" "PrivilegedEligibilitySchedule.Read.AzureADGroup")
 
 graph_sp_id="$(az ad sp show --id "$GRAPH_APP_ID" --query id -o tsv)"
 [[ -n "$graph_sp_id" ]] || die "Microsoft Graph's service principal was not found in this tenant"

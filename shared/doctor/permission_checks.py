@@ -41,6 +41,18 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "Policy.Read.All",
         "Policy.ReadWrite.AuthenticationMethod",
     ),
+    # Privilege before any TAP (shared.adapters.graph_privilege): role assignments at every
+    # scope and PIM role eligibility. Directory.Read.All reads assignments but not eligibility,
+    # so only the role-management permissions grant both.
+    "read admin role assignments and PIM role eligibility": (
+        "RoleManagement.Read.Directory",
+        "RoleManagement.ReadWrite.Directory",
+    ),
+    # PIM for Groups: who may activate membership or ownership of a role-assignable group.
+    "read PIM for Groups eligibility": (
+        "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+        "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup",
+    ),
     # GET /users/{id}/authentication/microsoftAuthenticatorMethods?$expand=device: Graph returns
     # the device only for a phone registered for phone sign-in.
     DEVICE_READ: (

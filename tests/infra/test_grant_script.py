@@ -46,6 +46,8 @@ ALL_GRANULAR = {
     "AuditLog.Read.All",
     "Policy.Read.All",
     "Device.Read.All",
+    "RoleManagement.Read.Directory",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
 }
 
 

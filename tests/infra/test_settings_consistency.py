@@ -60,6 +60,8 @@ GRAPH_PERMISSIONS = {
     "AuditLog.Read.All",
     "Policy.Read.All",
     "Device.Read.All",
+    "RoleManagement.Read.Directory",
+    "PrivilegedEligibilitySchedule.Read.AzureADGroup",
 }
 # Delegated scopes the grant scripts ask of the admin who runs them (not granted to the app).
 DEPLOYER_SCOPES = {"AppRoleAssignment.ReadWrite.All", "Application.Read.All"}
