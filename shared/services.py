@@ -269,7 +269,11 @@ class _Adapters:
             from shared.adapters.graph_directory import GraphDirectory
 
             client = graph_client(self._settings)
-            self._graph = GraphDirectory(client, self._settings.graph_base_url)
+            self._graph = GraphDirectory(
+                client,
+                self._settings.graph_base_url,
+                protected_group_ids=self._settings.protected_group_ids,
+            )
             self._closers.append(lambda: close_graph_client(client))
             self._closers.append(self._graph.aclose)  # closed first: it may still send
         return self._graph
