@@ -1,9 +1,9 @@
 """The Directory port on Microsoft Graph.
 
-Request budget per joiner (see docs/performance.md): find the user (1) and its sign-in activity
-(1), one $batch with roles, methods and manager (1), one $batch for the privilege read (1; more
-only for the roles of role-assignable groups the user is in, and for further pages), the group
-add (shared: up to 20 joiners per PATCH), the TAP (1). The TAP policy is cached per process.
+Request budget per joiner (see docs/performance.md): find the user with its sign-in activity
+(1), one $batch with roles, methods, manager and the privilege read's first round (1; more only
+for the roles of role-assignable groups the user is in, and for further pages), the group add
+(shared: up to 20 joiners per PATCH), the TAP (1). The TAP policy is cached per process.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from shared.adapters.graph_groups import GroupAddBatcher
 from shared.adapters.graph_privilege import PrivilegeReader
 from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
-from shared.domain.errors import PermanentError, TransientError
+from shared.domain.errors import PermanentError, TapstartError, TransientError
 from shared.domain.graph_time import parse_graph_time
 from shared.domain.passwordless import MethodKind, SignInMethod, method_from_json
 from shared.domain.privilege import Privilege
@@ -36,10 +36,12 @@ MANAGER_FIELDS = (
     "id,displayName,mail,preferredLanguage,accountEnabled,userType,creationType,"
     "externalUserState,userPrincipalName"
 )
-# signInActivity (Entra ID P1/P2 and AuditLog.Read.All) is read by object id on its own: it is
-# returned only on $select, a $filter on it combines with no other property, and listing users
-# with it selected caps pages at 120 (user resource, v1.0).
-SIGN_IN_SELECT = "id,signInActivity"
+# signInActivity (Entra ID P1/P2 and AuditLog.Read.All) is returned only on $select. Selecting
+# it is fine with the find's $filter on employeeId/UPN: only a $filter *on* signInActivity cannot
+# be combined with other properties, and a listing that selects it pages at 120 (user resource,
+# v1.0), which a one-user answer never reaches. A tenant without P1 answers 403: that fails
+# closed like any refusal (an account that may have been used must not look unused).
+FIND_FIELDS = USER_FIELDS + ",signInActivity"
 SIGN_IN_FIELDS = (
     "lastSignInDateTime",
     "lastNonInteractiveSignInDateTime",
@@ -104,7 +106,7 @@ def manager_from_json(data: dict[str, Any]) -> Manager:
     )
 
 
-def user_from_json(data: dict[str, Any], last_sign_in: datetime | None = None) -> DirectoryUser:
+def user_from_json(data: dict[str, Any]) -> DirectoryUser:
     user_type = data.get("userType") or "Member"
     upn = data.get("userPrincipalName") or ""
     return DirectoryUser(
@@ -120,7 +122,7 @@ def user_from_json(data: dict[str, Any], last_sign_in: datetime | None = None) -
         other_mails=tuple(data.get("otherMails") or ()),
         preferred_language=data.get("preferredLanguage"),
         external=is_external(data),
-        last_sign_in=last_sign_in,
+        last_sign_in=last_sign_in_from(data.get("signInActivity")),
     )
 
 
@@ -146,7 +148,8 @@ class GraphDirectory:
         self._client = client
         self.raw = GraphRaw(client, base_url)
         self._privilege_reader = PrivilegeReader(self.raw, protected_group_ids)
-        self._privileges: dict[str, Privilege] = {}
+        # Per attempt (`forget` drops it): the privilege, or why it could not be read.
+        self._privileges: dict[str, Privilege | TapstartError] = {}
         self._groups = GroupAddBatcher(self.raw)
         self._policy: tuple[float, TapPolicy] | None = None
         self._policy_lock = asyncio.Lock()
@@ -170,42 +173,31 @@ class GraphDirectory:
             filters.append(f"userPrincipalName eq {_odata_literal(upn)}")
         for expr in filters:
             page = await self._get(
-                f"/users?$filter={quote(expr)}&$select={USER_FIELDS}", "find user"
+                f"/users?$filter={quote(expr)}&$select={FIND_FIELDS}", "find user"
             )
             values = page.get("value") or []
             if values:
-                return await self._with_sign_in(values[0])
+                return user_from_json(values[0])
         return None
 
     async def find_user_by_upn(self, upn: str) -> DirectoryUser | None:
         expr = f"userPrincipalName eq {_odata_literal(upn)}"
         try:
             page = await self.raw.request(
-                "GET", f"/users?$filter={quote(expr)}&$select={USER_FIELDS}"
+                "GET", f"/users?$filter={quote(expr)}&$select={FIND_FIELDS}"
             )
         except GraphRequestError as exc:
             if exc.status == 404:
                 return None
             raise exc.as_tapstart_error("find user by UPN") from exc
         values = (page or {}).get("value") or []
-        return await self._with_sign_in(values[0]) if values else None
+        return user_from_json(values[0]) if values else None
 
-    async def _with_sign_in(self, data: dict[str, Any]) -> DirectoryUser | None:
-        """The user with its last sign-in (None: gone between the two reads). Without Entra ID
-        P1/P2 Graph refuses signInActivity (403): that fails closed like any refusal, since an
-        account that may have been used must not look unused."""
-        path = f"/users/{quote(str(data['id']), safe='')}?$select={SIGN_IN_SELECT}"
-        try:
-            body = await self.raw.request("GET", path)
-        except GraphRequestError as exc:
-            if exc.status == 404:
-                return None
-            raise exc.as_tapstart_error("read sign-in activity") from exc
-        activity = body.get("signInActivity") if isinstance(body, dict) else None
-        return user_from_json(data, last_sign_in_from(activity))
-
-    async def _user_reads_for(self, user_id: str) -> dict[str, tuple[int, Any]]:
-        """Roles, methods and manager in one $batch; kept briefly so the three getters share it."""
+    async def _user_reads_for(
+        self, user_id: str, *, with_privilege: bool = False
+    ) -> dict[str, tuple[int, Any]]:
+        """Roles, methods and manager in one $batch; kept briefly so the three getters share it.
+        `with_privilege`: the privilege read's first round rides in the same $batch."""
         cached = self._user_reads.get(user_id)
         if cached is None:
             uid = quote(user_id)
@@ -222,10 +214,16 @@ class GraphDirectory:
                     "url": f"/users/{uid}/manager?$select={MANAGER_FIELDS}",
                 },
             ]
-            try:
-                cached = await self.raw.batch(requests)
-            except GraphRequestError as exc:
-                raise exc.as_tapstart_error("read user details") from exc
+            if with_privilege and user_id not in self._privileges:
+                privilege, cached = await self._privilege_reader.read_with(
+                    user_id, requests, "read user details"
+                )
+                self._keep_privilege(user_id, privilege)
+            else:
+                try:
+                    cached = await self.raw.batch(requests)
+                except GraphRequestError as exc:
+                    raise exc.as_tapstart_error("read user details") from exc
             self._user_reads[user_id] = cached
             if len(self._user_reads) > 256:
                 self._user_reads.pop(next(iter(self._user_reads)))
@@ -235,8 +233,13 @@ class GraphDirectory:
         self._user_reads.pop(user_id, None)
         self._privileges.pop(user_id, None)
 
-    async def _item(self, user_id: str, item: str) -> Any:
-        status, body = (await self._user_reads_for(user_id))[item]
+    def _keep_privilege(self, user_id: str, privilege: Privilege | TapstartError) -> None:
+        self._privileges[user_id] = privilege
+        if len(self._privileges) > 256:
+            self._privileges.pop(next(iter(self._privileges)))
+
+    async def _item(self, user_id: str, item: str, *, with_privilege: bool = False) -> Any:
+        status, body = (await self._user_reads_for(user_id, with_privilege=with_privilege))[item]
         if status == 404 and item == "manager":
             return None
         if status >= 400:
@@ -248,24 +251,29 @@ class GraphDirectory:
         return body
 
     async def is_admin(self, user_id: str) -> bool:
-        """A directory role among the user's direct memberships (the $batch's memberOf page),
-        or an active or eligible role in an already read privilege. A quick view that reads
-        the $batch first: the complete, fail-closed answer is `privilege`."""
-        body = await self._item(user_id, "roles")
+        """Sends the user's one $batch — roles, methods, manager and the privilege read's first
+        round — and answers from it: a directory role among the direct memberships, or an
+        active or eligible role. A privilege that could not be read is not raised here but by
+        `privilege`, the complete, fail-closed answer (read_facts asks for it next)."""
+        body = await self._item(user_id, "roles", with_privilege=True)
         known = self._privileges.get(user_id)
-        return any(
+        held = isinstance(known, Privilege) and bool(known.active_roles or known.eligible_roles)
+        return held or any(
             o.get("@odata.type") == "#microsoft.graph.directoryRole" for o in body.get("value", [])
-        ) or bool(known and (known.active_roles or known.eligible_roles))
+        )
 
     async def privilege(self, user_id: str) -> Privilege:
         """Every page of assignments, eligibility, memberships and ownership, read once per
         attempt (`forget` drops it); any read error raises (shared.adapters.graph_privilege)."""
         known = self._privileges.get(user_id)
         if known is None:
-            known = await self._privilege_reader.read(user_id)
-            self._privileges[user_id] = known
-            if len(self._privileges) > 256:
-                self._privileges.pop(next(iter(self._privileges)))
+            try:
+                known = await self._privilege_reader.read(user_id)
+            except TapstartError as exc:
+                known = exc
+            self._keep_privilege(user_id, known)
+        if isinstance(known, TapstartError):
+            raise known
         return known
 
     async def direct_group_ids(self, user_id: str) -> list[str]:

@@ -12,7 +12,8 @@ The reads (Graph v1.0, application permissions):
 | `/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId eq '…'` (eq only) | `RoleManagement.Read.Directory` |
 | `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=principalId eq '…'` (PIM for Groups) | `PrivilegedEligibilitySchedule.Read.AzureADGroup` |
 
-The first five go in one `$batch`; the roles of the user's role-assignable groups (assignments
+The first five go in one `$batch` (with the adapter's other reads of the user, see
+`GraphDirectory.is_admin`); the roles of the user's role-assignable groups (assignments
 with `in`, eligibility one group at a time) and any further pages follow in as few more as
 needed. A tenant without Entra ID P2 answers the two PIM reads `400 AadPremiumLicenseRequired`:
 without P2 there is no eligibility, so exactly that answer reads as "none"; every other error
@@ -27,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.adapters.graph_raw import GraphRaw, GraphRequestError
-from shared.domain.errors import PermanentError
+from shared.domain.errors import PermanentError, TapstartError
 from shared.domain.privilege import Privilege
 
 # transitiveMemberOf: default page 100, maximum 999 (List a user's memberships, v1.0).
@@ -88,8 +89,30 @@ class PrivilegeReader:
         self._batched = batched
 
     async def read(self, user_id: str) -> Privilege:
+        privilege, _ = await self.read_with(user_id, [])
+        if isinstance(privilege, TapstartError):
+            raise privilege
+        return privilege
+
+    async def read_with(
+        self, user_id: str, requests: list[dict[str, Any]], what: str = "read privilege"
+    ) -> tuple[Privilege | TapstartError, dict[str, tuple[int, Any]]]:
+        """The privilege, with `requests` (other `$batch` items: ids other than the privilege
+        reads') sent in its first `$batch`; their answers come back as they are. A failed
+        privilege read is returned, not raised, so the other answers still serve; a failed
+        `$batch` itself raises (mapped as `what`)."""
+        first = self._first_reads(user_id)
+        pending = {key: read.url for key, read in first.items()}
+        answers = await self._send(pending, requests, what)
+        others = {r["id"]: answers.pop(r["id"]) for r in requests if r["id"] in answers}
+        try:
+            return await self._finish(first, answers), others
+        except TapstartError as exc:
+            return exc, others
+
+    def _first_reads(self, user_id: str) -> dict[str, _Read]:
         uid = quote(user_id, safe="")
-        first = {
+        return {
             "memberships": _Read(
                 f"/users/{uid}/transitiveMemberOf?$select=id,isAssignableToRole,roleTemplateId"
                 f"&$top={MEMBERSHIP_PAGE_SIZE}",
@@ -104,7 +127,11 @@ class PrivilegeReader:
                 group_eligibility_url(user_id), "read group eligibility (PIM for Groups)", pim=True
             ),
         }
-        await self._collect(first)
+
+    async def _finish(
+        self, first: dict[str, _Read], answers: dict[str, tuple[int, Any]]
+    ) -> Privilege:
+        await self._collect(first, answers)
         memberships = first["memberships"].items
         owned = first["owned"].items
         member_of = [o for o in memberships if o.get("@odata.type") == GROUP]
@@ -189,17 +216,22 @@ class PrivilegeReader:
         more_eligible = [i for k, r in reads.items() if k.startswith("eligible") for i in r.items]
         return assigned + more_assigned, eligible + more_eligible
 
-    async def _collect(self, reads: dict[str, _Read]) -> None:
-        """Every read to its last page: first pages together, then each round's next pages."""
+    async def _collect(
+        self, reads: dict[str, _Read], answers: dict[str, tuple[int, Any]] | None = None
+    ) -> None:
+        """Every read to its last page: first pages together (or `answers`, when they were
+        already sent), then each round's next pages."""
         pending = {key: read.url for key, read in reads.items()}
         while pending:
-            answers = await self._send(pending)
+            if answers is None:
+                answers = await self._send(pending)
             pending = {}
             for key, (status, body) in answers.items():
                 read = reads[key]
                 link = self._page(read, status, body)
                 if link:
                     pending[key] = link
+            answers = None
 
     def _page(self, read: _Read, status: int, body: Any) -> str | None:
         """Take one answer into `read`; the next page's URL, if any."""
@@ -223,10 +255,15 @@ class PrivilegeReader:
             raise PermanentError("graph_error", f"{read.what}: unreadable @odata.nextLink")
         return link
 
-    async def _send(self, pending: dict[str, str]) -> dict[str, tuple[int, Any]]:
-        """GET each URL; relative ones in one `$batch` (unless not batched)."""
+    async def _send(
+        self,
+        pending: dict[str, str],
+        extra: list[dict[str, Any]] | None = None,
+        what: str = "read privilege",
+    ) -> dict[str, tuple[int, Any]]:
+        """GET each URL; relative ones in one `$batch` (unless not batched), with `extra`."""
         answers: dict[str, tuple[int, Any]] = {}
-        batch: list[dict[str, Any]] = []
+        batch: list[dict[str, Any]] = list(extra or ())
         for key, url in pending.items():
             relative = self._relative(url)
             if self._batched and relative is not None:
@@ -237,10 +274,10 @@ class PrivilegeReader:
             try:
                 answers.update(await self._raw.batch(batch))
             except GraphRequestError as exc:
-                raise exc.as_tapstart_error("read privilege") from exc
+                raise exc.as_tapstart_error(what) from exc
             missing = [r["id"] for r in batch if r["id"] not in answers]
             if missing:
-                raise PermanentError("graph_error", f"read privilege: no answer for {missing}")
+                raise PermanentError("graph_error", f"{what}: no answer for {missing}")
         return answers
 
     def _relative(self, url: str) -> str | None:
