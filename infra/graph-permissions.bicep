@@ -36,7 +36,7 @@ var appRoles = concat(tapPermissions, [
   'AuditLog.Read.All'
   // Read the TAP, Microsoft Authenticator and Passkey (FIDO2) policies (preflight; TAP lifetime
   // clamping).
-  'Policy.Read.All'
+  'Policy.Read.AuthenticationMethod'
   // Read the `device` of a joiner's Authenticator registrations (microsoftAuthenticatorMethods
   // ?$expand=device), which is what tells phone sign-in from push notifications. Read-only;
   // app role id 7438b122-aefc-4978-80ed-43db9fcc7715, resolved by name below like the others.

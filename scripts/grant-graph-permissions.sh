@@ -48,7 +48,7 @@ if [[ "$broad_tap" == true ]]; then
 else
     permissions=("UserAuthMethod-TAP.ReadWrite.All" "UserAuthenticationMethod.Read.All")
 fi
-permissions+=("GroupMember.ReadWrite.All" "User.Read.All" "AuditLog.Read.All" "Policy.Read.All")
+permissions+=("GroupMember.ReadWrite.All" "User.Read.All" "AuditLog.Read.All" "Policy.Read.AuthenticationMethod")
 # Device.Read.All: the Authenticator registration's device, which tells phone sign-in from push.
 permissions+=("Device.Read.All")
 # Privilege before every TAP: role assignments and PIM role eligibility, PIM for Groups eligibility.

@@ -43,7 +43,9 @@ METHOD_WRITE = {
 }
 # Reading a directory device object, e.g. an Authenticator method's ``device`` (device: get).
 DEVICE_READ = frozenset({"Device.Read.All", "Directory.Read.All", "Directory.ReadWrite.All"})
-POLICY_READ = frozenset({"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"})
+POLICY_READ = frozenset(
+    {"Policy.Read.AuthenticationMethod", "Policy.ReadWrite.AuthenticationMethod", "Policy.Read.All"}
+)
 POLICY_WRITE = frozenset({"Policy.ReadWrite.AuthenticationMethod"})
 REPORTS_READ = frozenset({"AuditLog.Read.All", "UserAuthenticationMethod.Read.All"})
 AUDIT_READ = frozenset({"AuditLog.Read.All"})

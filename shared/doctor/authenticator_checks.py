@@ -67,7 +67,10 @@ def check_authenticator_policy(
     if isinstance(policy, ReadFailure):
         return [
             unreadable(
-                "authenticator.policy", "the Authenticator policy", policy, "Policy.Read.All"
+                "authenticator.policy",
+                "the Authenticator policy",
+                policy,
+                "Policy.Read.AuthenticationMethod",
             )
         ]
     phone = Target.PHONE_SIGN_IN in targets

@@ -106,7 +106,9 @@ def _unreadable(failure: ReadFailure) -> CheckResult:
             f"Graph has no Passkey (FIDO2) method configuration ({failure.describe()})",
             f"{portal.FIDO2_POLICY} → Enable and target, then Save",
         )
-    return unreadable("fido2.policy", "the Passkey (FIDO2) policy", failure, "Policy.Read.All")
+    return unreadable(
+        "fido2.policy", "the Passkey (FIDO2) policy", failure, "Policy.Read.AuthenticationMethod"
+    )
 
 
 def _enabled(policy: Mapping[str, Any], wanted: str) -> CheckResult:

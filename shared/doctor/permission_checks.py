@@ -37,9 +37,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
         "UserAuthenticationMethod.ReadWrite.All",
     ),
     "read the registration report": ("AuditLog.Read.All",),
+    # Only authentication method configurations are read: Policy.Read.All (every policy of the
+    # tenant, Conditional Access included) is broader than needed.
     "read the TAP, Authenticator and Passkey (FIDO2) policies": (
-        "Policy.Read.All",
+        "Policy.Read.AuthenticationMethod",
         "Policy.ReadWrite.AuthenticationMethod",
+        "Policy.Read.All",
     ),
     # Privilege before any TAP (shared.adapters.graph_privilege): role assignments at every
     # scope and PIM role eligibility. Directory.Read.All reads assignments but not eligibility,

@@ -27,7 +27,9 @@ def check_tap_policy(
     retire_after_enrolment: bool = True,
 ) -> list[CheckResult]:
     if isinstance(policy, ReadFailure):
-        return [unreadable("tap.policy", "the TAP policy", policy, "Policy.Read.All")]
+        return [
+            unreadable("tap.policy", "the TAP policy", policy, "Policy.Read.AuthenticationMethod")
+        ]
     return [
         _enabled(policy),
         _scope(policy, group_ids, group_names),

@@ -44,7 +44,7 @@ ALL_GRANULAR = {
     "GroupMember.ReadWrite.All",
     "User.Read.All",
     "AuditLog.Read.All",
-    "Policy.Read.All",
+    "Policy.Read.AuthenticationMethod",
     "Device.Read.All",
     "RoleManagement.Read.Directory",
     "PrivilegedEligibilitySchedule.Read.AzureADGroup",

@@ -58,7 +58,7 @@ GRAPH_PERMISSIONS = {
     "GroupMember.ReadWrite.All",
     "User.Read.All",
     "AuditLog.Read.All",
-    "Policy.Read.All",
+    "Policy.Read.AuthenticationMethod",
     "Device.Read.All",
     "RoleManagement.Read.Directory",
     "PrivilegedEligibilitySchedule.Read.AzureADGroup",

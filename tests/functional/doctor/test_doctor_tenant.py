@@ -205,7 +205,8 @@ def test_missing_and_broad_permissions(
     assert "GroupMember" not in required.found  # Directory.ReadWrite.All grants group writes
     broad = checks["permissions.least_privilege"]
     assert broad.status is WARN
-    assert broad.found == "broader than needed: Directory.ReadWrite.All"
+    # Policy.Read.All reads every policy (Conditional Access too): more than the three it needs.
+    assert broad.found == "broader than needed: Directory.ReadWrite.All, Policy.Read.All"
     report = checks["report.readable"]
     assert report.status is FAIL and "lacks AuditLog.Read.All" in report.found
 
@@ -224,7 +225,7 @@ def test_policy_unreadable_without_policy_permission(
     checks = by_name(doctor_report(monkeypatch))
     assert checks["tap.policy"].status is FAIL
     assert "403 Authorization_RequestDenied" in checks["tap.policy"].found
-    assert "Policy.Read.All" in checks["tap.policy"].fix
+    assert "Policy.Read.AuthenticationMethod" in checks["tap.policy"].fix
 
 
 def test_report_refused_with_the_permission_means_no_licence(

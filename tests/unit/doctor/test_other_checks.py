@@ -68,7 +68,7 @@ def test_broad_alternatives_grant_but_warn() -> None:
         "Directory.ReadWrite.All",
         "UserAuthenticationMethod.ReadWrite.All",
         "AuditLog.Read.All",
-        "Policy.Read.All",
+        "Policy.Read.AuthenticationMethod",
         # No Directory.* permission reads PIM eligibility: these two stay needed.
         "RoleManagement.Read.Directory",
         "PrivilegedEligibilitySchedule.Read.AzureADGroup",

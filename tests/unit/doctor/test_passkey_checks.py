@@ -130,7 +130,7 @@ def test_unreadable_policy_is_one_failure_naming_the_permission() -> None:
         ReadFailure(403, "Authorization_RequestDenied", "Insufficient privileges")
     ).values()
     assert (only.name, only.status) == ("fido2.policy", FAIL)
-    assert "Policy.Read.All" in only.fix
+    assert "Policy.Read.AuthenticationMethod" in only.fix
 
 
 def test_a_missing_configuration_says_so_rather_than_blaming_an_object_id() -> None:

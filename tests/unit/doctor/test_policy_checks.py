@@ -111,7 +111,7 @@ def test_unreadable_policy_is_one_failure_naming_the_permission() -> None:
     )
     [only] = results
     assert only.status is CheckStatus.FAIL
-    assert "Policy.Read.All" in only.fix
+    assert "Policy.Read.AuthenticationMethod" in only.fix
 
 
 def authenticator(mode: str = "any", target: str = GROUP, **fields: Any) -> dict[str, Any]:
