@@ -82,6 +82,8 @@ class Scenario:
     extra_time: float = 0.0  # seconds on top of the run's timeout (a limit that makes joiners wait)
     # The onboarding must create exactly one TAP per joiner (no kill in between to excuse more).
     one_tap_per_joiner: bool = False
+    # How every joiner must end. "failed": nothing delivered, and then no usable TAP may remain.
+    expect: str = "delivered"
 
 
 def _graph(**spec: Any) -> Callable[[Stack], None]:
@@ -136,6 +138,12 @@ def all_scenarios() -> list[Scenario]:
         Scenario("Graph dropped connections", _graph(dropRate=0.2, seed=3)),
         Scenario("ACS 429", _acs(Fault(status=429, count=3, retry_after=1))),
         Scenario("ACS 500", _acs(Fault(status=500, count=3))),
+        Scenario(
+            "ACS refuses the send (400)",
+            _acs(Fault(status=400, count=1000, code="InvalidEmailAddress")),
+            expect="failed",
+            note="a permanent refusal after the TAP exists: the joiner fails, the TAP is deleted",
+        ),
         Scenario("Azurite down 3 s", during=lambda stack: stack.azurite.outage(3.0)),
         Scenario(
             "email rate limit (real limits on)",
@@ -190,6 +198,7 @@ REDUCED = (
     "Graph 503",
     "Graph dropped connections",
     "ACS 500",
+    "ACS refuses the send (400)",
     "Azurite down 3 s",
     "email rate limit (real limits on)",
     "kill after user resolve",
@@ -272,7 +281,9 @@ def run_scenario(
     statuses = _wait_all(tapstart, tracking, started + timeout + scenario.extra_time, details)
     stack.graph.control.clear_faults()
     stack.acs.control.set_faults()
-    checks = _invariants(run, settings, statuses, [a.text for a in answers], details)
+    checks = _invariants(
+        run, settings, statuses, [a.text for a in answers], details, scenario.expect
+    )
     # A local email-rate refusal must come before the TAP: one TAP POST per joiner, never a
     # TAP created and then thrown away because the email could not be sent yet.
     tap_posts = run.seen("POST", "/authentication/temporaryAccessPassMethods")
@@ -349,10 +360,11 @@ def _invariants(
     statuses: dict[str, dict[str, Any]],
     answers: list[str],
     details: list[str],
+    expect: str = "delivered",
 ) -> dict[str, bool]:
     stack = run.stack
     final = len(statuses) == len(run.upns) and all(
-        s.get("final") and s.get("status") == "delivered" for s in statuses.values()
+        s.get("final") and s.get("status") == expect for s in statuses.values()
     )
     messages = stack.acs.control.messages()
     taps = stack.graph.control.taps()
@@ -361,11 +373,19 @@ def _invariants(
     for upn in run.upns:
         name = upn.split("@")[0].replace("rel.", "Rel ").replace(".", " ")
         mails = [m for m in messages if name in (m.get("plainText") or "")]
-        if len(mails) != 1:
+        if expect == "delivered" and len(mails) != 1:
             no_dup_email = False
             details.append(f"{upn}: {len(mails)} emails")
         live = [t for t in taps if upn in json.dumps(t)]
         codes = passcodes_in(mails)
+        if expect != "delivered":  # nothing went out: no pass may stay usable, none mailed
+            if live:
+                one_live_tap = False
+            if mails:
+                no_dup_email = False
+            if live or mails:
+                details.append(f"{upn}: {len(live)} TAPs left, {len(mails)} emails")
+            continue
         if len(live) != 1 or len(codes) != 1:
             one_live_tap = False
             details.append(f"{upn}: {len(live)} live TAPs, {len(codes)} delivered")
