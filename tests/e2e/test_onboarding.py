@@ -150,3 +150,41 @@ def test_tap_values_appear_only_in_the_delivered_emails(tapstart: Tapstart) -> N
     places["host log"] = tapstart.host.logs()
     places.update({f"http answer {i}": a for i, a in enumerate(answers)})
     assert leaks(secrets, places) == []
+
+
+def test_a_guest_or_disabled_manager_never_receives_the_pass_the_fallback_does(
+    tapstart: Tapstart,
+) -> None:
+    control = tapstart.graph.control
+    unsafe = {
+        "guest": {
+            "userPrincipalName": "gus_partner.example#EXT#@contoso.example",
+            "mail": "gus@partner.example",
+            "userType": "Guest",
+        },
+        "disabled": {
+            "userPrincipalName": "dora.departed@contoso.example",
+            "mail": "dora.departed@contoso.example",
+            "accountEnabled": False,
+        },
+    }
+    ids = {}
+    for n, (label, manager) in enumerate(unsafe.items()):
+        control.add_user(displayName=f"Manager {label}", createdDateTime="now-400d", **manager)
+        control.add_user(
+            userPrincipalName=f"report{n}@contoso.example",
+            displayName=f"Report {n}",
+            employeeId=f"E760{n}",
+            manager=manager["userPrincipalName"],
+            createdDateTime="now-1d",
+        )
+        ids[label] = accept(tapstart, canonical_event(f"E760{n}", TODAY))
+
+    for label, tracking_id in ids.items():
+        status = tapstart.wait_final(tracking_id)
+        assert status["status"] == "delivered", (label, status)
+        [step] = [s for s in status["steps"] if s["step"] == "recipient"]
+        assert label in step["detail"]  # the status says why the manager did not get it
+    for manager in unsafe.values():
+        assert tapstart.messages_to(manager["mail"]) == []
+    assert len(tapstart.messages_to("it-onboarding@contoso.example")) == 2
