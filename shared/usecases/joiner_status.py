@@ -59,16 +59,34 @@ def status_view(record: JoinerRecord) -> dict[str, Any]:
     }
 
 
+# Steps whose detail is the account's object id: not for the HTTP answer.
+_OBJECT_ID_STEPS = frozenset({"resolve_user"})
+
+
+def public_view(record: JoinerRecord) -> dict[str, Any]:
+    """The HTTP answer (anyone with the function key, i.e. the HR system): the view without
+    the account's object id and without the pass's validity window — where the onboarding
+    stands, not the facts someone guessing tracking ids could use. The CLI shows it all."""
+    view = status_view(record)
+    if view["tap"] is not None:
+        view["tap"] = {"id": view["tap"]["id"]}
+    view["steps"] = [
+        {**step, "detail": ""} if step["step"] in _OBJECT_ID_STEPS else step
+        for step in view["steps"]
+    ]
+    return view
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
 class JoinerStatus:
-    """GET /api/onboarding/{trackingId} and `tapstart status`: the view, or None when unknown."""
+    """GET /api/onboarding/{trackingId}: the public view, or None when unknown."""
 
     def __init__(self, ledger: LedgerReader) -> None:
         self._ledger = ledger
 
     async def __call__(self, tracking_id: str) -> dict[str, Any] | None:
         record = await self._ledger.get(tracking_id)
-        return None if record is None else status_view(record)
+        return None if record is None else public_view(record)
