@@ -132,3 +132,12 @@ def doctor_report(monkeypatch: pytest.MonkeyPatch, **settings: str) -> DoctorRep
 
 def by_name(report: DoctorReport) -> dict[str, Any]:
     return {r.name: r for r in report.results}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`tapstart --quiet ARGV` in-process: exit code, stdout, stderr."""
+    from shared.cli import main
+
+    code = main(["--quiet", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err

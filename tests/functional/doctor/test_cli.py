@@ -23,15 +23,10 @@ from tests.functional.doctor.conftest import (
     ROLE_GROUP,
     set_policy,
 )
+from tests.functional.doctor.conftest import run_cli as run
 
 JOINER = "jamie.joiner@contoso.example"
 ADMIN = "alex.admin@contoso.example"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--quiet", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_doctor_prints_a_table_and_exits_by_the_worst_status(

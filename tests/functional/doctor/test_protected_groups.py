@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from shared.cli import main
+from tests.functional.doctor.conftest import run_cli
 
 TAP_EXCLUDED = "20000000-0000-4000-8000-000000000004"  # xena.excluded is a member
 
@@ -20,7 +20,6 @@ def test_a_member_of_a_protected_group_is_refused(
     tenant()
     monkeypatch.setenv("PROTECTED_GROUP_IDS", TAP_EXCLUDED)
 
-    code = main(["--quiet", "onboard", "--upn", "xena.excluded@contoso.example", "--dry-run"])
+    code, out, _ = run_cli(capsys, "onboard", "--upn", "xena.excluded@contoso.example", "--dry-run")
 
-    out = capsys.readouterr().out
     assert code == 1 and "REFUSED: protected_account" in out

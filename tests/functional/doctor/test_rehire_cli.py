@@ -11,18 +11,12 @@ from typing import Any
 
 import pytest
 
-from shared.cli import main
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.graph import EmulatedGraph
+from tests.functional.doctor.conftest import run_cli as run
 
 RETURNING = "erin.enrolled@contoso.example"  # 35 days old, Authenticator registered
 ADMINS = "identity-admins@contoso.example"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--quiet", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def grant(*permissions: str) -> Callable[[dict[str, Any]], None]:
