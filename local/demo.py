@@ -165,9 +165,10 @@ def step(text: str) -> None:
 
 
 def due_now(status: dict[str, Any]) -> bool:
-    """Delivered with a TAP that is valid already: the report's fan-out reminds these."""
-    valid_from = (status.get("tap") or {}).get("validFrom")
-    started = valid_from is None or datetime.fromisoformat(valid_from) <= datetime.now(UTC)
+    """Delivered and the hire day has come (the pass is valid): the fan-out reminds these.
+    The status answer carries no pass window (it is for the HR system), so the hire date it is."""
+    hire = status.get("hireDate")
+    started = hire is None or date.fromisoformat(hire) <= datetime.now(UTC).date()
     return status.get("status") == "delivered" and started
 
 
@@ -328,7 +329,7 @@ def summarize(demo: Demo) -> int:
     step("Outcomes")
     print(
         f"  {'joiner':<26} {'employee':<8} {'outcome':<22} {'reason':<18} {'reminders':<17} "
-        f"{'TAP valid from':<17} TAP email (in the outbox)"
+        f"{'hire date':<17} TAP email (in the outbox)"
     )
     for joiner in JOINERS:
         s = joiner.status or demo.status(str(joiner.tracking_id))
@@ -339,7 +340,7 @@ def summarize(demo: Demo) -> int:
             (m for m in messages if operation and m.get("operationId") == operation), None
         )
         where = f".local/outbox/view/{messages.index(tap_mail) + 1:03d}.html" if tap_mail else "-"
-        valid = ((s.get("tap") or {}).get("validFrom") or "-")[:16].replace("T", " ")
+        valid = s.get("hireDate") or "-"
         print(
             f"  {joiner.label:<26} {joiner.employee_id:<8} {s.get('status', '?'):<22} {s.get('reason') or '-'!s:<18} {note:<17} {valid:<17} {where}"
         )
