@@ -251,10 +251,9 @@ class GraphDirectory:
         return body
 
     async def is_admin(self, user_id: str) -> bool:
-        """Sends the user's one $batch — roles, methods, manager and the privilege read's first
-        round — and answers from it: a directory role among the direct memberships, or an
-        active or eligible role. A privilege that could not be read is not raised here but by
-        `privilege`, the complete, fail-closed answer (read_facts asks for it next)."""
+        """A quick yes from the user's one $batch (roles, methods, manager and the privilege
+        read's first round): a directory role among the direct memberships, or an active or
+        eligible role. Onboarding decides on `privilege`, the complete, fail-closed answer."""
         body = await self._item(user_id, "roles", with_privilege=True)
         known = self._privileges.get(user_id)
         held = isinstance(known, Privilege) and bool(known.active_roles or known.eligible_roles)
@@ -265,8 +264,10 @@ class GraphDirectory:
     async def privilege(self, user_id: str) -> Privilege:
         """Every page of assignments, eligibility, memberships and ownership, read once per
         attempt (`forget` drops it); any read error raises (shared.adapters.graph_privilege)."""
+        if user_id not in self._privileges:  # its first round rides in the user's $batch
+            await self._user_reads_for(user_id, with_privilege=True)
         known = self._privileges.get(user_id)
-        if known is None:
+        if known is None:  # the user's other reads were cached already: read it on its own
             try:
                 known = await self._privilege_reader.read(user_id)
             except TapstartError as exc:

@@ -13,7 +13,7 @@ The reads (Graph v1.0, application permissions):
 | `/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=principalId eq '…'` (PIM for Groups) | `PrivilegedEligibilitySchedule.Read.AzureADGroup` |
 
 The first five go in one `$batch` (with the adapter's other reads of the user, see
-`GraphDirectory.is_admin`); the roles of the user's role-assignable groups (assignments
+`GraphDirectory.privilege`); the roles of the user's role-assignable groups (assignments
 with `in`, eligibility one group at a time) and any further pages follow in as few more as
 needed. A tenant without Entra ID P2 answers the two PIM reads `400 AadPremiumLicenseRequired`:
 without P2 there is no eligibility, so exactly that answer reads as "none"; every other error

@@ -56,9 +56,8 @@ async def read_facts(
     # Never an answer from an earlier attempt: a joiner paused for an hour may have been made an
     # admin meanwhile (the adapter caches per user within one attempt only).
     directory.forget(user.id)
-    # Roles first: the adapter reads roles, methods and manager in one $batch and the next two
-    # calls are answered from it; asked concurrently, each would send its own batch.
-    await directory.is_admin(user.id)
+    # Privilege first: the adapter reads it with methods and manager in one $batch and the
+    # next calls are answered from it; asked concurrently, each would send its own batch.
     try:
         privilege = await directory.privilege(user.id)
     except PermanentError as exc:  # fail closed: an unreadable privilege is never "none"
