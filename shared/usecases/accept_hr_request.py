@@ -202,14 +202,22 @@ class HrIntake:
             if not (withdrawable(current) or half_done):
                 skipped.append(cancel.skipped)
             else:
-                acted.append(await self._accept(cancel.event, heal))
+                acted.append(await self._accept(cancel.event, heal, records))
         return acted, tuple(skipped)
 
-    async def _accept(self, event: JoinerEvent, heal: bool = False) -> Accepted:
+    async def _accept(
+        self,
+        event: JoinerEvent,
+        heal: bool = False,
+        records: Sequence[JoinerRecord] | None = None,
+    ) -> Accepted:
+        """*records*: the person's records, when the caller has just read them."""
         now = self._clock.now()
-        known = await self._ledger.get(JoinerRecord.accept(event, now).tracking_id)
+        tracking_id = tracking_id_for(event.event_id)
+        known = await self._ledger.get(tracking_id)
         if known is None:
-            records = await self._ledger.person_records(event.employee_id)
+            if records is None:
+                records = await self._ledger.person_records(event.employee_id)
             newer = overruled_by(event, records)
             if newer is not None:
                 return await self._record_only(
@@ -217,7 +225,7 @@ class HrIntake:
                 )
             if event.cancelled:
                 return await self._cancel(event, records, now, heal)
-            if carried_from(tracking_id_for(event.event_id), records) is not None:
+            if carried_from(tracking_id, records) is not None:
                 return await self._carry_on(event, records, now)
         elif event.cancelled:
             return await self._known_cancel(known)
@@ -229,13 +237,7 @@ class HrIntake:
         )
         if created or stalled:
             await self._queue.send(OnboardJoiner(record.tracking_id))
-        return Accepted(
-            tracking_id=record.tracking_id,
-            event_id=record.event_id,
-            status=str(record.status),
-            created=created,
-            enqueued=created or stalled,
-        )
+        return _accepted(record, created=created, enqueued=created or stalled)
 
     async def _record_only(
         self, event: JoinerEvent, now: datetime, status: Status, reason: str, detail: str

@@ -6,15 +6,12 @@ The fake stands in for the ledger in the use-case tests, so both must prune the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.adapters.table_ledger import TableLedger
-from shared.config import resolve_storage
 from shared.ports import Ledger
-from tests.fakes import FakeLedger
+from tests.fixtures.ledgers import table_or_fake_ledger
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=40)
@@ -23,12 +20,7 @@ RECENT = NOW - timedelta(days=1)
 
 @pytest.fixture(params=["table", "fake"])
 def ledger(request: pytest.FixtureRequest) -> Ledger:
-    if request.param == "fake":
-        return FakeLedger()
-    unique: Callable[[str], str] = request.getfixturevalue("unique_name")
-    azurite = request.getfixturevalue("azurite")
-    storage = resolve_storage({"AzureWebJobsStorage": azurite.connection_string})
-    return TableLedger(storage, unique("ledger"))
+    return table_or_fake_ledger(request)
 
 
 def test_prune_drops_old_claims_and_counters_and_keeps_recent_ones(ledger: Ledger) -> None:

@@ -16,8 +16,6 @@ import pytest
 from azure.storage.queue import QueueClient
 
 from functions.hr_events import handle_hr_events
-from shared.adapters.table_ledger import TableLedger
-from shared.config import resolve_storage
 from shared.domain.errors import ConflictError
 from shared.domain.record import tracking_id_for
 from shared.intake.signature import replay_key
@@ -27,12 +25,12 @@ from tests.fakes import (
     FakeBlobStore,
     FakeClock,
     FakeDirectory,
-    FakeLedger,
     FakeMailer,
     FakeProbes,
     FakeTenant,
 )
 from tests.fixtures.azurite import Azurite
+from tests.fixtures.ledgers import table_or_fake_ledger
 
 from .helpers import NOW, body, canonical, settings, signed
 
@@ -42,12 +40,7 @@ LATER = NOW + timedelta(minutes=4)
 
 @pytest.fixture(params=[pytest.param("table", marks=pytest.mark.azurite), "fake"])
 def ledger(request: pytest.FixtureRequest) -> Ledger:
-    if request.param == "fake":
-        return FakeLedger()
-    unique: Callable[[str], str] = request.getfixturevalue("unique_name")
-    azurite = request.getfixturevalue("azurite")
-    storage = resolve_storage({"AzureWebJobsStorage": azurite.connection_string})
-    return TableLedger(storage, unique("ledger"))
+    return table_or_fake_ledger(request)
 
 
 def test_the_first_claim_wins_and_later_ones_read_it(ledger: Ledger) -> None:
