@@ -23,9 +23,6 @@ class Privilege:
     protected_groups: tuple[str, ...] = ()  # PROTECTED_GROUP_IDS the user is in (transitively)
 
 
-NONE = Privilege()
-
-
 def privilege_reason(privilege: Privilege) -> str | None:
     """The refusal reason for a privileged account, or None."""
     if privilege.active_roles:

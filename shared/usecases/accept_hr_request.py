@@ -36,7 +36,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.domain.commands import OnboardJoiner
@@ -244,9 +244,15 @@ class HrIntake:
     ) -> Accepted:
         """Record the event for the audit trail, final at once: nothing is enqueued."""
         record = JoinerRecord.accept(event, now).with_step(
-            str(status), now, "ok", f"{reason}: {detail}", status=status, reason=reason
+            str(status),
+            now,
+            "ok",
+            f"{reason}: {detail}",
+            status=status,
+            reason=reason,
+            reason_detail=detail,
         )
-        record, created = await self._ledger.create(replace(record, reason_detail=detail))
+        record, created = await self._ledger.create(record)
         return _accepted(record, created=created, enqueued=False)
 
     async def _carry_on(

@@ -12,7 +12,6 @@ issued (after every other guardrail passed, on a fresh read).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Protocol
 
 from shared.domain.errors import PermanentError
@@ -58,13 +57,15 @@ class Rehire:
         found = await self.stale(user_id)
         now = self._clock.now()
         removal = "to be removed before the pass" if remove_methods else "kept"
-        overridden = replace(
-            record,
+        overridden = record.with_step(
+            "rehire_override",
+            now,
+            "ok",
+            f"by {actor}: {reason}",
             rehire_by=actor,
             rehire_reason=reason,
             rehire_remove_methods=remove_methods,
-        ).with_step("rehire_override", now, "ok", f"by {actor}: {reason}")
-        overridden = overridden.with_step("stale_methods", now, "ok", f"{found} ({removal})")
+        ).with_step("stale_methods", now, "ok", f"{found} ({removal})")
         stored, _ = await self._ledger.create(overridden)
         log.warning(
             "rehire override: guardrails for established accounts waived",
