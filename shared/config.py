@@ -147,6 +147,20 @@ def _secrets(raw: str) -> tuple[str, ...]:
     return items
 
 
+# An HMAC-SHA256 key: 32 characters or more (a GUID from Bicep's newGuid() has 36, 122 bits).
+MIN_TRACKING_KEY_CHARS = 32
+
+
+def _tracking_key(raw: str) -> bytes:
+    value = raw.strip()
+    if len(value) < MIN_TRACKING_KEY_CHARS:
+        raise ValueError(
+            f"is {len(value)} characters; it needs at least {MIN_TRACKING_KEY_CHARS} random ones"
+            " (e.g. openssl rand -base64 32)"
+        )
+    return value.encode("utf-8")
+
+
 StorageService = Literal["queue", "table", "blob"]
 STORAGE_SETTING = "AzureWebJobsStorage"
 
@@ -300,6 +314,13 @@ class Settings:
         _secrets,
         None,
         "Standard Webhooks secrets (whsec_...), several for rotation",
+        secret=True,
+    )
+    tracking_id_key: bytes = _s(
+        "TRACKING_ID_KEY",
+        _tracking_key,
+        None,
+        "Server secret that makes tracking ids unguessable (an HMAC key; keep it stable)",
         secret=True,
     )
     max_event_bytes: int = _s(

@@ -206,7 +206,9 @@ def build_services(
     return Services(
         settings=settings,
         accept_hr_request=HrIntake(
-            policy=IntakePolicy(settings.hr_webhook_secrets, settings.max_event_bytes),
+            policy=IntakePolicy(
+                settings.hr_webhook_secrets, settings.max_event_bytes, settings.tracking_id_key
+            ),
             ledger=ledger,
             queue=onboarding_queue,
             clock=clock,

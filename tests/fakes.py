@@ -16,11 +16,24 @@ from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import ConflictError, TransientError
 from shared.domain.passwordless import SignInMethod
-from shared.domain.record import JoinerRecord
+from shared.domain.record import JoinerRecord, tracking_id_for
 from shared.domain.registration import RegistrationRow
 from shared.domain.registration_activity import RegistrationEvent
 from shared.ports import EmailSlot, WebhookDelivery
 from shared.services import Services, build_services
+
+# The TRACKING_ID_KEY of the test settings (local.settings.example.json and the env dicts).
+TEST_TRACKING_KEY = b"local-tracking-key-not-for-production-use"
+
+
+def tracking_id_of(event_id: str) -> str:
+    """The tracking id the test settings' key gives an event."""
+    return tracking_id_for(event_id, TEST_TRACKING_KEY)
+
+
+def accepted_record(event: Any, now: datetime) -> JoinerRecord:
+    """`JoinerRecord.accept` under the test settings' tracking-id key."""
+    return JoinerRecord.accept(event, now, tracking_id_of(event.event_id))
 
 
 @dataclass

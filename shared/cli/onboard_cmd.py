@@ -30,7 +30,7 @@ from shared.domain.directory import DirectoryUser
 from shared.domain.email import mask_email
 from shared.domain.joiner import JoinerEvent
 from shared.domain.onboarding_decision import Fail, Refuse, Verdict, Wait
-from shared.domain.record import JoinerRecord, Status
+from shared.domain.record import JoinerRecord, Status, tracking_id_for
 from shared.domain.rehire import check_reason
 from shared.usecases.joiner_status import status_view
 from shared.usecases.onboard_joiner import Preview
@@ -78,7 +78,10 @@ async def onboard(ctx: CliContext, args: argparse.Namespace) -> int:
     user = await resolve_user(ctx, args)
     app = ctx.services
     now = app.clock.now()
-    record = JoinerRecord.accept(_event(args, user, hire_date, now), now)
+    event = _event(args, user, hire_date, now)
+    record = JoinerRecord.accept(
+        event, now, tracking_id_for(event.event_id, app.settings.tracking_id_key)
+    )
     remove = bool(getattr(args, "remove_stale_methods", False))
     if reason is not None and user is None:
         raise UsageError("--rehire is for an existing account; no such Entra user was found")

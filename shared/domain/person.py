@@ -43,6 +43,13 @@ def withdrawable(record: JoinerRecord | None) -> bool:
     }
 
 
+def recorded(event: JoinerEvent, records: Sequence[JoinerRecord]) -> JoinerRecord | None:
+    """The person's record of this very event, if one exists under any tracking id (one
+    derived with an earlier tracking-id key, or before ids were keyed): a redelivery acts on it
+    instead of starting a second onboarding."""
+    return next((r for r in records if r.event_id == event.event_id), None)
+
+
 def overruled_by(event: JoinerEvent, records: Sequence[JoinerRecord]) -> JoinerRecord | None:
     """A record of the same person from a *newer* event that makes `event` stale: a later hire
     (for a hire or a cancel), or a later cancel (for a hire). None: `event` stands."""

@@ -6,6 +6,8 @@ It holds ids and times, never a TAP value. Addresses are kept masked except the 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -16,13 +18,19 @@ from typing import Any
 from shared.domain.joiner import JoinerEvent
 from shared.domain.passwordless import Stage
 
-# Fixed namespace: the tracking id of an event is derived from its event id, so the same event
-# delivered again maps to the same record without a lookup.
-TRACKING_NAMESPACE = uuid.UUID("6c1f3f0e-6f5b-4c44-9a53-2f1d5c7e8a10")
 
+def tracking_id_for(event_id: str, key: bytes) -> str:
+    """The tracking id of an event: HMAC-SHA256 of its event id under the server's key, shaped
+    as a UUID (version 8, RFC 9562's custom version).
 
-def tracking_id_for(event_id: str) -> str:
-    return str(uuid.uuid5(TRACKING_NAMESPACE, event_id))
+    Derived, so the same event delivered again maps to the same record without a lookup; keyed,
+    so nobody without the key can compute another joiner's id from an event id they know or
+    guess (SCIM event ids are `scim:<employeeId>:<hireDate>`)."""
+    digest = hmac.new(key, event_id.encode("utf-8"), hashlib.sha256).digest()
+    value = int.from_bytes(digest[:16], "big")
+    value = (value & ~(0xF000 << 64)) | (0x8 << 76)  # version 8
+    value = (value & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
+    return str(uuid.UUID(int=value))
 
 
 class Status(StrEnum):
@@ -159,9 +167,11 @@ class JoinerRecord:
     etag: str | None = field(default=None, compare=False)
 
     @classmethod
-    def accept(cls, event: JoinerEvent, now: datetime) -> JoinerRecord:
+    def accept(cls, event: JoinerEvent, now: datetime, tracking_id: str) -> JoinerRecord:
+        """*tracking_id*: `tracking_id_for(event.event_id, key)`, or the id the event was
+        recorded under before (a record kept from an earlier key)."""
         return cls(
-            tracking_id=tracking_id_for(event.event_id),
+            tracking_id=tracking_id,
             event_id=event.event_id,
             employee_id=event.employee_id,
             hire_date=event.hire_date,

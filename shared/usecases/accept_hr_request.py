@@ -47,6 +47,7 @@ from shared.domain.person import (
     carried_on,
     current_onboarding,
     overruled_by,
+    recorded,
     withdrawable,
 )
 from shared.domain.reasons import Reason
@@ -105,6 +106,10 @@ class IntakeResult:
 class IntakePolicy:
     webhook_secrets: tuple[str, ...]
     max_event_bytes: int
+    tracking_id_key: bytes
+
+    def tracking_id(self, event_id: str) -> str:
+        return tracking_id_for(event_id, self.tracking_id_key)
 
 
 class HrIntake:
@@ -213,23 +218,27 @@ class HrIntake:
     ) -> Accepted:
         """*records*: the person's records, when the caller has just read them."""
         now = self._clock.now()
-        tracking_id = tracking_id_for(event.event_id)
+        tracking_id = self._policy.tracking_id(event.event_id)
         known = await self._ledger.get(tracking_id)
         if known is None:
             if records is None:
                 records = await self._ledger.person_records(event.employee_id)
-            newer = overruled_by(event, records)
-            if newer is not None:
-                return await self._record_only(
-                    event, now, Status.SUPERSEDED, Reason.OLDER_EVENT, newer.tracking_id
-                )
+            known = recorded(event, records)
+            if known is None:
+                newer = overruled_by(event, records)
+                if newer is not None:
+                    return await self._record_only(
+                        event, now, Status.SUPERSEDED, Reason.OLDER_EVENT, newer.tracking_id
+                    )
+                if event.cancelled:
+                    return await self._cancel(event, records, now, heal)
+                if carried_from(tracking_id, records) is not None:
+                    return await self._carry_on(event, records, now)
+        if known is not None:
             if event.cancelled:
-                return await self._cancel(event, records, now, heal)
-            if carried_from(tracking_id, records) is not None:
-                return await self._carry_on(event, records, now)
-        elif event.cancelled:
-            return await self._known_cancel(known)
-        record, created = await self._ledger.create(JoinerRecord.accept(event, now))
+                return await self._known_cancel(known)
+            tracking_id = known.tracking_id
+        record, created = await self._ledger.create(JoinerRecord.accept(event, now, tracking_id))
         stalled = (
             not created
             and record.status == Status.ACCEPTED
@@ -243,7 +252,8 @@ class HrIntake:
         self, event: JoinerEvent, now: datetime, status: Status, reason: str, detail: str
     ) -> Accepted:
         """Record the event for the audit trail, final at once: nothing is enqueued."""
-        record = JoinerRecord.accept(event, now).with_step(
+        tracking_id = self._policy.tracking_id(event.event_id)
+        record = JoinerRecord.accept(event, now, tracking_id).with_step(
             str(status),
             now,
             "ok",
@@ -261,7 +271,7 @@ class HrIntake:
         """A newer hire event for a person being onboarded (typically a moved start): its record
         carries the onboarding on, the old one is marked superseded first — so that at no moment
         two live onboardings exist for the person — and the worker settles the pass."""
-        new = JoinerRecord.accept(event, now)
+        new = JoinerRecord.accept(event, now, self._policy.tracking_id(event.event_id))
         for _ in range(CANCEL_RETRIES):
             previous = carried_from(new.tracking_id, records)
             if previous is None:

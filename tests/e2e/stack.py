@@ -61,6 +61,7 @@ def app_settings(
         {
             "MAIL_SENDER": acs.sender,
             "HR_WEBHOOK_SECRETS": SECRET,
+            "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
             "PASSWORDLESS_GROUP_IDS": PASSWORDLESS_GROUP,
             "ONBOARDING_QUEUE": storage_name("onb"),
             "REMINDER_QUEUE": storage_name("rem"),

@@ -25,11 +25,11 @@ from local.acs_email_emulator.control import Fault
 from shared.config import Settings
 from shared.domain.commands import SendReminder
 from shared.domain.joiner import JoinerEvent
-from shared.domain.record import JoinerRecord, Status
+from shared.domain.record import Status
 from shared.services import Services, build_services
 from shared.usecases.send_reminder import ReminderOutcome
 from tests.e2e.stack import app_settings
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, accepted_record
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
 from tests.fixtures.graph import ControlError, EmulatedGraph
@@ -121,7 +121,7 @@ async def add_joiner(
         personal_email=personal,
     )
     record = replace(
-        JoinerRecord.accept(event, TAP_START),
+        accepted_record(event, TAP_START),
         status=Status.DELIVERED,
         user_id=str(user["id"]),
         upn=str(user["userPrincipalName"]),

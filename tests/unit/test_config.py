@@ -11,6 +11,7 @@ REQUIRED = {
     "MAIL_SENDER": "noreply@contoso.example",
     "ADMIN_EMAILS": "a@contoso.example, b@contoso.example",
     "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
     "PASSWORDLESS_GROUP_IDS": "5b2c4f8e-0000-4000-8000-000000000001",
 }
 

@@ -64,6 +64,7 @@ def app_env(
         "MAIL_SENDER": acs.sender,
         "ADMIN_EMAILS": "identity-admins@contoso.example",
         "HR_WEBHOOK_SECRETS": STRONG_SECRET,
+        "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
         "PASSWORDLESS_GROUP_IDS": PASSWORDLESS_GROUP,
         "TAP_LIFETIME_MINUTES": "240",
         "ONBOARDING_QUEUE": f"onboarding{suffix}",

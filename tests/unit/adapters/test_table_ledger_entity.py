@@ -7,14 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from shared.adapters.table_ledger import entity_to_record, record_to_entity
 from shared.domain.joiner import JoinerEvent
-from shared.domain.record import JoinerRecord, ReminderLog, Status
+from shared.domain.record import ReminderLog, Status
+from tests.fakes import accepted_record
 
 T = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def test_a_followed_joiner_round_trips_through_the_table_entity() -> None:
     record = replace(
-        JoinerRecord.accept(JoinerEvent("evt-1", T, "E1", date(2026, 12, 1)), T),
+        accepted_record(JoinerEvent("evt-1", T, "E1", date(2026, 12, 1)), T),
         status=Status.ENROLLED,
         user_id="u1",
         tap_id="t1",

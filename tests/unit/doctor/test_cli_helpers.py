@@ -34,6 +34,7 @@ def _required_env() -> dict[str, str]:
         "MAIL_SENDER": "noreply@example.com",
         "ADMIN_EMAILS": "admin@example.com",
         "HR_WEBHOOK_SECRETS": "whsec_" + "A" * 32,
+        "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
         "PASSWORDLESS_GROUP_IDS": "11111111-1111-1111-1111-111111111111",
     }
 

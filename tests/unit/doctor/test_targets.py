@@ -26,12 +26,14 @@ ENV = {
     "MAIL_SENDER": "tapstart@contoso.example",
     "ADMIN_EMAILS": "it-admins@contoso.example",
     "HR_WEBHOOK_SECRETS": "whsec_" + "A" * 32,
+    "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
     "PASSWORDLESS_GROUP_IDS": GROUP,
 }
 LEAST = [names[0] for names in REQUIRED.values()]
 EVERYONE = [{"targetType": "group", "id": "all_users", "authenticationMode": "any"}]
+JOINERS = [{"targetType": "group", "id": GROUP}]  # the TAP policy reaches the joiners only
 ANSWERS: dict[str, Any] = {
-    TAP_POLICY_PATH: {"state": "enabled", "includeTargets": EVERYONE, "isUsableOnce": True},
+    TAP_POLICY_PATH: {"state": "enabled", "includeTargets": JOINERS, "isUsableOnce": True},
     AUTHENTICATOR_POLICY_PATH: {"state": "enabled", "includeTargets": EVERYONE},
     FIDO2_POLICY_PATH: {
         "state": "enabled",
@@ -40,6 +42,8 @@ ANSWERS: dict[str, Any] = {
     },
     f"/groups/{GROUP}": {"id": GROUP, "displayName": "Joiners", "securityEnabled": True},
     "/reports/authenticationMethods/userRegistrationDetails": {"value": []},
+    "/roleManagement/directory/roleAssignments": {"value": []},
+    "/roleManagement/directory/roleEligibilityScheduleInstances": {"value": []},
 }
 
 

@@ -21,6 +21,7 @@ def settings(**overrides: str) -> Settings:
         "MAIL_SENDER": "onboarding@example.com",
         "ADMIN_EMAILS": "admin@example.com",
         "HR_WEBHOOK_SECRETS": SECRET,
+        "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
         "PASSWORDLESS_GROUP_IDS": "11111111-2222-3333-4444-555555555555",
         **overrides,
     }

@@ -4,11 +4,11 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.errors import SignatureError, TransientError
-from shared.domain.record import Status, tracking_id_for
+from shared.domain.record import Status
 from shared.intake.canonical import event_from_canonical
 from shared.intake.signature import replay_key
 from shared.usecases.accept_hr_request import ENQUEUE_GRACE, Accepted, HrIntake, IntakePolicy
-from tests.fakes import FakeClock, FakeLedger, FakeQueue
+from tests.fakes import FakeClock, FakeLedger, FakeQueue, tracking_id_of
 
 from .helpers import NOW, body, canonical, settings, signed
 
@@ -19,7 +19,9 @@ class World:
     def __init__(self) -> None:
         self.ledger, self.queue, self.clock = FakeLedger(), FakeQueue(), FakeClock()
         self.intake = HrIntake(
-            policy=IntakePolicy(SETTINGS.hr_webhook_secrets, SETTINGS.max_event_bytes),
+            policy=IntakePolicy(
+                SETTINGS.hr_webhook_secrets, SETTINGS.max_event_bytes, SETTINGS.tracking_id_key
+            ),
             ledger=self.ledger,
             queue=self.queue.named(SETTINGS.onboarding_queue),
             clock=self.clock,
@@ -33,9 +35,7 @@ class World:
 def test_a_new_event_is_recorded_and_enqueued() -> None:
     world = World()
     (result,) = world.accept("e-1")
-    assert result == Accepted(
-        tracking_id_for("e-1"), "e-1", "accepted", created=True, enqueued=True
-    )
+    assert result == Accepted(tracking_id_of("e-1"), "e-1", "accepted", created=True, enqueued=True)
     assert world.ledger.records[result.tracking_id].employee_id == "E123"
     assert world.queue.on("onboard-test") == [{"v": 1, "trackingId": result.tracking_id}]
 

@@ -11,8 +11,7 @@ import pytest
 from functions.hr_events import handle_hr_events, hr_events, hr_events_handshake
 from shared.config import Settings
 from shared.domain.errors import TransientError
-from shared.domain.record import tracking_id_for
-from tests.fakes import FakeClock, FakeQueue, Fakes
+from tests.fakes import FakeClock, FakeQueue, Fakes, tracking_id_of
 
 from .helpers import NOW, OLD_SECRET, SECRET, body, bulk, canonical, scim_user, settings, signed
 
@@ -53,7 +52,7 @@ def test_a_signed_canonical_event_is_accepted() -> None:
     response = post(services, payload, signed(payload))
     assert response.status_code == 202
     answer = json.loads(response.get_body())
-    tracking_id = tracking_id_for("hr-2026-000123")
+    tracking_id = tracking_id_of("hr-2026-000123")
     assert answer == {
         "trackingIds": [tracking_id],
         "status": ["accepted"],

@@ -12,9 +12,16 @@ import pytest
 from azure.storage.queue import QueueClient
 
 from functions.hr_events import handle_hr_events
-from shared.domain.record import tracking_id_for
 from shared.services import Services, build_services
-from tests.fakes import FakeBlobStore, FakeClock, FakeDirectory, FakeMailer, FakeProbes, FakeTenant
+from tests.fakes import (
+    FakeBlobStore,
+    FakeClock,
+    FakeDirectory,
+    FakeMailer,
+    FakeProbes,
+    FakeTenant,
+    tracking_id_of,
+)
 from tests.fixtures.azurite import Azurite
 
 from .helpers import NOW, body, canonical, settings, signed
@@ -64,7 +71,7 @@ def test_three_deliveries_of_one_event_make_one_record_and_one_message(
         return [a.status_code for a in answers]
 
     assert asyncio.run(deliver_three_times()) == [202, 202, 202]
-    tracking_id = tracking_id_for("hr-2026-000123")
+    tracking_id = tracking_id_of("hr-2026-000123")
     record = asyncio.run(services.ledger.get(tracking_id))
     assert record is not None and record.employee_id == "E123"
     assert len(queued(azurite, services)) == 1
@@ -105,7 +112,7 @@ def test_a_replay_gets_the_first_answer_another_body_409_and_a_bad_signature_not
     conflict = asyncio.run(handle_hr_events(other, reused, services.accept_hr_request))
     assert conflict.status_code == 409
     assert json.loads(conflict.get_body())["errors"][0]["field"] == "webhook-id"
-    assert asyncio.run(services.ledger.get(tracking_id_for("replayed-2"))) is None
+    assert asyncio.run(services.ledger.get(tracking_id_of("replayed-2"))) is None
 
     forged = body(canonical(eventId="forged-1"))
     answer = asyncio.run(
@@ -116,5 +123,5 @@ def test_a_replay_gets_the_first_answer_another_body_409_and_a_bad_signature_not
         )
     )
     assert answer.status_code == 401
-    assert asyncio.run(services.ledger.get(tracking_id_for("forged-1"))) is None
+    assert asyncio.run(services.ledger.get(tracking_id_of("forged-1"))) is None
     assert len(queued(azurite, services)) == 1

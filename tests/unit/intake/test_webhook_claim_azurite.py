@@ -17,7 +17,6 @@ from azure.storage.queue import QueueClient
 
 from functions.hr_events import handle_hr_events
 from shared.domain.errors import ConflictError
-from shared.domain.record import tracking_id_for
 from shared.intake.signature import replay_key
 from shared.ports import Ledger, WebhookDelivery
 from shared.services import build_services
@@ -28,6 +27,7 @@ from tests.fakes import (
     FakeMailer,
     FakeProbes,
     FakeTenant,
+    tracking_id_of,
 )
 from tests.fixtures.azurite import Azurite
 from tests.fixtures.ledgers import table_or_fake_ledger
@@ -174,4 +174,4 @@ def test_concurrent_deliveries_of_one_webhook_id_act_once_on_the_table(
     assert claim.answer is not None
     again = asyncio.run(handle_hr_events(payload, headers, services.accept_hr_request))
     assert again.status_code == 202
-    assert json.loads(again.get_body())["trackingIds"] == [tracking_id_for("same-id-1")]
+    assert json.loads(again.get_body())["trackingIds"] == [tracking_id_of("same-id-1")]

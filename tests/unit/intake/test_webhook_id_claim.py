@@ -15,12 +15,12 @@ import azure.functions as func
 import pytest
 
 from functions.hr_events import handle_hr_events
-from shared.domain.record import JoinerRecord, Status, tracking_id_for
+from shared.domain.record import JoinerRecord, Status
 from shared.intake.parse import lower_headers
 from shared.intake.signature import replay_key, request_digest
 from shared.ports import WebhookDelivery
 from shared.usecases.accept_hr_request import CLAIM_GRACE, ENQUEUE_GRACE
-from tests.fakes import FakeClock, FakeLedger, FakeQueue, Fakes
+from tests.fakes import FakeClock, FakeLedger, FakeQueue, Fakes, tracking_id_of
 
 from .helpers import (
     NOW,
@@ -106,9 +106,9 @@ def test_the_same_webhook_id_and_body_get_the_same_202_and_nothing_is_done_again
 
     assert (again.status_code, again.get_body()) == (202, first.get_body())
     assert answer(again) == {
-        "trackingIds": [tracking_id_for("hr-2026-000123")],
+        "trackingIds": [tracking_id_of("hr-2026-000123")],
         "status": ["accepted"],
-        "statusUrls": [f"/api/onboarding/{tracking_id_for('hr-2026-000123')}"],
+        "statusUrls": [f"/api/onboarding/{tracking_id_of('hr-2026-000123')}"],
     }
     assert len(onboarding_messages(fakes)) == 1
     assert fakes.ledger.records == records and fakes.ledger.version == writes
@@ -119,7 +119,7 @@ def test_the_first_answer_is_given_even_after_the_onboarding_moved_on() -> None:
     payload = body(canonical())
     headers = signed(payload, webhook_id="msg_1")
     first = post(fakes, payload, headers)
-    tracking_id = tracking_id_for("hr-2026-000123")
+    tracking_id = tracking_id_of("hr-2026-000123")
     record = fakes.ledger.records[tracking_id]
     asyncio.run(fakes.ledger.save(record.with_step("deliver", NOW, status=Status.DELIVERED)))
 
@@ -161,7 +161,7 @@ def test_the_same_webhook_id_with_another_body_is_409_and_nothing_is_recorded() 
     assert [e["field"] for e in problem["errors"]] == ["webhook-id"]
     assert "hr-2026-000999" not in reused.get_body().decode()
     assert fakes.ledger.records == records
-    assert tracking_id_for("hr-2026-000999") not in fakes.ledger.records
+    assert tracking_id_of("hr-2026-000999") not in fakes.ledger.records
     assert len(onboarding_messages(fakes)) == 1
     # The claim is untouched: the real retry still gets its first answer.
     assert post(fakes, payload, headers).get_body() == first.get_body()
@@ -223,7 +223,7 @@ def test_a_structured_event_may_still_take_its_id_from_the_signed_cloudevent() -
     fakes = app()
     payload = body(structured(data=canonical(eventId=None)))
     response = post(fakes, payload, signed(payload, "application/cloudevents+json"))
-    assert answer(response)["trackingIds"] == [tracking_id_for("ce-0001")]
+    assert answer(response)["trackingIds"] == [tracking_id_of("ce-0001")]
 
 
 # --- A crash between the claim and the acting -----------------------------------------------
@@ -250,7 +250,7 @@ def test_a_crash_right_after_the_claim_is_healed_by_the_retry() -> None:
     retry = post(fakes, payload, signed(payload, webhook_id="msg_crash", at=fakes.clock.now()))
     assert retry.status_code == 202
     assert answer(retry)["status"] == ["accepted"]
-    assert onboarding_messages(fakes) == [{"v": 1, "trackingId": tracking_id_for("hr-2026-000123")}]
+    assert onboarding_messages(fakes) == [{"v": 1, "trackingId": tracking_id_of("hr-2026-000123")}]
 
     # And the claim is closed: the next retry is answered the same, with nothing done.
     last = post(fakes, payload, signed(payload, webhook_id="msg_crash", at=fakes.clock.now()))
@@ -267,7 +267,7 @@ def test_a_crash_between_the_record_and_the_enqueue_is_enqueued_by_the_retry() -
     fakes.queue.fail_with = WorkerDied()
     with pytest.raises(WorkerDied):
         post(fakes, payload, signed(payload, webhook_id="msg_crash"))
-    assert fakes.ledger.records[tracking_id_for("hr-2026-000123")].status is Status.ACCEPTED
+    assert fakes.ledger.records[tracking_id_of("hr-2026-000123")].status is Status.ACCEPTED
     ledger_of(fakes).slow_claim, fakes.queue.fail_with = 0, None
 
     # WHEN the retry comes once the claim is stale, though the record is younger than the
@@ -277,7 +277,7 @@ def test_a_crash_between_the_record_and_the_enqueue_is_enqueued_by_the_retry() -
 
     # THEN the record is enqueued: the retry knows an attempt of its own died part-way
     assert retry.status_code == 202
-    assert onboarding_messages(fakes) == [{"v": 1, "trackingId": tracking_id_for("hr-2026-000123")}]
+    assert onboarding_messages(fakes) == [{"v": 1, "trackingId": tracking_id_of("hr-2026-000123")}]
     assert len(fakes.ledger.records) == 1
 
 
@@ -285,7 +285,7 @@ def test_a_crash_between_marking_a_cancel_and_enqueuing_it_is_healed_by_the_retr
     fakes = app()
     hire = body(canonical())
     post(fakes, hire, signed(hire, webhook_id="msg_hire"))
-    tracking_id = tracking_id_for("hr-2026-000123")
+    tracking_id = tracking_id_of("hr-2026-000123")
     cancel = body(
         {
             "type": "joiner.cancelled",

@@ -23,6 +23,7 @@ BASE = {
     "MAIL_SENDER": "noreply@contoso.example",
     "ADMIN_EMAILS": "admins@contoso.example",
     "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
     "PASSWORDLESS_GROUP_IDS": GROUP,
     "PREHIRE_LEAD_DAYS": "2",
 }

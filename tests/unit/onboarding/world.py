@@ -12,7 +12,7 @@ from shared.domain.directory import DirectoryUser, Manager, TapPolicy
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, Status
 from shared.usecases.onboard_joiner import Outcome
-from tests.fakes import FakeClock, FakeDirectory, FakeMailer, Fakes
+from tests.fakes import FakeClock, FakeDirectory, FakeMailer, Fakes, accepted_record
 
 GROUP = "5b2c4f8e-0000-4000-8000-000000000001"
 SETTINGS = Settings.from_env(
@@ -21,6 +21,7 @@ SETTINGS = Settings.from_env(
         "MAIL_SENDER": "noreply@contoso.example",
         "ADMIN_EMAILS": "admins@contoso.example",
         "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
         "PASSWORDLESS_GROUP_IDS": GROUP,
         "PREHIRE_LEAD_DAYS": "2",
     }
@@ -59,7 +60,7 @@ def joiner_record(employee_id: str = "E1", hire: date = TODAY) -> JoinerRecord:
         display_name="Ada Lovelace",
         time_zone="Europe/Berlin",
     )
-    return JoinerRecord.accept(event, NOW)
+    return accepted_record(event, NOW)
 
 
 class World:

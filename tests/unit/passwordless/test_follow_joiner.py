@@ -19,7 +19,7 @@ from shared.domain.passwordless import (
 )
 from shared.domain.record import JoinerRecord, Status
 from shared.usecases.follow_joiner import FollowJoiner
-from tests.fakes import FakeClock, FakeDirectory, FakeLedger
+from tests.fakes import FakeClock, FakeDirectory, FakeLedger, accepted_record
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=6)
@@ -40,7 +40,7 @@ def _world(
     directory.existing_taps.append((USER, IssuedTap(tap_id, "unused", START, 480, False)))
     event = JoinerEvent("evt-1", START, "E1", date(2026, 12, 1))
     record = replace(
-        JoinerRecord.accept(event, START),
+        accepted_record(event, START),
         status=Status.DELIVERED,
         user_id=USER,
         tap_id="t1",

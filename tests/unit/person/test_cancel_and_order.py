@@ -11,6 +11,7 @@ from shared.domain.joiner import JoinerEvent
 from shared.domain.passwordless import MethodKind, SignInMethod
 from shared.domain.person import current_onboarding, overruled_by, passes_to_retire
 from shared.domain.record import JoinerRecord, Status
+from tests.fakes import accepted_record
 from tests.unit.onboarding.world import GROUP, TODAY, World
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -25,7 +26,7 @@ def cancel(event_id: str, at: datetime, employee_id: str = "E1") -> JoinerEvent:
 
 
 def rec(event: JoinerEvent, status: Status = Status.ACCEPTED) -> JoinerRecord:
-    return replace(JoinerRecord.accept(event, event.occurred_at), status=status)
+    return replace(accepted_record(event, event.occurred_at), status=status)
 
 
 # --- the pure rules ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from shared.domain.joiner import JoinerEvent
 from shared.domain.passwordless import MethodKind
 from shared.domain.person import StartMove, carried_from, carried_on, start_move
 from shared.domain.record import JoinerRecord, Status, StepLog
+from tests.fakes import accepted_record
 from tests.unit.onboarding.world import GROUP, NOW, TODAY, World
 
 LATER = timedelta(hours=1)
@@ -40,7 +41,7 @@ T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 
 def carried(**changes: object) -> JoinerRecord:
-    base = JoinerRecord.accept(moved(date(2026, 12, 7)), NOW)
+    base = accepted_record(moved(date(2026, 12, 7)), NOW)
     values: dict[str, object] = {
         "moved_from": "old",
         "tap_id": "tap-1",
@@ -85,25 +86,25 @@ def test_nothing_to_settle_without_a_carried_pass_or_once_settled() -> None:
 
 def test_what_tapstart_did_goes_along_with_the_onboarding() -> None:
     previous = replace(
-        JoinerRecord.accept(moved(date(2026, 12, 7), "old"), NOW),
+        accepted_record(moved(date(2026, 12, 7), "old"), NOW),
         status=Status.DELIVERED,
         user_id="u1",
         groups_added=(GROUP,),
         tap_id="tap-1",
         delivered_at=NOW,
     )
-    new = carried_on(JoinerRecord.accept(moved(date(2026, 12, 14), "new"), NOW), previous)
+    new = carried_on(accepted_record(moved(date(2026, 12, 14), "new"), NOW), previous)
     assert (new.moved_from, new.user_id, new.groups_added) == (previous.tracking_id, "u1", (GROUP,))
     assert (new.tap_id, new.delivered_at, new.status) == ("tap-1", NOW, Status.ACCEPTED)
     assert new.hire_date == date(2026, 12, 14)
 
     enrolled = replace(previous, status=Status.ENROLLED, enrolled_at=NOW)
-    after = carried_on(JoinerRecord.accept(moved(date(2026, 12, 14), "new"), NOW), enrolled)
+    after = carried_on(accepted_record(moved(date(2026, 12, 14), "new"), NOW), enrolled)
     assert after.status is Status.ENROLLED and after.enrolled_at == NOW
 
 
 def test_a_withdrawn_onboarding_is_not_carried_on_by_a_later_hire() -> None:
-    cancelled = replace(JoinerRecord.accept(moved(TODAY, "old"), NOW), status=Status.CANCELLED)
+    cancelled = replace(accepted_record(moved(TODAY, "old"), NOW), status=Status.CANCELLED)
     assert carried_from("new", [cancelled]) is None
     marked = replace(cancelled, status=Status.SUPERSEDED, superseded_by="new")
     assert carried_from("new", [marked]) == marked  # a half-done move is finished, not redone

@@ -20,6 +20,7 @@ from shared.domain.cadence import (
 from shared.domain.joiner import JoinerEvent
 from shared.domain.record import JoinerRecord, ReminderLog, Status
 from shared.services import cadence_policy, reminder_policy
+from tests.fakes import accepted_record
 
 DEFAULT = CadencePolicy(days=(1, 3, 7, 14), max_count=4, manager_cc_from=3)
 TAP_START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -136,6 +137,7 @@ def test_policy_from_settings_defaults() -> None:
             "MAIL_SENDER": "noreply@fabrikam.example",
             "ADMIN_EMAILS": "admin@fabrikam.example",
             "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
             "PASSWORDLESS_GROUP_IDS": "11111111-2222-3333-4444-555555555555",
         }
     )
@@ -153,6 +155,7 @@ def test_policy_from_settings_sorts_the_days() -> None:
             "MAIL_SENDER": "noreply@fabrikam.example",
             "ADMIN_EMAILS": "admin@fabrikam.example",
             "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
             "PASSWORDLESS_GROUP_IDS": "11111111-2222-3333-4444-555555555555",
             "REMINDER_DAYS": "7,1,3",
             "REMINDER_MAX_COUNT": "2",
@@ -177,7 +180,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 def _delivered(tap_start: datetime | None, delivered_at: datetime) -> JoinerRecord:
     event = JoinerEvent("evt-1", delivered_at, "E1", date(2026, 3, 27), time_zone="Europe/Berlin")
     return replace(
-        JoinerRecord.accept(event, delivered_at),
+        accepted_record(event, delivered_at),
         status=Status.DELIVERED,
         tap_start=tap_start,
         tap_lifetime_minutes=480,

@@ -25,7 +25,7 @@ from shared.ports import EmailSlot
 from shared.services import Services
 from shared.usecases.onboarding_facts import hour_key
 from shared.usecases.send_reminder import ReminderOutcome
-from tests.fakes import FakeClock, FakeDirectory, FakeMailer, Fakes
+from tests.fakes import FakeClock, FakeDirectory, FakeMailer, Fakes, accepted_record
 
 GROUP = "5b2c4f8e-0000-4000-8000-000000000001"
 SETTINGS = Settings.from_env(
@@ -34,6 +34,7 @@ SETTINGS = Settings.from_env(
         "MAIL_SENDER": "noreply@contoso.example",
         "ADMIN_EMAILS": "admins@contoso.example",
         "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
         "PASSWORDLESS_GROUP_IDS": GROUP,
         "REMINDER_DAYS": "1,3,7",
         "REMINDER_MAX_COUNT": "3",
@@ -91,7 +92,7 @@ class World:
             personal_email=personal,
         )
         record = replace(
-            JoinerRecord.accept(event, TAP_START),
+            accepted_record(event, TAP_START),
             status=Status.DELIVERED,
             user_id="id-E1",
             tap_id="t1",

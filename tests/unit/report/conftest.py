@@ -35,6 +35,7 @@ BASE_ENV = {
     "MAIL_SENDER": "tapstart@contoso.example",
     "ADMIN_EMAILS": "it-admins@contoso.example, ciso@contoso.example",
     "HR_WEBHOOK_SECRETS": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "TRACKING_ID_KEY": "local-tracking-key-not-for-production-use",
     "PASSWORDLESS_GROUP_IDS": "11111111-2222-3333-4444-555555555555",
     "BRAND_COMPANY_NAME": "Contoso",
 }

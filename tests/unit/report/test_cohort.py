@@ -7,6 +7,7 @@ from shared.domain.joiner import JoinerEvent
 from shared.domain.passwordless import Stage
 from shared.domain.record import JoinerRecord, Status
 from shared.report.cohort import CohortAggregator, nearest_rank
+from tests.fakes import accepted_record
 from tests.unit.report.conftest import NOW, cohort_records
 
 
@@ -94,7 +95,7 @@ def test_nearest_rank_percentile() -> None:
 def test_one_person_counts_once_and_a_withdrawn_offer_is_counted_as_cancelled() -> None:
     def record(event_id: str, status: Status, kind: str = "hire") -> JoinerRecord:
         event = JoinerEvent(event_id, NOW, "E77", date(2026, 12, 1), kind=kind)
-        return replace(JoinerRecord.accept(event, NOW), status=status)
+        return replace(accepted_record(event, NOW), status=status)
 
     aggregator = CohortAggregator(NOW, 7)
     aggregator.add_all(
