@@ -36,13 +36,13 @@ async def registration_report_timer(timer: func.TimerRequest) -> None:
     )
 
 
-@bp.route(route="reports/run", methods=["POST"], auth_level=func.AuthLevel.ADMIN)
+@bp.route(route="reports/run", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 async def report_run(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the binding name
     run = await services().daily_run(scheduled=False)
     return json_answer(_run_json(run), status=200 if run.ok else 502)
 
 
-@bp.route(route="reports/latest", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+@bp.route(route="reports/latest", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 async def report_latest(req: func.HttpRequest) -> func.HttpResponse:
     app = services()
     store = app.snapshots
