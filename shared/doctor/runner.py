@@ -2,7 +2,8 @@
 
 Graph reads go through the app's own Graph adapter (same credential, base URL and retry handler
 as onboarding; the TenantReader port), so a doctor that passes has exercised the real path. The request budget is small:
-the TAP policy, the Authenticator and Passkey (FIDO2) policies when TARGET_METHODS need them, one
+the TAP policy (and three reads per group it includes: the group, its role assignments, its PIM
+eligibility), the Authenticator and Passkey (FIDO2) policies when TARGET_METHODS need them, one
 read per passwordless group, one report page of one row, one token.
 """
 
@@ -32,6 +33,14 @@ from shared.doctor.service_checks import (
     check_webhook_secrets,
 )
 from shared.doctor.tap_checks import check_tap_policy
+from shared.doctor.tap_reach_checks import (
+    TargetReads,
+    assignments_path,
+    check_tap_reach,
+    eligibility_path,
+    include_group_ids,
+    target_group_path,
+)
 from shared.doctor.windows_hello_checks import check_windows_hello
 
 _METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurations"
@@ -56,6 +65,8 @@ class DoctorInputs:
     acs: AcsObservation
     webhook_secrets: tuple[str, ...] = field(default=())
     fido2_policy: Fetched | None = None  # None: not read, no target needs it
+    # The groups the TAP policy includes, read to tell whether it reaches privileged accounts.
+    tap_targets: dict[str, TargetReads] = field(default_factory=dict)
 
 
 class TenantReader(Protocol):
@@ -87,6 +98,24 @@ async def _optional(
     return result
 
 
+async def _tap_reads(tenant: TenantReader) -> tuple[Fetched, dict[str, TargetReads]]:
+    """The TAP policy, then each group it includes (the group, its active and PIM-eligible
+    role assignments), concurrently."""
+    policy = await tenant.read_json(TAP_POLICY_PATH)
+    ids = include_group_ids(policy)
+
+    async def target(group_id: str) -> TargetReads:
+        group, active, eligible = await asyncio.gather(
+            tenant.read_json(target_group_path(group_id)),
+            tenant.read_json(assignments_path(group_id)),
+            tenant.read_json(eligibility_path(group_id)),
+        )
+        return TargetReads(group, active, eligible)
+
+    reads = await asyncio.gather(*(target(g) for g in ids))
+    return policy, dict(zip(ids, reads, strict=True))
+
+
 async def gather_inputs(
     settings: Settings,
     tenant: TenantReader,
@@ -98,7 +127,7 @@ async def gather_inputs(
     groups = list(settings.passwordless_group_ids)
     targets = settings.target_methods
     reads = await asyncio.gather(
-        _step(progress, "TAP policy", tenant.read_json(TAP_POLICY_PATH)),
+        _step(progress, "TAP policy and its targets", _tap_reads(tenant)),
         _optional(
             needs_authenticator_policy(targets),
             progress,
@@ -124,9 +153,10 @@ async def gather_inputs(
             for g in groups
         ),
     )
-    tap, authenticator, fido2, report, roles, storage, acs, *group_reads = reads
+    (tap, tap_targets), authenticator, fido2, report, roles, storage, acs, *group_reads = reads
     return DoctorInputs(
         tap_policy=tap,
+        tap_targets=tap_targets,
         authenticator_policy=authenticator,
         fido2_policy=fido2,
         groups=dict(zip(groups, group_reads, strict=True)),
@@ -151,6 +181,13 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
         lifetime_minutes=settings.tap_lifetime_minutes,
         one_time=settings.tap_one_time,
         retire_after_enrolment=settings.tap_retire_after_enrolment,
+    )
+    results += check_tap_reach(
+        inputs.tap_policy,
+        inputs.tap_targets,
+        group_ids=group_ids,
+        group_names=names,
+        protected_group_ids=settings.protected_group_ids,
     )
     targets = settings.target_methods
     results += check_authenticator_policy(

@@ -39,6 +39,7 @@ NOON_DAY_1 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 MANAGER = "maria.manager@contoso.example"
 PERSONAL = "ada.private@example.org"
 OTHER = "ada.other@example.net"
+PASSWORDLESS_GROUP = "20000000-0000-4000-8000-000000000001"  # the test seed's TAP policy target
 
 pytestmark = pytest.mark.azurite
 
@@ -279,7 +280,10 @@ def test_graph_directory_reads_stages_deletes_only_by_id_and_reads_the_audit_log
             tag = uuid.uuid4().hex[:6]
             upn = f"kim.{tag}@contoso.example"
             user_id = graph.control.add_user(
-                userPrincipalName=upn, employeeId=f"K{tag}", createdDateTime="now-1d"
+                userPrincipalName=upn,
+                employeeId=f"K{tag}",
+                createdDateTime="now-1d",
+                groups=[PASSWORDLESS_GROUP],  # the TAP policy's target: Graph refuses others
             )["id"]
             tap = await directory.create_tap(user_id, None, 120, True)
             graph.control.register(upn, via_tap=False)  # push only: no device

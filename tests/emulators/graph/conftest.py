@@ -54,3 +54,21 @@ with warnings.catch_warnings():
         "microsoft_authenticator_methods_request_builder",
     ):
         importlib.import_module(_module)
+
+
+@pytest.fixture
+def tap_for_everyone(graph: EmulatedGraph, monkeypatch: pytest.MonkeyPatch) -> EmulatedGraph:
+    """The test seed's TAP policy covering every user, for tests of TAP mechanics rather than
+    targeting. The shared seed targets the passwordless group only (as a tenant should, and as
+    the doctor's `tap.privileged_reach` asks), and Graph refuses a pass outside the targets;
+    the targeting tests (`test_graph_tap.py`) set their own targets. `graph.seed` is patched for
+    the test, so a test that reseeds from a copy of it keeps this policy."""
+    policy = {
+        **graph.seed["policies"]["TemporaryAccessPass"],
+        "includeTargets": [
+            {"targetType": "group", "id": "all_users", "isRegistrationRequired": False}
+        ],
+    }
+    monkeypatch.setitem(graph.seed["policies"], "TemporaryAccessPass", policy)
+    graph.control.reset(graph.seed)
+    return graph

@@ -25,6 +25,7 @@ def _by_id(response: httpx.Response) -> dict[str, dict[str, Any]]:
     return {item["id"]: item for item in response.json()["responses"]}
 
 
+@pytest.mark.usefixtures("tap_for_everyone")
 def test_batch_runs_items_with_json_bodies_and_depends_on(graph: EmulatedGraph, raw: Any) -> None:
     ref = {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{JOINER}"}
     items = _by_id(
@@ -152,6 +153,7 @@ def test_realistic_reports_throttle_is_5_per_10_seconds(graph: EmulatedGraph, ra
     assert raw.get(f"users/{JOINER}").status_code == 200  # other classes have their own bucket
 
 
+@pytest.mark.usefixtures("tap_for_everyone")
 def test_custom_throttle_class(graph: EmulatedGraph, raw: Any) -> None:
     graph.control.set_faults(
         throttle={
@@ -180,6 +182,7 @@ def test_latency_and_503_and_drop(graph: EmulatedGraph, raw: Any) -> None:
     assert raw.get(f"groups/{PASSWORDLESS_GROUP}").status_code == 200
 
 
+@pytest.mark.usefixtures("tap_for_everyone")
 def test_response_latency_lands_the_write_before_answering(graph: EmulatedGraph, raw: Any) -> None:
     graph.control.set_faults(
         rules=[{"path": "temporaryAccessPassMethods$", "method": "POST", "responseLatencyMs": 2000}]

@@ -19,6 +19,9 @@ from msgraph.generated.models.fido2_authentication_method_configuration import (
 
 from tests.fixtures.graph import ControlError, EmulatedGraph, graph_call
 
+# TAP mechanics on a policy that covers every user; the targeting tests set their own targets.
+pytestmark = pytest.mark.usefixtures("tap_for_everyone")
+
 AUTHENTICATOR_IOS = "90a3ccdf-635c-4729-a248-9b709135078f"
 AUTHENTICATOR_ANDROID = "de1e552d-db1d-4423-a619-566b625cdc84"
 YUBIKEY_5 = "cb69481e-8ff7-4039-93ec-0a2729a154a8"

@@ -27,6 +27,9 @@ from msgraph.generated.models.temporary_access_pass_authentication_method_config
 
 from tests.fixtures.graph import EmulatedGraph, graph_call
 
+# TAP mechanics on a policy that covers every user; the targeting tests set their own targets.
+pytestmark = pytest.mark.usefixtures("tap_for_everyone")
+
 
 def _taps(client: Any, user: str) -> Any:
     return client.users.by_user_id(user).authentication.temporary_access_pass_methods

@@ -207,6 +207,7 @@ def test_the_password_has_no_collection_to_delete_it_from(writer: httpx.Client) 
     assert password in _methods(writer, JOINER)
 
 
+@pytest.mark.usefixtures("tap_for_everyone")
 def test_the_tap_collection_keeps_its_own_delete(
     graph: EmulatedGraph, writer: httpx.Client
 ) -> None:

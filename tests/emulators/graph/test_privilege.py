@@ -316,6 +316,7 @@ def test_listing_with_sign_in_activity_pages_at_120_and_filters_alone(
     assert alone.status_code == 200
 
 
+@pytest.mark.usefixtures("tap_for_everyone")
 def test_a_tap_sign_in_shows_in_sign_in_activity(graph: EmulatedGraph, raw: httpx.Client) -> None:
     created = raw.post(
         f"users/{JOINER}/authentication/temporaryAccessPassMethods", json={"isUsableOnce": True}

@@ -29,7 +29,10 @@ def test_the_test_tenant_passes_every_check(
     assert [(r.name, r.status) for r in report.results if r.status is not PASS] == []
     assert report.exit_code == 0
     checks = by_name(report)
-    assert "targets all users" in checks["tap.scope"].found
+    assert checks["tap.scope"].found == "TAP policy targets Passwordless Users"
+    assert checks["tap.privileged_reach"].found.startswith(
+        "the TAP policy reaches only Passwordless Users"
+    )
     assert (
         checks["group[Passwordless Users]"].found == "Passwordless Users: assigned security group"
     )
