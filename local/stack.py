@@ -31,7 +31,21 @@ AZURITE_KEY = (
 AZURITE_BIN = REPO_ROOT / "node_modules" / ".bin" / "azurite"
 STATE_DIR = REPO_ROOT / ".local"
 LOCAL_MASTER_KEY = "local-master-key"
+# A host key: it opens every FUNCTION-level route, as a host key does in Azure.
 LOCAL_FUNCTION_KEY = "local-function-key"
+# Function keys, each opening only its own functions (the HR sender gets the HR key, and so on).
+LOCAL_HR_KEY = "local-hr-key"
+LOCAL_STATUS_KEY = "local-status-key"
+LOCAL_REPORTS_KEY = "local-reports-key"
+LOCAL_DOCTOR_KEY = "local-doctor-key"
+FUNCTION_KEYS = {
+    LOCAL_HR_KEY: ("hr_events", "hr_events_handshake"),
+    LOCAL_STATUS_KEY: ("onboarding_status",),
+    LOCAL_REPORTS_KEY: ("report_run", "report_latest"),
+    LOCAL_DOCTOR_KEY: ("doctor",),
+}
+# The request body limit set in Azure (infra/), so the local host refuses what Azure refuses.
+REQUEST_BODY_LIMIT = 1024 * 1024
 # The demo tenant when it exists, else the tests' tenant.
 SEEDS = (
     REPO_ROOT / "local" / "seeds" / "demo_tenant.json",
@@ -162,7 +176,11 @@ def stack_environment(
         "AzureWebJobsStorage": azurite_connection,
         "TAPSTART_MASTER_KEY": master_key,
         "TAPSTART_FUNCTION_KEYS": ",".join(function_keys),
+        "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": str(REQUEST_BODY_LIMIT),
     }
+    for key, functions in FUNCTION_KEYS.items():
+        for function in functions:  # the local host's setting for a function's own keys
+            env[f"TAPSTART_FUNCTION_KEYS_{function.upper()}"] = key
     if graph is not None:
         env["GRAPH_BASE_URL"] = f"http://127.0.0.1:{graph.port}/v1.0"
         # The token endpoint is served over TLS (azure-identity refuses a plain-http authority).
@@ -237,7 +255,9 @@ class Stack:
             f"  admin: POST http://127.0.0.1:{port}/admin/functions/<name> "
             f'-H "x-functions-key: {env["TAPSTART_MASTER_KEY"]}" -d \'{{"input": "..."}}\''
         )
-        self.summary.append(f"  function key: {LOCAL_FUNCTION_KEY}")
+        self.summary.append(f"  host key (every FUNCTION route): {LOCAL_FUNCTION_KEY}")
+        for key, functions in FUNCTION_KEYS.items():
+            self.summary.append(f"  function key {key}: {', '.join(functions)} only")
         return env
 
     def _start_graph(self, logs: Path) -> GraphEndpoint | None:

@@ -1,7 +1,8 @@
 """`python -m local.host`: run a FunctionApp locally, against Azurite.
 
     python -m local.host [--app function_app:app] [--port 7071]
-                         [--host-json PATH] [--settings PATH] [--queue-lease S] [--list]
+                         [--host-json PATH] [--settings PATH] [--queue-lease S]
+                         [--http-timeout S] [--list]
 
 host.json and local.settings.json default to the files beside the app module.
 """
@@ -14,17 +15,17 @@ import importlib.util
 import json
 import logging
 import os
-import secrets
 import signal
 import sys
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from local.host.http_server import Keys
 from local.host.indexing import check_supported, describe, index_app, load_app, resolve_spec
+from local.host.keys import keys_from
 from local.host.runtime import LocalHost, run_until_stopped
 from local.host.settings import (
+    HTTP_RESPONSE_LIMIT,
     PROCESSING_VISIBILITY,
     HostConfigError,
     HostOptions,
@@ -53,6 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "10 minutes by default, shorter in fault tests so a dead worker's messages come back",
     )
     parser.add_argument(
+        "--http-timeout",
+        type=float,
+        default=HTTP_RESPONSE_LIMIT.total_seconds(),
+        help="seconds an HTTP function may take before the client gets a 502 (the invocation "
+        "runs on); the Azure load balancer's 230 s by default, shorter in tests",
+    )
+    parser.add_argument(
         "--list",
         action="store_true",
         help="print the indexed functions (bindings, settings, connections) as JSON and exit",
@@ -68,15 +76,6 @@ def app_directory(target: str) -> Path:
     if spec is None or spec.origin is None:
         raise HostConfigError(f"app module {target!r} not found from {Path.cwd()}")
     return Path(spec.origin).resolve().parent
-
-
-def keys_from(settings: dict[str, str]) -> Keys:
-    master = settings.get("TAPSTART_MASTER_KEY", "")
-    if not master:
-        master = secrets.token_urlsafe(24)
-        log.warning("TAPSTART_MASTER_KEY not set; generated master key for this run: %s", master)
-    function_keys = {k.strip() for k in settings.get("TAPSTART_FUNCTION_KEYS", "").split(",")}
-    return Keys(function_keys=frozenset(k for k in function_keys if k), master_key=master)
 
 
 def list_functions(args: argparse.Namespace) -> str:
@@ -101,8 +100,13 @@ def build_host(args: argparse.Namespace) -> LocalHost:
     resolved = [resolve_spec(spec, settings) for spec in specs]
     options = HostOptions.load(args.host_json or directory / "host.json")
     lease = timedelta(seconds=args.queue_lease)
-    options = replace(options, queues=replace(options.queues, processing_lease=lease))
-    return LocalHost(resolved, options, settings, keys_from(settings), args.shutdown_grace)
+    options = replace(
+        options,
+        queues=replace(options.queues, processing_lease=lease),
+        http_response_limit=timedelta(seconds=args.http_timeout),
+    )
+    keys = keys_from(settings, [spec.name for spec in resolved])
+    return LocalHost(resolved, options, settings, keys, args.shutdown_grace)
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -1,14 +1,22 @@
 """HTTP front: HTTP triggers under `/<routePrefix>/<route>`, plus the admin API.
 
 Auth levels are enforced (Core Tools skips them locally; here a missing key is a 401 so tests
-catch an auth level that is wrong): FUNCTION takes a function key or the master key, in the
-`x-functions-key` header or the `code` query parameter; ADMIN takes the master key only
-(ANONYMOUS is refused at indexing). A function answers with a `func.HttpResponse`.
+catch an auth level that is wrong), with the keys of `local.host.keys`, in the `x-functions-key`
+header or the `code` query parameter (ANONYMOUS is refused at indexing). A function answers with
+a `func.HttpResponse`.
+
+Two platform limits are applied as Azure applies them:
+
+- the request body limit (`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`, 100 MB by default) is enforced
+  before the function runs: a `Content-Length` above it is a 413 without reading the body, a
+  chunked body is read up to the limit and refused with 413 as soon as it goes past it;
+- an HTTP function that has not answered within the response limit (the Azure load balancer's
+  230 s) gets the client a 502, while the invocation runs on to its end.
 """
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -20,32 +28,14 @@ from aiohttp import web
 
 from local.host.indexing import FunctionSpec
 from local.host.invoke import Invocation
+from local.host.keys import Keys
 from local.host.routes import RouteTemplate, compile_route
+from local.host.settings import DEFAULT_REQUEST_BODY_LIMIT, HTTP_RESPONSE_LIMIT
 
 log = logging.getLogger("local.host.http")
 
-MAX_REQUEST_BYTES = 100 * 1024 * 1024
 AdminInvoke = Callable[[str, str], Awaitable[bool]]
 HttpInvoke = Callable[[FunctionSpec, func.HttpRequest], Awaitable[Invocation]]
-
-
-@dataclass(frozen=True)
-class Keys:
-    function_keys: frozenset[str]
-    master_key: str
-
-    def allows(self, auth_level: str, presented: str | None) -> bool:
-        if not presented:
-            return False
-        if _same(presented, self.master_key):
-            return True
-        return auth_level.upper() == "FUNCTION" and any(
-            _same(presented, k) for k in self.function_keys
-        )
-
-
-def _same(a: str, b: str) -> bool:
-    return bool(b) and hmac.compare_digest(a.encode(), b.encode())
 
 
 @dataclass(frozen=True)
@@ -67,6 +57,29 @@ class HttpRoute:
 
 def presented_key(request: web.Request) -> str | None:
     return request.headers.get("x-functions-key") or request.query.get("code")
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it is known to be larger than `limit` bytes.
+
+    A declared `Content-Length` above the limit is refused before a byte of the body is read; a
+    chunked body is refused as soon as what has arrived goes past the limit.
+    """
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.content.iter_any():
+        body.extend(chunk)
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def too_large() -> web.Response:
+    response = web.Response(status=413)
+    response.force_close()  # the rest of the body is not wanted on this connection
+    return response
 
 
 def function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> Any:
@@ -110,6 +123,8 @@ class HttpFront:
         keys: Keys,
         invoke_http: HttpInvoke,
         invoke_admin: AdminInvoke,
+        body_limit: int = DEFAULT_REQUEST_BODY_LIMIT,
+        response_limit: float | None = HTTP_RESPONSE_LIMIT.total_seconds(),
     ) -> None:
         self._routes = sorted(
             (HttpRoute.of(f) for f in functions if f.trigger_type == "httpTrigger"),
@@ -120,10 +135,14 @@ class HttpFront:
         self._keys = keys
         self._invoke_http = invoke_http
         self._invoke_admin = invoke_admin
+        self._body_limit = body_limit
+        self._response_limit = response_limit
+        # Invocations whose client already got a 502: they run on, and shutdown waits for them.
+        self.unanswered: set[asyncio.Task[Invocation]] = set()
 
     def application(self) -> web.Application:
-        # The Functions host accepts request bodies up to 100 MB; the app enforces its own limit.
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        # Bodies are read by read_body, under the body limit; this only bounds other reads.
+        app = web.Application(client_max_size=max(self._body_limit, 1))
         app.router.add_get("/admin/host/status", self._status)
         app.router.add_post("/admin/functions/{name}", self._admin_invoke)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
@@ -133,10 +152,13 @@ class HttpFront:
         return web.json_response({"state": "Running", "functions": self._names})
 
     async def _admin_invoke(self, request: web.Request) -> web.Response:
-        if not self._keys.allows("ADMIN", presented_key(request)):
+        if not self._keys.allows_admin(presented_key(request)):
             return web.Response(status=401)
+        body = await read_body(request, self._body_limit)
+        if body is None:
+            return too_large()
         try:
-            document = json.loads(await request.read() or b"{}")
+            document = json.loads(body or b"{}")
         except json.JSONDecodeError:
             return web.Response(status=400, text='body must be JSON like {"input": "..."}')
         raw_input = document.get("input", "") if isinstance(document, dict) else ""
@@ -158,11 +180,34 @@ class HttpFront:
             if route.methods is not None and request.method.upper() not in route.methods:
                 continue
             auth_level = str(route.spec.trigger.get("authLevel", "FUNCTION"))
-            if not self._keys.allows(auth_level, presented_key(request)):
+            if not self._keys.allows(auth_level, route.spec.name, presented_key(request)):
                 return web.Response(status=401)
-            body = await request.read()
-            invocation = await self._invoke_http(
-                route.spec, function_request(request, body, values)
-            )
-            return to_response(route.spec, invocation)
+            body = await read_body(request, self._body_limit)
+            if body is None:
+                log.warning(
+                    "function=%s: request body over %s=%d bytes; answered 413 without invoking",
+                    route.spec.name,
+                    "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT",
+                    self._body_limit,
+                )
+                return too_large()
+            return await self._answer(route.spec, function_request(request, body, values))
         return web.Response(status=404)
+
+    async def _answer(self, spec: FunctionSpec, request: func.HttpRequest) -> web.Response:
+        invocation = asyncio.ensure_future(self._invoke_http(spec, request))
+        try:
+            # Shielded: when the response limit passes, the client gets its 502 but the
+            # invocation is not cancelled (Azure's load balancer cuts the connection, no more).
+            done = await asyncio.wait_for(asyncio.shield(invocation), self._response_limit)
+        except TimeoutError:
+            self.unanswered.add(invocation)
+            invocation.add_done_callback(self.unanswered.discard)
+            log.warning(
+                "function=%s: no response within %g s; answered 502 as the Azure load balancer "
+                "does, the invocation runs on",
+                spec.name,
+                self._response_limit,
+            )
+            return web.Response(status=502)
+        return to_response(spec, done)

@@ -16,11 +16,12 @@ from aiohttp import web
 
 from local.host.connections import StorageClients
 from local.host.converters import queue_message
-from local.host.http_server import HttpFront, Keys
+from local.host.http_server import HttpFront
 from local.host.indexing import DEFAULT_CONNECTION, FunctionSpec
 from local.host.invoke import Invocation, Invoker
+from local.host.keys import Keys
 from local.host.queue_listener import QueueListener
-from local.host.settings import HostOptions
+from local.host.settings import HostOptions, request_body_limit
 from local.host.timers import ScheduleMonitor, TimerRunner
 
 log = logging.getLogger("local.host")
@@ -55,7 +56,13 @@ class LocalHost:
             monitor = ScheduleMonitor(self._clients.blob_service(DEFAULT_CONNECTION), host_id)
             self._timers = {f.name: TimerRunner(f, self._invoker, monitor) for f in timers}
         self._front = HttpFront(
-            functions, options.route_prefix, keys, self._invoke_http, self.invoke_admin
+            functions,
+            options.route_prefix,
+            keys,
+            self._invoke_http,
+            self.invoke_admin,
+            body_limit=request_body_limit(settings),
+            response_limit=options.http_response_limit.total_seconds(),
         )
         self._stopping = asyncio.Event()
         self._background: set[asyncio.Task[Any]] = set()
@@ -82,7 +89,7 @@ class LocalHost:
         # drain) before the drain looks at what is in flight, or they stay leased for the lease.
         await _finish_within(self._loops, self._grace)
         await asyncio.gather(
-            _finish_within(list(self._background), self._grace),
+            _finish_within([*self._background, *self._front.unanswered], self._grace),
             *(listener.drain(self._grace) for listener in self._listeners),
         )
         self._invoker.shutdown()

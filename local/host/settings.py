@@ -71,6 +71,28 @@ def parse_timespan(raw: str, where: str) -> timedelta:
 # The runtime holds a received queue message invisible this long, renewed at half while it runs.
 PROCESSING_VISIBILITY = timedelta(minutes=10)
 
+# The Functions host's request body limit and the app setting that overrides it (bytes).
+REQUEST_BODY_LIMIT_SETTING = "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"
+DEFAULT_REQUEST_BODY_LIMIT = 104_857_600
+# The Azure load balancer's idle timeout: an HTTP function that has not answered by then gets 502.
+HTTP_RESPONSE_LIMIT = timedelta(seconds=230)
+
+
+def request_body_limit(settings: Mapping[str, str]) -> int:
+    """`FUNCTIONS_REQUEST_BODY_SIZE_LIMIT` in bytes, or the host's default of 100 MB.
+
+    Azure ignores a value that is not a number (the default applies); here it is refused at start,
+    so a typo cannot silently turn a 1 MiB limit into 100 MB.
+    """
+    raw = settings.get(REQUEST_BODY_LIMIT_SETTING, "").strip()
+    if not raw:
+        return DEFAULT_REQUEST_BODY_LIMIT
+    if not raw.isdigit():
+        raise HostConfigError(
+            f"app setting {REQUEST_BODY_LIMIT_SETTING} must be a number of bytes, got {raw!r}"
+        )
+    return int(raw)
+
 
 @dataclass(frozen=True)
 class QueueOptions:
@@ -119,9 +141,12 @@ class QueueOptions:
 
 @dataclass(frozen=True)
 class HostOptions:
+    """host.json, plus `http_response_limit`, which is the Azure load balancer's, not host.json's."""
+
     route_prefix: str = "api"
     queues: QueueOptions = QueueOptions()
     function_timeout: timedelta | None = None  # None: no limit (Flex allows unbounded)
+    http_response_limit: timedelta = HTTP_RESPONSE_LIMIT
 
     @classmethod
     def load(cls, path: Path | None) -> HostOptions:

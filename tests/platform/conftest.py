@@ -17,6 +17,11 @@ from tests.fixtures.azurite import Azurite, storage_name
 from tests.fixtures.host import HostLauncher, RunningHost
 
 APP = "tests.platform.minimal_app:app"
+# The shared host runs with the limit Tapstart sets in Azure, and with keys of its own for two
+# FUNCTION-level functions besides the host keys every launched host has.
+BODY_LIMIT = 1024 * 1024
+HELLO_KEY = "hello-own-key"
+ITEM_KEY = "item-own-key"
 FAST_QUEUES = {
     "maxDequeueCount": 3,
     "visibilityTimeout": "00:00:00",
@@ -108,5 +113,11 @@ def shared_host(
     """One host of the minimal app, shared by a module's tests that do not change its settings."""
     directory = tmp_path_factory.mktemp("shared-host")
     launcher = HostLauncher(azurite, directory)
-    yield launcher.start(app=APP, env=app_settings(directory))
+    env = {
+        **app_settings(directory),
+        "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": str(BODY_LIMIT),
+        "TAPSTART_FUNCTION_KEYS_HELLO": f"{HELLO_KEY},second-{HELLO_KEY}",
+        "TAPSTART_FUNCTION_KEYS_ITEM": ITEM_KEY,
+    }
+    yield launcher.start(app=APP, env=env)
     launcher.stop_all()

@@ -1,4 +1,4 @@
-"""The local host's rules in isolation: routes, host.json values, encoding, schedules."""
+"""The local host's rules in isolation: routes, host.json values, encoding, schedules, keys."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from local.host.keys import Keys, function_keys_setting, keys_from
 from local.host.queue_listener import (
     UndecodableMessage,
     decode_body,
@@ -19,6 +20,7 @@ from local.host.settings import (
     HostOptions,
     QueueOptions,
     parse_timespan,
+    request_body_limit,
     resolve_references,
 )
 from local.host.timers import next_occurrence
@@ -159,3 +161,79 @@ def test_ncrontab_schedules(schedule: str, after: str, expected: str) -> None:
 def test_invalid_schedule_is_refused() -> None:
     with pytest.raises(HostConfigError, match="NCRONTAB"):
         next_occurrence("every day", datetime.now(UTC))
+
+
+KEYS = Keys(
+    master_key="master",
+    host_keys=frozenset({"host-1", "host-2"}),
+    function_keys={"hr_events": frozenset({"hr"}), "onboarding_status": frozenset({"status"})},
+)
+
+
+@pytest.mark.parametrize(
+    ("level", "function", "key", "opens"),
+    [
+        ("FUNCTION", "hr_events", "hr", True),
+        ("FUNCTION", "onboarding_status", "hr", False),  # one function's key, not another's
+        ("FUNCTION", "onboarding_status", "status", True),
+        ("FUNCTION", "hr_events", "status", False),
+        ("FUNCTION", "doctor", "hr", False),  # a function without keys of its own
+        ("FUNCTION", "doctor", "host-2", True),  # any host key
+        ("FUNCTION", "hr_events", "master", True),
+        ("ADMIN", "hr_events", "hr", False),  # ADMIN: the master key only
+        ("ADMIN", "hr_events", "host-1", False),
+        ("ADMIN", "hr_events", "master", True),
+        ("FUNCTION", "hr_events", "", False),
+        ("FUNCTION", "hr_events", None, False),
+        ("FUNCTION", "hr_events", "hr ", False),
+    ],
+)
+def test_which_key_opens_which_endpoint(
+    level: str, function: str, key: str | None, opens: bool
+) -> None:
+    assert KEYS.allows(level, function, key) is opens
+
+
+def test_keys_come_from_the_settings_per_function() -> None:
+    settings = {
+        "TAPSTART_MASTER_KEY": "m",
+        "TAPSTART_FUNCTION_KEYS": "h1, h2,",
+        "TAPSTART_FUNCTION_KEYS_HR_EVENTS": "hr-1,hr-2",
+        "TAPSTART_FUNCTION_KEYS_HR_EVENTS_HANDSHAKE": "hr-1",
+        "TAPSTART_FUNCTION_KEYS_NO_SUCH_FUNCTION": "stray",
+    }
+    keys = keys_from(settings, ["hr_events", "hr_events_handshake", "doctor"])
+    assert keys == Keys(
+        master_key="m",
+        host_keys=frozenset({"h1", "h2"}),
+        function_keys={
+            "hr_events": frozenset({"hr-1", "hr-2"}),
+            "hr_events_handshake": frozenset({"hr-1"}),
+        },
+    )
+    assert function_keys_setting("report-run") == "TAPSTART_FUNCTION_KEYS_REPORT_RUN"
+
+
+def test_a_missing_master_key_is_generated_and_a_stray_key_setting_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="local.host"):
+        keys = keys_from({"TAPSTART_FUNCTION_KEYS_DOCTOR_TYPO": "k"}, ["doctor"])
+    assert len(keys.master_key) >= 24
+    assert keys.allows_admin(keys.master_key)
+    assert "TAPSTART_FUNCTION_KEYS_DOCTOR_TYPO names no function of this app" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "limit"),
+    [(None, 104_857_600), ("", 104_857_600), ("1048576", 1_048_576), (" 0 ", 0)],
+)
+def test_the_request_body_limit_setting(value: str | None, limit: int) -> None:
+    settings = {} if value is None else {"FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": value}
+    assert request_body_limit(settings) == limit
+
+
+@pytest.mark.parametrize("value", ["1MB", "-1", "1e6"])
+def test_a_request_body_limit_that_is_not_bytes_is_refused(value: str) -> None:
+    with pytest.raises(HostConfigError, match="FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"):
+        request_body_limit({"FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": value})

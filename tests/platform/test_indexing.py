@@ -19,9 +19,11 @@ import azure.functions as func
 import pytest
 
 from local.host.indexing import check_supported, index_app
+from local.host.keys import HOST_KEYS_SETTING, function_keys_setting
 from local.host.settings import HostConfigError, setting_references
 from local.host.timers import next_occurrence
 from local.procs import REPO_ROOT
+from local.stack import stack_environment
 from tests.platform.conftest import APP
 
 EXAMPLE_SETTINGS = REPO_ROOT / "local.settings.example.json"
@@ -58,7 +60,7 @@ def binding(function: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_an_app_is_indexed_from_its_bindings(app_functions: dict[str, dict[str, Any]]) -> None:
-    assert sorted(app_functions) == ["boom", "hello", "plain", "secret", "tick", "work"]
+    assert sorted(app_functions) == ["boom", "hello", "item", "plain", "secret", "tick", "work"]
     hello = binding(app_functions["hello"], "req")
     # The app-level auth level reaches routes that set none, as in get_functions().
     assert (hello["route"], hello["methods"], hello["authLevel"]) == (
@@ -119,6 +121,25 @@ def test_real_app_timer_schedules_are_valid_ncrontab(
         for name in setting_references(schedule):
             schedule = schedule.replace(f"%{name}%", values[name])
         assert next_occurrence(schedule, NOON) > NOON, function["name"]
+
+
+def test_the_local_stack_gives_every_http_function_of_the_real_app_its_own_key(
+    real_functions: list[dict[str, Any]],
+) -> None:
+    """A renamed function would otherwise lose its key in `make up` without anyone noticing."""
+    http = {f["name"] for f in real_functions if f["trigger"] == "httpTrigger"}
+    env = stack_environment("UseDevelopmentStorage=true")
+    named = {name for name in env if name.startswith(HOST_KEYS_SETTING + "_")}
+
+    assert named == {function_keys_setting(name) for name in http}
+    assert all(env[name] and env[name] != env[HOST_KEYS_SETTING] for name in named)
+    # The HR sender's key opens the HR routes only: no other function shares it.
+    hr = {env[function_keys_setting(name)] for name in ("hr_events", "hr_events_handshake")}
+    others = {
+        env[function_keys_setting(name)] for name in http - {"hr_events", "hr_events_handshake"}
+    }
+    assert len(hr) == 1
+    assert not hr & others
 
 
 STORAGE = "AzureWebJobsStorage"
