@@ -54,12 +54,48 @@ async def graph_handler(request: web.Request) -> web.StreamResponse:
             response = em.handle(req, request.headers.get("Authorization"))
             if decision.response_delay_seconds:
                 await asyncio.sleep(decision.response_delay_seconds)
-    return to_aiohttp(response, req)
+    return to_aiohttp(response, req, em.authority_url)
 
 
-def to_aiohttp(response: GraphResponse, req: GraphRequest) -> web.Response:
-    headers = {"request-id": req.request_id, "client-request-id": req.client_request_id}
+# Graph's front end (AGS) names the serving instance on every answer; clients and support log it
+# with request-id. The emulator's value has Graph's shape and says where it came from.
+AGS_DIAGNOSTIC = json.dumps(
+    {
+        "ServerInfo": {
+            "DataCenter": "Local Emulator",
+            "Slice": "E",
+            "Ring": "0",
+            "ScaleUnit": "000",
+            "RoleInstance": "GRAPH-EMULATOR",
+        }
+    },
+    separators=(",", ":"),
+)
+# Graph's own client id: the resource a 401's challenge names.
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+
+
+def to_aiohttp(response: GraphResponse, req: GraphRequest, authority: str) -> web.Response:
+    """Graph's response headers (see docs/graph-emulator.md, "Response headers"): ``request-id``
+    and the echoed ``client-request-id`` and ``x-ms-ags-diagnostic`` on every answer; the OData
+    content type on JSON bodies; ``OData-Version`` on successes, ``Cache-Control: no-cache`` on a
+    200; a 401 carries the ``WWW-Authenticate`` challenge naming the authority."""
+    headers = {
+        "request-id": req.request_id,
+        "client-request-id": req.client_request_id,
+        "x-ms-ags-diagnostic": AGS_DIAGNOSTIC,
+    }
+    if 200 <= response.status < 300:
+        headers["OData-Version"] = "4.0"
+    if response.status == 200:
+        headers["Cache-Control"] = "no-cache"
     headers.update(response.headers)
+    if response.status == 401:
+        # The front end knows the authority; it replaces the token check's placeholder.
+        headers["WWW-Authenticate"] = (
+            f'Bearer realm="", authorization_uri="{authority}/common/oauth2/authorize", '
+            f'client_id="{GRAPH_APP_ID}"'
+        )
     body = response.body_bytes()
     if body:
         headers.setdefault("Content-Type", JSON_CONTENT_TYPE)

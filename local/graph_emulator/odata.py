@@ -7,7 +7,7 @@ A filter compiles once into a predicate over a row's JSON dict, so evaluating it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -290,6 +290,19 @@ def project(row: Row, selected: list[str] | None, default: Collection[str] | Non
     if keys is None:
         return dict(row)
     return {k: row.get(k) for k in keys}
+
+
+def eventual(headers: Mapping[str, str]) -> bool:
+    """The request asked for eventual consistency (``ConsistencyLevel: eventual``)."""
+    return headers.get("ConsistencyLevel", "").strip().lower() == "eventual"
+
+
+def advanced_query(headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+    """Graph's *advanced query* on directory objects: ``ConsistencyLevel: eventual`` **and**
+    ``$count=true``. Without the header, ``$count=true`` is silently ignored (no
+    ``@odata.count``, no error); ``$search`` needs only the header (Graph v1.0 "Advanced query
+    capabilities on directory objects", error handling section)."""
+    return eventual(headers) and query.get("$count", "").strip().lower() == "true"
 
 
 def parse_top(text: str | None, default: int, maximum: int) -> int:

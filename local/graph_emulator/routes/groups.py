@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import permissions as perm
@@ -12,28 +13,15 @@ from ..dispatch import GraphRequest, GraphResponse, Router
 from ..errors import ALREADY_MEMBER, INSUFFICIENT_PRIVILEGES, GraphError, bad_request, not_found
 from ..odata import parse_select, parse_top, project
 from ..state import Group, User, app_initiator
-from .common import context, ok, paged
+from .common import context, group_json, group_select_json, ok, paged
 from .users import user_view
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
 
+# $select on a group: the default set and the few select-only properties the emulator models.
 _GROUP_PROPERTIES = frozenset(
-    [
-        "id",
-        "createdDateTime",
-        "description",
-        "displayName",
-        "groupTypes",
-        "isAssignableToRole",
-        "mail",
-        "mailEnabled",
-        "mailNickname",
-        "membershipRule",
-        "membershipRuleProcessingState",
-        "securityEnabled",
-        "visibility",
-    ]
+    group_select_json(Group(id="", display_name="", created=datetime.now(UTC)))
 )
 _REFERENCE = re.compile(r"(?:\('([^']+)'\)|/([^/()]+))$")
 MAX_BIND = 20
@@ -62,12 +50,8 @@ def get_group(em: Emulator, req: GraphRequest) -> GraphResponse:
     group = _require_group(em, req.params["group"])
     selected = parse_select(req.query.get("$select"), _GROUP_PROPERTIES, "group")
     suffix = f"({','.join(selected)})" if selected else ""
-    return ok(
-        {
-            "@odata.context": context(em, f"groups{suffix}/$entity"),
-            **project(group.json(), selected),
-        }
-    )
+    body = group_json(group) if selected is None else project(group_select_json(group), selected)
+    return ok({"@odata.context": context(em, f"groups{suffix}/$entity"), **body})
 
 
 def list_members(em: Emulator, req: GraphRequest) -> GraphResponse:
@@ -82,7 +66,7 @@ def list_members(em: Emulator, req: GraphRequest) -> GraphResponse:
             if isinstance(obj, User):
                 items.append({"@odata.type": "#microsoft.graph.user", **user_view(obj, None)})
             elif isinstance(obj, Group):
-                items.append({"@odata.type": "#microsoft.graph.group", **obj.json()})
+                items.append({"@odata.type": "#microsoft.graph.group", **group_json(obj)})
         return json.dumps(items)[1:-1].encode()
 
     ids = None if "$skiptoken" in req.query else list(group.members)

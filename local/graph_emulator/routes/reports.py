@@ -1,4 +1,5 @@
-"""``userRegistrationDetails``: derived from each enabled user's methods and roles, with lag.
+"""``userRegistrationDetails``: derived from each enabled user's methods and roles, with lag;
+an Entra ID Free tenant gets Graph's 403 ``Authentication_RequestFromNonPremiumTenantOrB2CTenant``.
 
 Pages are assembled as bytes: rows without ``$select`` are serialised once and cached, so a
 999-row page of a 100,000-user tenant costs a few milliseconds.
@@ -14,7 +15,7 @@ from .. import permissions as perm
 from ..dispatch import GraphRequest, GraphResponse, Router
 from ..odata import compile_filter, parse_orderby, parse_select, parse_top, project
 from ..registration import REPORT_PROPERTIES
-from .common import context, ok, paged, require_user
+from .common import context, ok, paged, require_premium, require_user
 
 if TYPE_CHECKING:
     from ..emulator import Emulator
@@ -30,6 +31,9 @@ def register(router: Router) -> None:
 
 
 def list_details(em: Emulator, req: GraphRequest) -> GraphResponse:
+    # "A Microsoft Entra ID P1 or P2 license is required to access authentication methods usage
+    # and insights reports" (Graph v1.0, authentication methods usage report API overview).
+    require_premium(em)
     selected = parse_select(req.query.get("$select"), REPORT_PROPERTIES, "userRegistrationDetails")
     top = parse_top(req.query.get("$top"), DEFAULT_PAGE, MAX_PAGE)
     users = em.tenant.users
@@ -68,6 +72,7 @@ def _sort_key(em: Emulator, prop: str) -> Callable[[str], str]:
 
 
 def get_details(em: Emulator, req: GraphRequest) -> GraphResponse:
+    require_premium(em)
     user = require_user(em, req.params["user"])
     selected = parse_select(req.query.get("$select"), REPORT_PROPERTIES, "userRegistrationDetails")
     return ok(

@@ -17,7 +17,9 @@ from ..dispatch import GraphRequest, GraphResponse, Router
 from ..errors import GraphError, bad_request, not_found
 from ..odata import (
     ADVANCED_OPERATORS,
+    advanced_query,
     compile_filter,
+    eventual,
     parse_orderby,
     parse_select,
     parse_top,
@@ -26,7 +28,7 @@ from ..odata import (
 from ..privilege import directory_role_names
 from ..registration import method_json, password_json
 from ..state import ROLE_TEMPLATES, USER_DEFAULT_PROPERTIES, DirectoryApp, Group, User
-from .common import context, ok, paged, require_user
+from .common import context, group_json, ok, paged, require_premium, require_user
 from .tap import tap_json
 
 if TYPE_CHECKING:
@@ -78,15 +80,13 @@ def user_view(user: User, selected: list[str] | None) -> dict[str, Any]:
 SIGN_IN_ACTIVITY = "signInActivity"
 # Listing users with signInActivity selected or filtered: "the maximum page size is 120".
 SIGN_IN_PAGE_MAX = 120
-NON_PREMIUM = "Neither tenant is B2C or tenant doesn't have premium license"
 _NAMES = re.compile(r"[A-Za-z_][\w/]*")
 
 
 def _sign_in_activity_allowed(em: Emulator, req: GraphRequest) -> None:
     """signInActivity needs AuditLog.Read.All and an Entra ID P1 or P2 licence."""
     require_permission(req.roles, perm.SIGN_IN_ACTIVITY_READ)
-    if em.tenant.settings.license == "Free":
-        raise GraphError(403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", NON_PREMIUM)
+    require_premium(em)
 
 
 def _sign_in_listing(em: Emulator, req: GraphRequest, selected: list[str] | None, top: int) -> int:
@@ -114,20 +114,12 @@ def _select_suffix(selected: list[str] | None) -> str:
     return f"({','.join(selected)})" if selected else ""
 
 
-def _is_advanced(req: GraphRequest) -> bool:
-    return (
-        req.headers.get("ConsistencyLevel", "").lower() == "eventual"
-        and req.query.get("$count", "").lower() == "true"
-    )
-
-
 def list_users(em: Emulator, req: GraphRequest) -> GraphResponse:
     selected = parse_select(req.query.get("$select"), USER_PROPERTIES, "user")
     top = parse_top(req.query.get("$top"), 100, 999)
     top = _sign_in_listing(em, req, selected, top)
-    advanced = _is_advanced(req)
-    if "$count" in req.query and req.headers.get("ConsistencyLevel", "").lower() != "eventual":
-        raise bad_request("$count is not currently supported.")
+    # Without ConsistencyLevel, Graph ignores $count=true (200, no @odata.count).
+    advanced = advanced_query(req.headers, req.query)
     ids: Sequence[str] | None = None
     extra = b""
     if "$skiptoken" not in req.query:
@@ -144,7 +136,7 @@ def list_users(em: Emulator, req: GraphRequest) -> GraphResponse:
                 )
             users = [u for u in users if flt(u.json())]
         if "$search" in req.query:
-            if not advanced:
+            if not eventual(req.headers):  # $search needs the header, not $count
                 raise GraphError(
                     400,
                     "Request_UnsupportedQuery",
@@ -246,13 +238,13 @@ def role_json(em: Emulator, name: str) -> dict[str, Any]:
 
 
 def group_entry(group: Group) -> dict[str, Any]:
-    return {"@odata.type": "#microsoft.graph.group", **group.json()}
+    return {"@odata.type": "#microsoft.graph.group", **group_json(group)}
 
 
 # What $select may name on a directoryObject collection: any property of the types in it.
 DIRECTORY_OBJECT_PROPERTIES = (
     USER_PROPERTIES
-    | frozenset(Group(id="", display_name="", created=datetime.now(UTC)).json())
+    | frozenset(group_json(Group(id="", display_name="", created=datetime.now(UTC))))
     | frozenset(
         {"roleTemplateId", "deletedDateTime", "appId", "servicePrincipalType", "description"}
     )
@@ -286,7 +278,20 @@ def _directory_objects(
     def render(chunk: Sequence[str]) -> bytes:
         return json.dumps([view(by_id[i]) for i in chunk if i in by_id])[1:-1].encode()
 
-    return paged(em, req, ids=ids, top=top, render=render, context_url=context(em, context_name))
+    # An advanced query (ConsistencyLevel: eventual and $count=true) adds @odata.count; without
+    # the header $count=true is ignored, as on /users.
+    extra = b""
+    if ids is not None and advanced_query(req.headers, req.query):
+        extra = f',"@odata.count":{len(ids)}'.encode()
+    return paged(
+        em,
+        req,
+        ids=ids,
+        top=top,
+        render=render,
+        context_url=context(em, f"{context_name}{_select_suffix(selected)}"),
+        extra=extra,
+    )
 
 
 def _roles(em: Emulator, user: User, *, transitive: bool) -> list[dict[str, Any]]:
