@@ -62,6 +62,20 @@ param reportRetentionDays int = 400
 @description('Other app settings, or other values for tuning settings (not for secrets).')
 param appSettingOverrides object = {}
 
+@description('HMAC key for tracking ids (TAPSTART_TRACKING_ID_KEY, at least 32 characters); empty = a new random key on every deployment, which changes the tracking ids of new events only.')
+@secure()
+param trackingIdKey string = ''
+
+// newGuid() is allowed only as a parameter default, and azd passes an unset environment value as
+// an empty string rather than leaving the parameter out; hence this second parameter.
+@description('Leave unset: the random key used when trackingIdKey is empty.')
+//checkov:skip=CKV_AZURE_131: newGuid() is no hardcoded secret: it draws a new random value at each deployment.
+@secure()
+param generatedTrackingIdKey string = newGuid()
+
+@description('Send email with a custom send-only role (TAPSTART_ACS_CUSTOM_SEND_ROLE); false = the built-in Communication and Email Service Owner, for deployers who may not create role definitions.')
+param acsCustomSendRole bool = true
+
 @description('Grant the Microsoft Graph app roles in this deployment (needs a privileged deployer).')
 param grantGraphPermissions bool = false
 
@@ -97,6 +111,8 @@ module app 'resources.bicep' = {
     brandCompanyName: brandCompanyName
     reportRetentionDays: reportRetentionDays
     appSettingOverrides: appSettingOverrides
+    trackingIdKey: empty(trackingIdKey) ? generatedTrackingIdKey : trackingIdKey
+    acsCustomSendRole: acsCustomSendRole
     tags: tags
   }
 }

@@ -35,6 +35,12 @@ param passwordlessGroupIds string
 @description('HR/IT address for TAPs of joiners without a manager mail; empty = none.')
 param fallbackDeliveryEmail string = ''
 
+@description('Mail domains a manager\'s address may be in to receive a TAP (comma-separated); empty = the joiner\'s UPN domain.')
+param deliveryDomains string = ''
+
+@description('Object ids of groups whose members never get a TAP: break-glass, service, sync accounts (comma-separated).')
+param protectedGroupIds string = ''
+
 @description('Company name shown in emails.')
 param brandCompanyName string = 'Contoso'
 
@@ -45,6 +51,18 @@ param reportRetentionDays int = 400
 
 @description('Other app settings, or other values for tuning settings (not for secrets).')
 param appSettingOverrides object = {}
+
+// newGuid() is allowed only as a parameter default: each deployment that does not pass a value
+// draws a new key. That changes the tracking ids of new events only (docs/deploy.md); pass a
+// stable value to keep them.
+@description('HMAC key that makes tracking ids unguessable (Key Vault secret tracking-id-key, TRACKING_ID_KEY); default: a new random value on every deployment.')
+//checkov:skip=CKV_AZURE_131: newGuid() is no hardcoded secret: it draws a new random value at each deployment.
+@secure()
+@minLength(32)
+param trackingIdKey string = newGuid()
+
+@description('true: the identity sends email with a custom role holding only the documented send actions (the deployer must be allowed to create role definitions); false: the built-in Communication and Email Service Owner.')
+param acsCustomSendRole bool = true
 
 @description('Tags applied to every resource.')
 param tags object = {}
@@ -103,6 +121,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: 'kv-${token}'
     tags: allTags
     hrWebhookSecrets: hrWebhookSecrets
+    trackingIdKey: trackingIdKey
   }
 }
 
@@ -111,10 +130,20 @@ module rbac 'modules/rbac.bicep' = {
   params: {
     principalId: identity.outputs.principalId
     storageAccountName: storage.outputs.name
+    blobContainerNames: [
+      storage.outputs.deploymentContainerName
+      storage.outputs.hostsContainerName
+      storage.outputs.secretsContainerName
+      storage.outputs.reportContainerName
+    ]
     appInsightsName: monitoring.outputs.appInsightsName
     communicationServiceName: communication.outputs.communicationServiceName
     keyVaultName: keyVault.outputs.name
-    hrWebhookSecretName: keyVault.outputs.hrWebhookSecretName
+    secretNames: [
+      keyVault.outputs.hrWebhookSecretName
+      keyVault.outputs.trackingIdKeySecretName
+    ]
+    acsCustomSendRole: acsCustomSendRole
   }
 }
 
@@ -146,9 +175,12 @@ module functionApp 'modules/functionapp.bicep' = {
     emailRatePerMinute: communication.outputs.emailRatePerMinute
     emailRatePerHour: communication.outputs.emailRatePerHour
     hrWebhookSecretUri: keyVault.outputs.hrWebhookSecretUri
+    trackingIdKeySecretUri: keyVault.outputs.trackingIdKeySecretUri
     adminEmails: adminEmails
     passwordlessGroupIds: passwordlessGroupIds
     fallbackDeliveryEmail: fallbackDeliveryEmail
+    deliveryDomains: deliveryDomains
+    protectedGroupIds: protectedGroupIds
     brandCompanyName: brandCompanyName
     appSettingOverrides: appSettingOverrides
   }

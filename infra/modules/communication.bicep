@@ -8,6 +8,13 @@
 // 2. add the SPF/DKIM/DMARC records shown in the portal and verify the domain;
 // 3. deploy again with useCustomEmailDomain = true, which links it and makes it the sender.
 // A custom domain cannot be linked before it is verified (sends fail with DomainNotLinked).
+//
+// Local (access-key) auth is disabled on the Communication Services resource: the keys exist but
+// the service refuses them, so email is sent only with an Entra token (the app's managed
+// identity, see rbac.bicep). API version 2026-03-18 is the newest GA version of
+// Microsoft.Communication (azure-rest-api-specs, specification/communication); 2023-04-01 has no
+// disableLocalAuth, the first GA version that has it is 2025-05-01 (fall back to it if a tool
+// does not know 2026-03-18 yet).
 
 @description('Name of the Azure Communication Services resource.')
 param communicationServiceName string
@@ -33,7 +40,7 @@ param tags object = {}
 var hasCustomDomain = !empty(customEmailDomain)
 var sendFromCustomDomain = hasCustomDomain && useCustomEmailDomain
 
-resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
+resource emailService 'Microsoft.Communication/emailServices@2026-03-18' = {
   name: emailServiceName
   location: 'global'
   tags: tags
@@ -43,7 +50,7 @@ resource emailService 'Microsoft.Communication/emailServices@2023-04-01' = {
 }
 
 // An Azure-managed domain must be named exactly 'AzureManagedDomain'.
-resource managedDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' = {
+resource managedDomain 'Microsoft.Communication/emailServices/domains@2026-03-18' = {
   parent: emailService
   name: 'AzureManagedDomain'
   location: 'global'
@@ -54,7 +61,7 @@ resource managedDomain 'Microsoft.Communication/emailServices/domains@2023-04-01
   }
 }
 
-resource customDomain 'Microsoft.Communication/emailServices/domains@2023-04-01' = if (hasCustomDomain) {
+resource customDomain 'Microsoft.Communication/emailServices/domains@2026-03-18' = if (hasCustomDomain) {
   parent: emailService
   name: hasCustomDomain ? customEmailDomain : 'unused.invalid'
   location: 'global'
@@ -65,12 +72,14 @@ resource customDomain 'Microsoft.Communication/emailServices/domains@2023-04-01'
   }
 }
 
-resource communicationService 'Microsoft.Communication/communicationServices@2023-04-01' = {
+resource communicationService 'Microsoft.Communication/communicationServices@2026-03-18' = {
   name: communicationServiceName
   location: 'global'
   tags: tags
   properties: {
     dataLocation: dataLocation
+    // Access keys and connection strings stop working; Entra ID (the identity) is the only way in.
+    disableLocalAuth: true
     linkedDomains: sendFromCustomDomain ? [
       managedDomain.id
       customDomain.id

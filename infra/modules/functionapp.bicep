@@ -66,6 +66,9 @@ param emailRatePerHour int
 @description('Versionless URI of the Key Vault secret with the HR webhook secrets.')
 param hrWebhookSecretUri string
 
+@description('Versionless URI of the Key Vault secret with the tracking-id key.')
+param trackingIdKeySecretUri string
+
 @description('Admins who get alerts and the daily report (comma-separated).')
 param adminEmails string
 
@@ -114,9 +117,10 @@ var tapstartSettings = {
   GRAPH_CLIENT_ID: ''
   GRAPH_CLIENT_SECRET: ''
   GRAPH_CA_BUNDLE: ''
+  // ACS_ACCESS_KEY is deliberately not set (the code's default is empty: send with the managed
+  // identity). Local auth is disabled on the Communication Services resource, so a key would be
+  // refused anyway.
   ACS_ENDPOINT: acsEndpoint
-  // Empty access key: ACS is called with the managed identity.
-  ACS_ACCESS_KEY: ''
   MAIL_SENDER: mailSender
   ADMIN_EMAILS: adminEmails
   FALLBACK_DELIVERY_EMAIL: fallbackDeliveryEmail
@@ -125,6 +129,7 @@ var tapstartSettings = {
   EMAIL_RATE_PER_MINUTE: string(emailRatePerMinute)
   EMAIL_RATE_PER_HOUR: string(emailRatePerHour)
   HR_WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=${hrWebhookSecretUri})'
+  TRACKING_ID_KEY: '@Microsoft.KeyVault(SecretUri=${trackingIdKeySecretUri})'
   MAX_EVENT_BYTES: '1048576'
   PASSWORDLESS_GROUP_IDS: passwordlessGroupIds
   TAP_LIFETIME_MINUTES: '480'
@@ -154,6 +159,13 @@ var tapstartSettings = {
   TAPSTART_LOG_LEVEL: 'INFO'
 }
 
+// Functions host settings an override may change.
+var hostSettings = {
+  // The host refuses larger /api request bodies (413) before the app reads them; the platform
+  // default is 104857600 bytes (100 MB). Kept equal to MAX_EVENT_BYTES: raise both together.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '1048576'
+}
+
 // Settings of the Functions host and the Azure SDKs; applied last so overrides cannot break
 // the identity-based connections.
 var platformSettings = {
@@ -168,7 +180,7 @@ var platformSettings = {
   AZURE_CLIENT_ID: identityClientId
 }
 
-var appSettings = union(tapstartSettings, appSettingOverrides, platformSettings)
+var appSettings = union(tapstartSettings, hostSettings, appSettingOverrides, platformSettings)
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   //checkov:skip=CKV_AZURE_225: zone-redundant Flex plans exist only in some regions; onboarding tolerates a zonal outage because queued work is retried afterwards.
@@ -208,7 +220,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     clientCertEnabled: false
     publicNetworkAccess: 'Enabled'
-    // Key Vault references (HR_WEBHOOK_SECRETS) resolve with this identity, not a system one.
+    // Key Vault references (HR_WEBHOOK_SECRETS, TRACKING_ID_KEY) resolve with this identity.
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'

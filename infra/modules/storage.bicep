@@ -76,6 +76,9 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
+// Every blob container is declared here, so that rbac.bicep can grant the identity its blob role
+// on each container alone rather than on the whole account.
+
 // The Flex Consumption deployment package (azd and zip deploy upload it here).
 resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
@@ -88,6 +91,26 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 resource reportContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: 'tapstart-reports'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// The Functions host's own containers (AzureWebJobsStorage): singleton and primary-host locks and
+// the timer's schedule status in azure-webjobs-hosts, the function and host keys in
+// azure-webjobs-secrets. The host creates them when missing; created here, they exist before the
+// host starts, so the container-scoped role assignments have something to scope to.
+resource hostsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'azure-webjobs-hosts'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource secretsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'azure-webjobs-secrets'
   properties: {
     publicAccess: 'None'
   }
@@ -170,3 +193,5 @@ output onboardingQueueName string = onboardingQueue.name
 output reminderQueueName string = reminderQueue.name
 output ledgerTableName string = ledgerTable.name
 output reportContainerName string = reportContainer.name
+output hostsContainerName string = hostsContainer.name
+output secretsContainerName string = secretsContainer.name

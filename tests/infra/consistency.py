@@ -431,6 +431,7 @@ class _Resource:
     type: str  # without the @api-version
     body: Sequence[Token]  # the `{ ... }` object
     loop: _ForExpression | None
+    api_version: str = ""
 
 
 def _resources(bicep: BicepFile) -> list[_Resource]:
@@ -461,7 +462,8 @@ def _resources(bicep: BicepFile) -> list[_Resource]:
                 body = _strip(body[_matching(body, 1) + 1 :])
         if not _is_wrapped(body, "{"):
             continue
-        found.append(_Resource(toks[i + 1].value, toks[i + 2].value.split("@")[0], body, loop))
+        kind, _, api_version = toks[i + 2].value.partition("@")
+        found.append(_Resource(toks[i + 1].value, kind, body, loop, api_version))
     return found
 
 
@@ -494,6 +496,102 @@ def merge_names(parts: Iterable[Mapping[str, set[str]]]) -> dict[str, set[str]]:
         for kind, values in part.items():
             merged.setdefault(kind, set()).update(values)
     return merged
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A resource a template creates: its type, API version and every field of its body, keyed
+    by dotted path ("properties.disableLocalAuth") with the Bicep source of the value. Objects
+    are followed into; arrays and other expressions are kept whole."""
+
+    symbol: str
+    type: str
+    api_version: str
+    fields: Mapping[str, str]
+    looped: bool
+
+
+def _flatten(
+    bicep: BicepFile, tokens: Sequence[Token], prefix: str, out: dict[str, str]
+) -> dict[str, str]:
+    for key, value in _object_entries(tokens):
+        if key is None:
+            continue
+        path = f"{prefix}{key}"
+        if _is_wrapped(value, "{"):
+            _flatten(bicep, value, f"{path}.", out)
+        else:
+            out[path] = bicep.source(value)
+    return out
+
+
+def resources_in_bicep(text: str) -> list[Declared]:
+    """Every resource a template creates (not `existing` references), loops and conditions
+    included."""
+    bicep = BicepFile.parse(text)
+    return [
+        Declared(
+            r.symbol, r.type, r.api_version, _flatten(bicep, r.body, "", {}), r.loop is not None
+        )
+        for r in _resources(bicep)
+    ]
+
+
+def api_versions_in_bicep(text: str) -> dict[str, set[str]]:
+    """Resource type → the API versions a template names for it, `existing` references too."""
+    versions: dict[str, set[str]] = {}
+    toks = tokenize(text)
+    for i, tok in enumerate(toks[:-2]):
+        if _is(tok, "resource") and toks[i + 1].kind == "ident" and toks[i + 2].kind == "string":
+            kind, _, version = toks[i + 2].value.partition("@")
+            versions.setdefault(kind, set()).add(version)
+    return versions
+
+
+def declared_params(text: str) -> dict[str, bool]:
+    """`param` declarations of a template: name → whether it has a default value."""
+    toks = tokenize(text)
+    params: dict[str, bool] = {}
+    for i, tok in enumerate(toks[:-1]):
+        at_line_start = i == 0 or toks[i - 1].kind == "newline"
+        if at_line_start and _is(tok, "param") and toks[i + 1].kind == "ident":
+            end = next((k for k in range(i + 2, len(toks)) if toks[k].kind == "newline"), len(toks))
+            params[toks[i + 1].value] = any(_is(toks[k], "=") for k in range(i + 2, end))
+    return params
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    symbol: str
+    path: str  # as written, relative to the calling template
+    params: frozenset[str]
+
+
+def module_calls(text: str) -> list[ModuleCall]:
+    """`module x 'path' = [if (...)] { params: { ... } }`: which parameters each call passes."""
+    bicep = BicepFile.parse(text)
+    toks = bicep.tokens
+    calls = []
+    for i, tok in enumerate(toks[:-4]):
+        if not (
+            _is(tok, "module") and toks[i + 1].kind == "ident" and toks[i + 2].kind == "string"
+        ):
+            continue
+        if not _is(toks[i + 3], "="):
+            continue
+        j = i + 4
+        if _is(toks[j], "if"):
+            j = _matching(toks, j + 1) + 1
+        if not _is(toks[j], "{"):
+            continue
+        body = dict(_object_entries(toks[j : _matching(toks, j) + 1]))
+        params = bicep.resolve(body.get("params", ()))
+        names = {k for k, _ in _object_entries(params) if k} if _is_wrapped(params, "{") else set()
+        calls.append(ModuleCall(toks[i + 1].value, toks[i + 2].value, frozenset(names)))
+    return calls
 
 
 # --------------------------------------------------------------------------- the code's side

@@ -31,7 +31,13 @@ HOST_SETTINGS = {
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     "AZURE_CLIENT_ID",
+    # The host refuses larger request bodies before the app reads them (default 100 MB).
+    "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT",
 }
+# Settings the code reads that the deployment leaves unset on purpose, so the code default
+# applies: with local auth disabled on Communication Services an access key would be refused,
+# and the empty default sends with the managed identity.
+NOT_SET_IN_AZURE = {"ACS_ACCESS_KEY"}
 # Ignored or rejected on Flex Consumption, or impossible with shared keys disabled.
 FORBIDDEN_IN_AZURE = {
     "AzureWebJobsStorage",
@@ -163,9 +169,21 @@ def test_every_setting_the_code_reads_is_set_by_infra(
     required: set[str], bindings: list[dict[str, Any]], bicep_settings: dict[str, str]
 ) -> None:
     missing = consistency.missing_settings(
-        required | HOST_SETTINGS, consistency.binding_connections(bindings), bicep_settings
+        (required - NOT_SET_IN_AZURE) | HOST_SETTINGS,
+        consistency.binding_connections(bindings),
+        bicep_settings,
     )
     assert missing == [], f"set these app settings in infra/modules/functionapp.bicep: {missing}"
+
+
+def test_settings_left_unset_in_azure_are_unset_and_default_to_empty(
+    required: set[str], bicep_settings: dict[str, str], setting_defaults: Mapping[str, str | None]
+) -> None:
+    assert required >= NOT_SET_IN_AZURE
+    assert sorted(NOT_SET_IN_AZURE & set(bicep_settings)) == []
+    assert {name: setting_defaults[name] for name in NOT_SET_IN_AZURE} == dict.fromkeys(
+        NOT_SET_IN_AZURE, ""
+    )
 
 
 def test_storage_connections_in_azure_are_identity_based_and_complete(
@@ -206,13 +224,14 @@ def test_infra_sets_no_setting_flex_consumption_rejects(bicep_settings: dict[str
 def test_secrets_are_key_vault_references_or_empty_in_infra(bicep_settings: dict[str, str]) -> None:
     secrets = [spec.env for spec in Settings.specs().values() if spec.secret]
     assert secrets, "shared/config.py marks no setting as secret"
-    for name in secrets:
+    for name in sorted(set(secrets) - NOT_SET_IN_AZURE):
         value = bicep_settings[name]
         is_reference = value.startswith("'@Microsoft.KeyVault(") and value.endswith(")'")
         assert is_reference or consistency.bicep_literal(value) == "", (
             f"{name} must be a Key Vault reference or empty"
         )
-    assert bicep_settings["HR_WEBHOOK_SECRETS"].startswith("'@Microsoft.KeyVault(SecretUri=")
+    for name in ("HR_WEBHOOK_SECRETS", "TRACKING_ID_KEY"):
+        assert bicep_settings[name].startswith("'@Microsoft.KeyVault(SecretUri="), name
 
 
 def test_literal_values_in_infra_are_the_code_defaults(
@@ -298,7 +317,9 @@ def test_checker_catches_a_setting_removed_from_the_real_module(
     assert len(kept) == len(lines) - 1
     settings = consistency.app_settings_in_bicep("\n".join(kept))
     missing = consistency.missing_settings(
-        required | HOST_SETTINGS, consistency.binding_connections(bindings), settings
+        (required - NOT_SET_IN_AZURE) | HOST_SETTINGS,
+        consistency.binding_connections(bindings),
+        settings,
     )
     assert missing == ["MAIL_SENDER"]
 
