@@ -16,12 +16,14 @@ import time
 
 FULL: list[tuple[str, list[str]]] = [
     ("bench.import_bench", ["--runs", "5"]),
+    ("bench.tap_cap_bench", ["--takers", "200", "--cap", "200"]),
     ("bench.onboarding_bench", ["--joiners", "200"]),
     ("bench.report_bench", ["--users", "100000", "--sdk-users", "2000"]),
     ("bench.report_emulator_bench", ["--users", "100000", "--sdk-users", "5000"]),
 ]
 QUICK: list[tuple[str, list[str]]] = [
     ("bench.import_bench", ["--runs", "3"]),
+    ("bench.tap_cap_bench", ["--takers", "60", "--cap", "50"]),
     ("bench.onboarding_bench", ["--joiners", "40"]),
     ("bench.report_bench", ["--users", "10000", "--sdk-users", "1000"]),
     ("bench.report_emulator_bench", ["--users", "10000", "--sdk-users", "1000"]),

@@ -2,7 +2,8 @@
 
 Entities (one table):
 - PartitionKey "joiner", RowKey tracking id: the JoinerRecord (steps and reminders as JSON).
-- PartitionKey "tapcap", RowKey UTC hour: TAPs issued that hour (flood cap), ETag-incremented.
+- PartitionKey "tapcap", RowKey `<UTC hour>-<shard>`: TAPs issued that hour (flood cap), split
+  over a few ETag-incremented shards whose allowances add up to the cap (shared/domain/tap_cap).
 - PartitionKey "claim",  RowKey key hash: "this happened once" markers (reminder slots
   enqueued, flood alerts sent); insert-if-absent is the atomic test-and-set. Each holds `at`, the
   UTC instant it was made, so `prune` can drop the old ones. A webhook id's claim is one too,
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
@@ -36,10 +38,12 @@ from shared.adapters.clients import table_service
 from shared.config import StorageConnection
 from shared.domain.errors import ConflictError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
+from shared.domain.tap_cap import MAX_SHARDS, hour_range, shard_allowances, shard_row
 from shared.ports import WebhookDelivery
 
 _JOINER = "joiner"
 _CLAIM = "claim"
+_TAPCAP = "tapcap"
 _DATETIME_FIELDS = {
     "accepted_at",
     "tap_start",
@@ -96,10 +100,16 @@ def _claim_key(key: str) -> str:
 
 
 class TableLedger:
-    def __init__(self, connection: StorageConnection, table: str) -> None:
+    def __init__(
+        self, connection: StorageConnection, table: str, *, cap_shards: int = MAX_SHARDS
+    ) -> None:
         self._service: TableServiceClient = table_service(connection)
         self._table_name = table
         self._table: TableClient | None = None
+        self._cap_shards = cap_shards
+        # Table requests the flood cap made and conditional writes it lost (benchmarks read them).
+        self.cap_requests = 0
+        self.cap_conflicts = 0
 
     async def aclose(self) -> None:
         if self._table is not None:
@@ -185,41 +195,64 @@ class TableLedger:
                 yield entity_to_record(dict(entity), entity.metadata.get("etag"))
 
     async def take_tap_slot(self, hour_key: str, cap: int) -> bool:
-        table = self._client()
-        for _ in range(20):  # optimistic concurrency: a handful of racing workers settle quickly
-            try:
-                entity = await self._run(table.get_entity, "tapcap", hour_key)
-            except ResourceNotFoundError:
-                try:
-                    await self._run(
-                        table.create_entity,
-                        {"PartitionKey": "tapcap", "RowKey": hour_key, "count": 1},
-                    )
-                    return cap >= 1
-                except ResourceExistsError:
-                    continue
-            if int(entity["count"]) >= cap:
+        allowances = shard_allowances(cap, self._cap_shards)
+        open_shards = list(range(len(allowances)))
+        for _ in range(20 + len(allowances)):  # lost races, plus one look at each full shard
+            if not open_shards:
                 return False
-            entity["count"] = int(entity["count"]) + 1
-            try:
-                await self._run(
-                    table.update_entity,
-                    entity,
-                    mode=UpdateMode.REPLACE,
-                    etag=entity.metadata["etag"],
-                    match_condition=MatchConditions.IfNotModified,
-                )
-                return True
-            except ResourceModifiedError:
+            # A random open shard each time: racers who lost one spread out instead of
+            # queueing on it again.
+            shard = random.choice(open_shards)
+            taken = await self._take_in_shard(shard_row(hour_key, shard), allowances[shard])
+            if taken is None:
                 continue
+            if taken:
+                return True
+            open_shards.remove(shard)
         raise TransientError("flood-cap counter is contended; retry")
 
-    async def tap_slots_used(self, hour_key: str) -> int:
+    async def _take_in_shard(self, row: str, allowance: int) -> bool | None:
+        """True: taken; False: the shard is full; None: lost the race for it."""
+        table = self._client()
+        self.cap_requests += 1
         try:
-            entity = await self._run(self._client().get_entity, "tapcap", hour_key)
+            entity = await self._run(table.get_entity, _TAPCAP, row)
         except ResourceNotFoundError:
-            return 0
-        return int(entity["count"])
+            self.cap_requests += 1
+            try:
+                await self._run(
+                    table.create_entity, {"PartitionKey": _TAPCAP, "RowKey": row, "count": 1}
+                )
+                return True
+            except ResourceExistsError:
+                self.cap_conflicts += 1
+                return None
+        if int(entity["count"]) >= allowance:
+            return False
+        entity["count"] = int(entity["count"]) + 1
+        self.cap_requests += 1
+        try:
+            await self._run(
+                table.update_entity,
+                entity,
+                mode=UpdateMode.REPLACE,
+                etag=entity.metadata["etag"],
+                match_condition=MatchConditions.IfNotModified,
+            )
+            return True
+        except ResourceModifiedError:
+            self.cap_conflicts += 1
+            return None
+
+    async def tap_slots_used(self, hour_key: str) -> int:
+        """The hour's passes over its shards (and the one counter of releases before shards)."""
+        first, end = hour_range(hour_key)
+        query = "PartitionKey eq @pk and RowKey ge @first and RowKey lt @end"
+        params = {"pk": _TAPCAP, "first": first, "end": end}
+        rows = await self._run(
+            lambda: list(self._client().query_entities(query, parameters=params, select=["count"]))
+        )
+        return sum(int(row["count"]) for row in rows)
 
     async def claim_once(self, key: str, now: datetime) -> bool:
         entity = {
@@ -298,7 +331,10 @@ class TableLedger:
             "PartitionKey eq 'claim' and at lt @cutoff",
             {"cutoff": _utc_text(claims_before)},
         )
-        old_counters = ("PartitionKey eq 'tapcap' and RowKey lt @hour", {"hour": tap_hours_before})
+        old_counters = (
+            f"PartitionKey eq '{_TAPCAP}' and RowKey lt @hour",
+            {"hour": tap_hours_before},
+        )
         deleted = 0
         for query, params in (old_claims, old_counters):
             keys = await self._run(_matching_keys, table, query, params)
