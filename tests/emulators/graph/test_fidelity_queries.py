@@ -38,6 +38,19 @@ def test_count_true_without_consistency_level_is_ignored_not_refused(
     assert counted.json()["@odata.count"] == len(graph.seed["users"])
 
 
+def test_the_count_is_on_the_first_page_only_and_the_next_link_needs_no_header(
+    graph: EmulatedGraph, raw: httpx.Client
+) -> None:
+    # Paging concept page: @odata.count "will be present only in the first page"; the
+    # ConsistencyLevel header is not carried to later pages by the link.
+    params = {"$count": "true", "$select": "id", "$top": "2", "$filter": "employeeId ne 'E1001'"}
+    first = raw.get("users", params=params, headers=EVENTUAL).json()
+    assert first["@odata.count"] == len(graph.seed["users"]) - 1
+    second = raw.get(first["@odata.nextLink"])
+    assert second.status_code == 200
+    assert "@odata.count" not in second.json() and len(second.json()["value"]) == 2
+
+
 def test_count_true_without_the_header_still_leaves_advanced_operators_refused(
     graph: EmulatedGraph, raw: httpx.Client
 ) -> None:
