@@ -2,7 +2,7 @@
 
     python -m local.host [--app function_app:app] [--port 7071]
                          [--host-json PATH] [--settings PATH] [--queue-lease S]
-                         [--http-timeout S] [--list]
+                         [--http-timeout S] [--timer-lock-recovery S] [--list]
 
 host.json and local.settings.json default to the files beside the app module.
 """
@@ -61,6 +61,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "runs on); the Azure load balancer's 230 s by default, shorter in tests",
     )
     parser.add_argument(
+        "--timer-lock-recovery",
+        type=float,
+        help="seconds between attempts to take a timer's listener lock held by another host; "
+        "host.json singleton.listenerLockRecoveryPollingInterval by default (1 minute, at "
+        "least 15 s there), shorter in tests so a stopped host's timers move within seconds",
+    )
+    parser.add_argument(
         "--list",
         action="store_true",
         help="print the indexed functions (bindings, settings, connections) as JSON and exit",
@@ -105,6 +112,11 @@ def build_host(args: argparse.Namespace) -> LocalHost:
         queues=replace(options.queues, processing_lease=lease),
         http_response_limit=timedelta(seconds=args.http_timeout),
     )
+    if args.timer_lock_recovery is not None:
+        recovery = timedelta(seconds=args.timer_lock_recovery)
+        options = replace(
+            options, singleton=replace(options.singleton, listener_lock_recovery=recovery)
+        )
     keys = keys_from(settings, [spec.name for spec in resolved])
     return LocalHost(resolved, options, settings, keys, args.shutdown_grace)
 

@@ -22,6 +22,7 @@ from local.host.invoke import Invocation, Invoker
 from local.host.keys import Keys
 from local.host.queue_listener import QueueListener
 from local.host.settings import HostOptions, request_body_limit
+from local.host.singleton import ListenerLock
 from local.host.timers import ScheduleMonitor, TimerRunner
 
 log = logging.getLogger("local.host")
@@ -53,8 +54,17 @@ class LocalHost:
         timers = [f for f in functions if f.trigger_type == "timerTrigger"]
         if timers:  # the schedule status lives in the host storage, as in Azure
             host_id = settings.get("AzureFunctionsWebHost__hostid", DEFAULT_HOST_ID)
-            monitor = ScheduleMonitor(self._clients.blob_service(DEFAULT_CONNECTION), host_id)
-            self._timers = {f.name: TimerRunner(f, self._invoker, monitor) for f in timers}
+            blobs = self._clients.blob_service(DEFAULT_CONNECTION)
+            monitor = ScheduleMonitor(blobs, host_id)
+            self._timers = {
+                f.name: TimerRunner(
+                    f,
+                    self._invoker,
+                    monitor,
+                    ListenerLock(blobs, host_id, f.name, options.singleton),
+                )
+                for f in timers
+            }
         self._front = HttpFront(
             functions,
             options.route_prefix,

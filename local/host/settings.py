@@ -139,13 +139,59 @@ class QueueOptions:
         )
 
 
+# functionTimeout when host.json has none, on Flex Consumption (its maximum is unbounded).
+FLEX_FUNCTION_TIMEOUT = timedelta(minutes=30)
+# A blob lease lasts 15 to 60 s; the WebJobs SDK holds singleton lock periods to that range.
+MIN_LEASE = timedelta(seconds=15)
+MAX_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SingletonOptions:
+    """host.json `singleton` (the listener locks of timers), with the SDK's defaults and limits.
+
+    A `listener_lock_recovery` below the SDK's 15 s minimum can only come from the local host's
+    `--timer-lock-recovery` flag, so tests see a stopped host's timers move within seconds.
+    """
+
+    listener_lock_period: timedelta = MAX_LEASE
+    listener_lock_recovery: timedelta = timedelta(minutes=1)
+
+    @classmethod
+    def from_host_json(cls, section: Mapping[str, Any]) -> SingletonOptions:
+        where = "host.json singleton"
+        period, recovery = cls.listener_lock_period, cls.listener_lock_recovery
+        if "listenerLockPeriod" in section:
+            period = parse_timespan(str(section["listenerLockPeriod"]), where)
+        if not MIN_LEASE <= period <= MAX_LEASE:
+            raise HostConfigError(f"{where}.listenerLockPeriod must be 00:00:15..00:01:00")
+        if "listenerLockRecoveryPollingInterval" in section:
+            raw = str(section["listenerLockRecoveryPollingInterval"])
+            recovery = parse_timespan(raw, where)
+        if recovery < MIN_LEASE:
+            raise HostConfigError(
+                f"{where}.listenerLockRecoveryPollingInterval must be at least 00:00:15"
+            )
+        return cls(listener_lock_period=period, listener_lock_recovery=recovery)
+
+
+def _function_timeout(raw: object) -> timedelta | None:
+    if raw is None:
+        return FLEX_FUNCTION_TIMEOUT
+    if str(raw) == "-1":
+        return None
+    return parse_timespan(str(raw), "host.json functionTimeout")
+
+
 @dataclass(frozen=True)
 class HostOptions:
     """host.json, plus `http_response_limit`, which is the Azure load balancer's, not host.json's."""
 
     route_prefix: str = "api"
     queues: QueueOptions = QueueOptions()
-    function_timeout: timedelta | None = None  # None: no limit (Flex allows unbounded)
+    # Flex Consumption's default when host.json sets none; None ("-1"): no limit (Flex allows it).
+    function_timeout: timedelta | None = FLEX_FUNCTION_TIMEOUT
+    singleton: SingletonOptions = SingletonOptions()
     http_response_limit: timedelta = HTTP_RESPONSE_LIMIT
 
     @classmethod
@@ -159,9 +205,6 @@ class HostOptions:
         return cls(
             route_prefix=str(http.get("routePrefix", "api")).strip("/"),
             queues=QueueOptions.from_host_json(extensions.get("queues", {})),
-            function_timeout=(
-                parse_timespan(str(timeout), "host.json functionTimeout")
-                if timeout not in (None, "-1")
-                else None
-            ),
+            function_timeout=_function_timeout(timeout),
+            singleton=SingletonOptions.from_host_json(document.get("singleton", {})),
         )

@@ -4,6 +4,10 @@ The schedule status (Last/Next) is kept in host storage like the host's StorageS
 (`azure-webjobs-hosts/timers/<hostId>/<function>/status`), so a host that was down when an
 occurrence was due runs it at start with `IsPastDue` true. `useMonitor` false and `runOnStartup`
 are refused at indexing (function_app.py declares neither).
+
+Several hosts with one host id (scale-out) run each timer once: a host runs a timer only while it
+holds the timer's listener lock (`local.host.singleton`), as the host's singleton listener does.
+An occurrence that comes while the previous invocation still runs is not started beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from local.host.converters import timer_request
 from local.host.indexing import FunctionSpec
 from local.host.invoke import Invoker
 from local.host.settings import HostConfigError
+from local.host.singleton import ListenerLock
 
 log = logging.getLogger("local.host.timers")
 
@@ -99,26 +104,59 @@ class TimerRunner:
         spec: FunctionSpec,
         invoker: Invoker,
         monitor: ScheduleMonitor,
+        listener_lock: ListenerLock,
     ) -> None:
         self._spec = spec
         self._invoker = invoker
         self._monitor = monitor
+        self._listener_lock = listener_lock
         self.schedule = str(spec.trigger["schedule"])
         next_occurrence(self.schedule, datetime.now(UTC))  # fail at start on a bad schedule
         self._lock = asyncio.Lock()  # a timer function never overlaps itself
 
     async def run(self, stopping: asyncio.Event) -> None:
+        """Run the schedule while this host holds the listener lock; otherwise keep asking."""
+        waiting_logged = False
+        recovery = self._listener_lock.options.listener_lock_recovery.total_seconds()
+        while not stopping.is_set():
+            try:
+                acquired = await self._listener_lock.try_acquire()
+            except Exception:
+                log.exception("timer %s: could not take its listener lock", self._spec.name)
+                acquired = False
+            if not acquired:
+                if not waiting_logged:
+                    log.info(
+                        "timer %s: another host holds %s; trying again every %g s",
+                        self._spec.name,
+                        self._listener_lock.blob_name,
+                        recovery,
+                    )
+                    waiting_logged = True
+                await _until(stopping, timeout=recovery)
+                continue
+            waiting_logged = False
+            log.info("timer %s: listener lock taken; this host runs it", self._spec.name)
+            lost = asyncio.Event()
+            renewal = asyncio.create_task(self._listener_lock.keep(lost))
+            try:
+                await self._run_schedule(stopping, lost)
+            finally:
+                renewal.cancel()
+                await asyncio.gather(renewal, return_exceptions=True)
+                await self._listener_lock.release()
+
+    async def _run_schedule(self, stopping: asyncio.Event, lost: asyncio.Event) -> None:
         now = datetime.now(UTC)
         status = await self._monitor.get(self._spec.name)
         if status is not None and status.next is not None and status.next < now:
             await self.fire(past_due=True, label="timer:missed")
-        while not stopping.is_set():
+        while not stopping.is_set() and not lost.is_set():
             due = next_occurrence(self.schedule, datetime.now(UTC))
             await self._save(last=None, next_run=due)
             delay = (due - datetime.now(UTC)).total_seconds()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), timeout=max(delay, 0))
-            if stopping.is_set():
+            await _until(stopping, lost, timeout=max(delay, 0))
+            if stopping.is_set() or lost.is_set():
                 return
             await self.fire(past_due=False, label="timer:schedule", occurrence=due)
 
@@ -138,3 +176,14 @@ class TimerRunner:
             await self._monitor.put(self._spec.name, ScheduleStatus(last=keep_last, next=next_run))
         except Exception:
             log.exception("timer %s: could not store its schedule status", self._spec.name)
+
+
+async def _until(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until one of the events is set or `timeout` seconds have passed."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,10 +21,12 @@ from local.host.settings import (
     HostConfigError,
     HostOptions,
     QueueOptions,
+    SingletonOptions,
     parse_timespan,
     request_body_limit,
     resolve_references,
 )
+from local.host.singleton import listener_lock_id
 from local.host.timers import next_occurrence
 
 
@@ -237,3 +241,45 @@ def test_the_request_body_limit_setting(value: str | None, limit: int) -> None:
 def test_a_request_body_limit_that_is_not_bytes_is_refused(value: str) -> None:
     with pytest.raises(HostConfigError, match="FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"):
         request_body_limit({"FUNCTIONS_REQUEST_BODY_SIZE_LIMIT": value})
+
+
+def test_singleton_options_follow_the_sdk() -> None:
+    assert HostOptions.load(None).singleton == SingletonOptions(
+        listener_lock_period=timedelta(seconds=60), listener_lock_recovery=timedelta(minutes=1)
+    )
+    options = SingletonOptions.from_host_json(
+        {"listenerLockPeriod": "00:00:15", "listenerLockRecoveryPollingInterval": "00:00:20"}
+    )
+    assert options == SingletonOptions(timedelta(seconds=15), timedelta(seconds=20))
+    assert listener_lock_id("tapstart", "daily_report") == (
+        "tapstart/Host.Functions.daily_report.Listener"
+    )
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"listenerLockPeriod": "00:00:10"},
+        {"listenerLockPeriod": "00:02:00"},
+        {"listenerLockRecoveryPollingInterval": "00:00:05"},
+    ],
+)
+def test_singleton_options_outside_the_lease_limits_are_refused(section: dict[str, str]) -> None:
+    with pytest.raises(HostConfigError, match=r"host\.json singleton"):
+        SingletonOptions.from_host_json(section)
+
+
+@pytest.mark.parametrize(
+    ("document", "timeout"),
+    [
+        ({}, timedelta(minutes=30)),  # Flex Consumption's default
+        ({"functionTimeout": "-1"}, None),  # unbounded, which Flex allows
+        ({"functionTimeout": "00:10:00"}, timedelta(minutes=10)),
+    ],
+)
+def test_function_timeout_follows_flex_consumption(
+    tmp_path: Path, document: dict[str, str], timeout: timedelta | None
+) -> None:
+    path = tmp_path / "host.json"
+    path.write_text(json.dumps({"version": "2.0", **document}), encoding="utf-8")
+    assert HostOptions.load(path).function_timeout == timeout

@@ -163,3 +163,16 @@ def test_an_invocation_past_function_timeout_fails(
     assert queues.wait_for(app_env["WORK_QUEUE"] + "-poison") == [b64("sleep 30")]
     assert "function=work" in host.logs()
     assert "outcome=failed error=TimeoutError" in host.logs()
+
+
+def test_a_message_stays_invisible_while_its_invocation_runs_past_the_lease(
+    start_local_host: StartHost, app_env: dict[str, str], queues: Queues
+) -> None:
+    # A 3 s lease renewed every 1.5 s: without the renewal the message would be handed out again
+    # (dequeue count 2) while the first invocation still runs.
+    start_local_host(app=APP, env=app_env, host_json=host_json(), extra_args=["--queue-lease", "3"])
+    queues.send(app_env["WORK_QUEUE"], "sleep 5", base64=True)
+
+    assert wait_until(lambda: records(app_env, "end"), timeout=30)
+
+    assert [r["dequeue_count"] for r in records(app_env, "start")] == [1]

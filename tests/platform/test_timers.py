@@ -1,7 +1,8 @@
-"""Timer triggers through the local host: NCRONTAB schedules, admin runs, missed occurrences."""
+"""Timer triggers through the local host: schedules, admin runs, missed occurrences, overlap."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -62,3 +63,31 @@ def test_a_missed_occurrence_runs_at_start_as_past_due(
     [run] = wait_until(lambda: records(app_env, "tick"))
     assert run["past_due"] is True
     assert wait_until(lambda: [x for x in host.logs().splitlines() if "timer:missed" in x])
+
+
+def test_an_occurrence_due_while_the_timer_runs_does_not_start_beside_it(
+    start_local_host: StartHost, app_env: dict[str, str]
+) -> None:
+    env = {**app_env, "TICK_SCHEDULE": "* * * * * *", "TICK_SLEEP": "1.5"}
+    start_local_host(app=APP, env=env, host_json=host_json())
+
+    ends = wait_until(lambda: records(app_env, "tick_end"), count=2, timeout=20)
+
+    assert len(ends) >= 2
+    spans = sorted((r["started"], r["ended"]) for r in ends)
+    assert all(ended <= started for (_, ended), (started, _) in itertools.pairwise(spans))
+
+
+def test_a_failed_timer_run_is_not_retried(
+    start_local_host: StartHost, app_env: dict[str, str]
+) -> None:
+    env = {**app_env, "TICK_SCHEDULE": "* * * * * *", "TICK_FAIL": "1"}
+    host = start_local_host(app=APP, env=env, host_json=host_json())
+
+    runs = wait_until(lambda: records(app_env, "tick"), count=3, timeout=15)
+
+    assert len(runs) >= 3
+    occurrences = [run["next"] for run in runs]
+    assert len(set(occurrences)) == len(occurrences)  # a new occurrence each time, no retry
+    assert "function=tick" in host.logs()
+    assert "outcome=failed error=RuntimeError" in host.logs()
