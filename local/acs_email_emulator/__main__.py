@@ -9,7 +9,9 @@ from pathlib import Path
 
 from local.acs_email_emulator.config import (
     DEFAULT_SENDER_DOMAINS,
+    DEFAULT_SENDER_USERNAMES,
     PROFILES,
+    REPEATED_OPERATION_ID_MODES,
     WELL_KNOWN_ACCESS_KEY,
     EmulatorConfig,
 )
@@ -32,6 +34,25 @@ def _parser() -> argparse.ArgumentParser:
         "--sender-domains",
         default=",".join(DEFAULT_SENDER_DOMAINS),
         help="comma-separated linked sender domains; '*.x' matches subdomains of x",
+    )
+    parser.add_argument(
+        "--sender-usernames",
+        default=",".join(DEFAULT_SENDER_USERNAMES),
+        help="comma-separated MailFrom usernames of every linked domain (default DoNotReply)",
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, help="where operations are kept (default: OUTBOX-state)"
+    )
+    parser.add_argument("--entra-tenant", help="accept Entra ID tokens of this tenant id")
+    parser.add_argument(
+        "--entra-issuer-graph",
+        help="Graph endpoint of the local authority that vouches for token signatures",
+    )
+    parser.add_argument(
+        "--repeated-operation-id",
+        choices=REPEATED_OPERATION_ID_MODES,
+        default="new",
+        help="what a send with an Operation-Id already used does (default: new message)",
     )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="custom")
     parser.add_argument("--per-minute", type=int, help="sends per minute (default: profile)")
@@ -72,12 +93,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         {key: value for key, value in _camel(overrides).items() if value is not None}
     )
     domains = tuple(d.strip() for d in args.sender_domains.split(",") if d.strip())
+    usernames = tuple(u.strip() for u in args.sender_usernames.split(",") if u.strip())
     try:
         config = EmulatorConfig(
             outbox_dir=args.outbox.resolve(),
             port=args.port,
             access_key=args.access_key,
             sender_domains=domains,
+            sender_usernames=usernames,
+            state_dir=args.state_dir.resolve() if args.state_dir else None,
+            entra_tenant=args.entra_tenant,
+            entra_issuer_graph=args.entra_issuer_graph,
+            repeated_operation_id=args.repeated_operation_id,
             profile=args.profile,
             limits=limits,
             processing_seconds=args.processing_seconds,

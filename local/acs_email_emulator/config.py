@@ -18,8 +18,34 @@ SUPPORTED_API_VERSIONS = frozenset({"2023-03-31", "2024-07-01-preview", "2025-09
 # is always `<guid>.azurecomm.net` and samples use it.
 DEFAULT_SENDER_DOMAINS: tuple[str, ...] = ("contoso.example", "*.azurecomm.net")
 
+# The MailFrom username every provisioned ACS domain has (quickstarts/email/add-multiple-senders).
+DEFAULT_SENDER_USERNAMES: tuple[str, ...] = ("DoNotReply",)
+
 # ACS answers requests whose x-ms-date is further than this from its clock with 401.
 DATE_WINDOW_SECONDS = 15 * 60
+
+# Repeatable requests (Repeatability-Request-Id / -First-Sent) are tracked this long on the
+# Email Send API (Learn: "Repeatability of requests").
+REPEATABILITY_WINDOW_SECONDS = 5 * 60
+
+# What a second send with an Operation-Id already used does. ACS does not document it (see
+# docs/acs-email-emulator.md), so each plausible answer can be chosen:
+# new: another message under the same id; replay: the first answer again, nothing sent;
+# conflict: 409 Conflict, nothing sent.
+REPEATED_OPERATION_ID_MODES = ("new", "replay", "conflict")
+
+# Entra ID access tokens for ACS: the SDK asks for this scope, and the token's audience is the
+# resource (with or without its trailing slash) or the ACS first-party application id.
+ACS_SCOPE = "https://communication.azure.com//.default"
+ACS_AUDIENCES = frozenset(
+    {
+        "https://communication.azure.com",
+        "https://communication.azure.com/",
+        "632ec9eb-fad7-4cbd-993a-e72973ba2acc",
+    }
+)
+# Microsoft.IdentityModel's default clock skew for exp/nbf.
+TOKEN_CLOCK_SKEW_SECONDS = 5 * 60
 
 MAX_RECIPIENTS = 50
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
@@ -77,6 +103,15 @@ class EmulatorConfig:
     host: str = "127.0.0.1"
     access_key: str = WELL_KNOWN_ACCESS_KEY
     sender_domains: tuple[str, ...] = DEFAULT_SENDER_DOMAINS
+    # MailFrom usernames provisioned on every linked domain (case-insensitive).
+    sender_usernames: tuple[str, ...] = DEFAULT_SENDER_USERNAMES
+    # Where operations are kept across restarts; None: `<outbox>-state` next to the outbox.
+    state_dir: Path | None = None
+    # Entra ID bearer tokens: the tenant whose tokens are accepted, and the Graph endpoint of the
+    # local authority that checks a token's signature (it publishes no keys). None: HMAC only.
+    entra_tenant: str | None = None
+    entra_issuer_graph: str | None = None
+    repeated_operation_id: str = "new"
     profile: str = "custom"
     limits: Limits = field(default_factory=lambda: PROFILES["custom"])
     # How long an accepted operation stays Running before it turns terminal.
@@ -91,6 +126,17 @@ class EmulatorConfig:
             raise ValueError("retry-after must be at least 1 second")
         if self.processing_seconds < 0:
             raise ValueError("processing time cannot be negative")
+        if self.repeated_operation_id not in REPEATED_OPERATION_ID_MODES:
+            raise ValueError(
+                f"repeated Operation-Id mode must be one of {', '.join(REPEATED_OPERATION_ID_MODES)}"
+            )
+        if (self.entra_tenant is None) != (self.entra_issuer_graph is None):
+            raise ValueError("Entra tokens need both the tenant and the issuer's Graph endpoint")
+
+    @property
+    def state_path(self) -> Path:
+        state_dir = self.state_dir or self.outbox_dir.with_name(self.outbox_dir.name + "-state")
+        return state_dir / "operations.json"
 
 
 def domain_is_linked(domain: str, linked: tuple[str, ...]) -> bool:

@@ -14,13 +14,18 @@ LimitValue = int | Literal["unlimited"]
 
 @dataclass(frozen=True)
 class Fault:
-    """The next `count` requests to `endpoint` ("send" or "status") answer `status`."""
+    """The next `count` requests to `endpoint` ("send" or "status") answer `status`.
+
+    `accept=True` (send only): the message is accepted first, then `status` is answered, as
+    when ACS acted but its answer was lost.
+    """
 
     status: int
     count: int = 1
     endpoint: str = "send"
     retry_after: int | None = None
     code: str | None = None
+    accept: bool = False
 
     def as_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -32,6 +37,8 @@ class Fault:
             body["retryAfter"] = self.retry_after
         if self.code is not None:
             body["code"] = self.code
+        if self.accept:
+            body["accept"] = True
         return body
 
 
@@ -111,8 +118,16 @@ class ControlClient:
             body["processingSeconds"] = processing_seconds
         return cast(dict[str, Any], self._json("POST", "limits", body))
 
+    def settings(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self._json("GET", "settings"))
+
+    def set_repeated_operation_id(self, mode: str) -> dict[str, Any]:
+        """What a send with a used Operation-Id does: "new", "replay" or "conflict"."""
+        return cast(dict[str, Any], self._json("POST", "settings", {"repeatedOperationId": mode}))
+
     def set_bounces(self, addresses: Iterable[str]) -> None:
-        """Messages to any of these addresses end Failed (EmailDropped)."""
+        """The suppression list: these recipients are dropped; a message to nobody else ends
+        Failed (EmailDroppedAllRecipientsSuppressed)."""
         self._call("POST", "bounces", {"addresses": list(addresses)})
 
     def set_faults(self, *faults: Fault) -> None:

@@ -102,6 +102,19 @@ async def set_limits(request: web.Request) -> web.Response:
     return web.json_response(state.limits_json())
 
 
+async def get_settings(request: web.Request) -> web.Response:
+    return web.json_response(_state(request).settings_json())
+
+
+async def set_settings(request: web.Request) -> web.Response:
+    state = _state(request)
+    try:
+        state.update_settings(await _json_object(request))
+    except ValueError as exc:
+        return _problem(str(exc))
+    return web.json_response(state.settings_json())
+
+
 async def get_bounces(request: web.Request) -> web.Response:
     return web.json_response({"addresses": sorted(_state(request).bounces)})
 
@@ -167,6 +180,8 @@ def add_routes(app: web.Application) -> None:
             web.get("/_emulator/messages/{message_id}/attachments/{index}", get_attachment),
             web.get("/_emulator/limits", get_limits),
             web.post("/_emulator/limits", set_limits),
+            web.get("/_emulator/settings", get_settings),
+            web.post("/_emulator/settings", set_settings),
             web.get("/_emulator/bounces", get_bounces),
             web.post("/_emulator/bounces", set_bounces),
             web.get("/_emulator/faults", get_faults),

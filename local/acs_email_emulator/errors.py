@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -14,18 +14,25 @@ class AcsError(Exception):
     message: str
     target: str | None = None
     retry_after: int | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
 
-    def response(self) -> web.Response:
+    def body(self) -> dict[str, object]:
         error: dict[str, object] = {"code": self.code, "message": self.message}
         if self.target is not None:
             error["target"] = self.target
-        headers = {"x-ms-error-code": self.code}
+        return {"error": error}
+
+    def headers(self) -> dict[str, str]:
+        headers = {"x-ms-error-code": self.code, **self.extra_headers}
         if self.retry_after is not None:
             headers["retry-after"] = str(self.retry_after)
-        return web.json_response({"error": error}, status=self.status, headers=headers)
+        return headers
+
+    def response(self) -> web.Response:
+        return web.json_response(self.body(), status=self.status, headers=self.headers())
 
 
 def bad_request(message: str, target: str | None = None, code: str = "BadRequest") -> AcsError:

@@ -34,6 +34,7 @@ def make_record(
     api_version: str,
     final_status: str,
     error: dict[str, str] | None,
+    suppressed: list[str] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": message_id,
@@ -62,6 +63,8 @@ def make_record(
         ],
         "finalStatus": final_status,
         "error": error,
+        # Recipients on the suppression list: dropped, not delivered ("Suppressed" in ACS logs).
+        "suppressed": suppressed or [],
     }
 
 

@@ -22,6 +22,10 @@ class Clock:
     def now(self) -> float:
         return time.monotonic() + self._offset
 
+    def wall(self) -> float:
+        """Epoch seconds moved by the same offset (token lifetimes run on this clock)."""
+        return time.time() + self._offset
+
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("the clock only moves forward")

@@ -6,8 +6,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.acs_email_emulator.config import PROFILES, EmulatorConfig, Limits
+from local.acs_email_emulator.config import (
+    PROFILES,
+    REPEATED_OPERATION_ID_MODES,
+    EmulatorConfig,
+    Limits,
+)
 from local.acs_email_emulator.errors import AcsError
+from local.acs_email_emulator.operations import Operation, OperationStore
 from local.acs_email_emulator.outbox import Outbox
 from local.acs_email_emulator.ratelimit import Clock, RateLimiter
 
@@ -23,24 +29,13 @@ _FAULT_CODES = {
 
 
 @dataclass
-class Operation:
-    id: str
-    message_id: str
-    ready_at: float  # clock time at which the operation turns terminal
-    final_status: str
-    error: dict[str, str] | None
-
-    def status(self, now: float) -> str:
-        return "Running" if now < self.ready_at else self.final_status
-
-
-@dataclass
 class FaultRule:
     endpoint: str
     status: int
     remaining: int
     retry_after: int | None
     code: str
+    accept: bool = False  # the send is carried out, then the fault is answered (a lost answer)
 
     @classmethod
     def from_json(cls, body: Any) -> FaultRule:
@@ -60,8 +55,19 @@ class FaultRule:
             raise ValueError("retryAfter must be a non-negative integer")
         if retry_after is None and status == 429:
             retry_after = 1  # what a throttled ACS always sends
+        accept = body.get("accept", False)
+        if not isinstance(accept, bool) or (accept and endpoint != "send"):
+            raise ValueError("accept must be a boolean, and only for the send endpoint")
         code = body.get("code") or _FAULT_CODES.get(status, "InjectedFault")
-        return cls(endpoint, status, count, retry_after, str(code))
+        return cls(endpoint, status, count, retry_after, str(code), accept)
+
+    def error(self) -> AcsError:
+        return AcsError(
+            self.status,
+            self.code,
+            "Fault injected by the emulator's control API.",
+            retry_after=self.retry_after,
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +76,7 @@ class FaultRule:
             "count": self.remaining,
             "retryAfter": self.retry_after,
             "code": self.code,
+            "accept": self.accept,
         }
 
 
@@ -78,26 +85,27 @@ class EmulatorState:
     config: EmulatorConfig
     outbox: Outbox
     clock: Clock = field(default_factory=Clock)
-    # By operation id the latest send wins (ids are not de-duplicated); by message id, each
-    # message keeps its own operation.
-    operations: dict[str, Operation] = field(default_factory=dict)
-    message_operations: dict[str, Operation] = field(default_factory=dict)
+    operations: OperationStore = field(init=False)
+    # The managed suppression list: addresses that hard-bounced before (lower case).
     bounces: set[str] = field(default_factory=set)
     faults: list[FaultRule] = field(default_factory=list)
     requests: dict[str, Counter[str]] = field(default_factory=dict)
     profile: str = field(init=False)
+    repeated_operation_id: str = field(init=False)
     limits: Limits = field(init=False)
     processing_seconds: float = field(init=False)
     send_limiter: RateLimiter = field(init=False)
     status_limiter: RateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
+        self.operations = OperationStore(self.config.state_path, self.clock)
         self.send_limiter = RateLimiter(self.clock, None, None)
         self.status_limiter = RateLimiter(self.clock, None, None)
         self._apply_startup_settings()
 
     def _apply_startup_settings(self) -> None:
         self.profile = self.config.profile
+        self.repeated_operation_id = self.config.repeated_operation_id
         self.processing_seconds = self.config.processing_seconds
         self.apply_limits(self.config.limits)
 
@@ -122,6 +130,17 @@ class EmulatorState:
             self.processing_seconds = float(seconds)
         self.apply_limits(limits)
 
+    def settings_json(self) -> dict[str, Any]:
+        return {"repeatedOperationId": self.repeated_operation_id}
+
+    def update_settings(self, body: dict[str, Any]) -> None:
+        mode = body.get("repeatedOperationId", self.repeated_operation_id)
+        if mode not in REPEATED_OPERATION_ID_MODES:
+            raise ValueError(
+                f"repeatedOperationId must be one of {', '.join(REPEATED_OPERATION_ID_MODES)}"
+            )
+        self.repeated_operation_id = mode
+
     def limits_json(self) -> dict[str, Any]:
         return {
             "profile": self.profile,
@@ -130,31 +149,28 @@ class EmulatorState:
             "retryAfterSeconds": self.config.retry_after_seconds,
         }
 
-    def take_fault(self, endpoint: str) -> AcsError | None:
+    def take_fault(self, endpoint: str) -> FaultRule | None:
         for rule in self.faults:
             if rule.endpoint == endpoint and rule.remaining > 0:
                 rule.remaining -= 1
-                return AcsError(
-                    rule.status,
-                    rule.code,
-                    "Fault injected by the emulator's control API.",
-                    retry_after=rule.retry_after,
-                )
+                return rule
         return None
 
     def count_request(self, endpoint: str, status: int) -> None:
         self.requests.setdefault(endpoint, Counter())[str(status)] += 1
 
     def status_of(self, record: dict[str, Any]) -> str:
-        operation = self.message_operations.get(record["id"])
-        if operation is None:  # loaded from an earlier run's outbox
+        operation = self.operations.by_message.get(record["id"])
+        if operation is None:  # an outbox record without its operation (state file removed)
             return str(record["finalStatus"])
         return operation.status(self.clock.now())
+
+    def operation(self, operation_id: str) -> Operation | None:
+        return self.operations.by_id.get(operation_id)
 
     def reset(self) -> None:
         self.outbox.clear()
         self.operations.clear()
-        self.message_operations.clear()
         self.bounces.clear()
         self.faults.clear()
         self.requests.clear()

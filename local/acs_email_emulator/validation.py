@@ -12,8 +12,12 @@ from typing import Any
 from local.acs_email_emulator.config import MAX_RECIPIENTS, MAX_REQUEST_BYTES, domain_is_linked
 from local.acs_email_emulator.errors import AcsError, bad_request
 
-# Deliberately loose (like ACS): one '@', no spaces, a dot in the domain.
-_ADDRESS = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]+$")
+# What ACS is known to refuse with "Invalid format for email address" (docs, "Addresses"): the
+# emulator accepts an ASCII dot-atom local part and a domain of LDH labels, no more. A quoted
+# local part or an internationalised address (RFC 6531) is refused: ACS does not document them.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LOCAL = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _CONTENT_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except ':'
 
@@ -68,9 +72,26 @@ def _object(value: Any, target: str) -> dict[str, Any]:
     return value
 
 
+def address_is_valid(value: str) -> bool:
+    local, at, domain = value.partition("@")
+    labels = domain.split(".")
+    return (
+        value.isascii()
+        and bool(at)
+        and len(local) <= 64
+        and len(value) <= 254
+        and _LOCAL.fullmatch(local) is not None
+        and len(labels) >= 2
+        and all(_LABEL.fullmatch(label) for label in labels)
+        and not labels[-1].isdigit()
+    )
+
+
 def _address(value: str, target: str) -> str:
-    if not _ADDRESS.match(value):
-        raise bad_request(f"{value!r} is not a valid email address.", target, "InvalidEmailAddress")
+    if not address_is_valid(value):
+        raise bad_request(
+            f"Invalid format for email address at {target}.", target, "InvalidEmailAddress"
+        )
     return value
 
 
@@ -131,7 +152,9 @@ def _custom_headers(value: Any) -> dict[str, str]:
     return dict(headers)
 
 
-def parse_send_request(raw: bytes, linked_domains: tuple[str, ...]) -> SendRequest:
+def parse_send_request(
+    raw: bytes, linked_domains: tuple[str, ...], sender_usernames: tuple[str, ...]
+) -> SendRequest:
     if len(raw) > MAX_REQUEST_BYTES:
         raise AcsError(
             413,
@@ -184,13 +207,21 @@ def parse_send_request(raw: bytes, linked_domains: tuple[str, ...]) -> SendReque
         attachments=_attachments(body.get("attachments")),
         headers=_custom_headers(body.get("headers")),
     )
-    # Checked last, like ACS: a well-formed request from an unlinked domain.
-    domain = sender.rpartition("@")[2]
+    # Checked last, like ACS: a well-formed request from an unlinked domain or username.
+    username, _, domain = sender.rpartition("@")
     if not domain_is_linked(domain, linked_domains):
         raise AcsError(
             404,
             "DomainNotLinked",
             "The specified sender domain has not been linked.",
+            "senderAddress",
+        )
+    if username.lower() not in {u.lower() for u in sender_usernames}:
+        raise AcsError(
+            400,
+            "InvalidSenderUserName",
+            f"Invalid email sender username: '{username}'. Please use a username from the list "
+            "of valid usernames configured by your admin.",
             "senderAddress",
         )
     return request

@@ -80,13 +80,67 @@ def test_per_hour_limit(acs: AcsEmulator) -> None:
     assert len(acs.control.messages()) == 4
 
 
-def test_refused_sends_do_not_use_the_quota(acs: AcsEmulator) -> None:
+def test_refused_sends_count_toward_the_quota(acs: AcsEmulator) -> None:
+    # ACS: "all requests accrue against your usage limits"; the old emulator counted only 202s.
+    acs.control.set_limits(per_minute=2)
+    refused = [
+        body(acs) | {"senderAddress": "x@fabrikam.example"},  # 404 DomainNotLinked
+        body(acs) | {"recipients": {"to": [{"address": "a..b@contoso.example"}]}},  # 400
+    ]
+    for bad in refused:
+        with pytest.raises(HttpResponseError):
+            acs.email_client(retry_total=0).begin_send(bad, polling=False)
+
+    error = throttled_send(acs)
+
+    assert error.status_code == 429
+    assert acs.control.messages() == []
+    assert acs.control.requests()["send"] == {"404": 1, "400": 1, "429": 1}
+
+
+def test_a_faulted_send_counts_toward_the_quota(acs: AcsEmulator) -> None:
     acs.control.set_limits(per_minute=1)
-    bad = body(acs) | {"senderAddress": "x@fabrikam.example"}
+    acs.control.set_faults(Fault(status=500, count=1))
     with pytest.raises(HttpResponseError):
-        acs.email_client().begin_send(bad, polling=False)
+        acs.email_client(retry_total=0).begin_send(body(acs), polling=False)
+    assert throttled_send(acs).status_code == 429
+
+
+def test_a_429_answer_does_not_extend_the_window(acs: AcsEmulator) -> None:
+    acs.control.set_limits(per_minute=1)
     acs.email_client().begin_send(body(acs), polling=False)
-    assert len(acs.control.messages()) == 1
+    for _ in range(3):
+        assert throttled_send(acs).status_code == 429
+    acs.control.advance_clock(60)  # the retry-after of the first 429
+    acs.email_client().begin_send(body(acs), polling=False)
+    assert len(acs.control.messages()) == 2
+
+
+def test_refused_status_polls_count_toward_the_status_quota(acs: AcsEmulator) -> None:
+    acs.control.set_limits(status_per_minute=1)
+    client = acs.email_client(retry_total=0)
+    unknown = HttpRequest("GET", "/emails/operations/nope?api-version=2025-09-01")
+    assert client.send_request(unknown).status_code == 404
+    assert client.send_request(unknown).status_code == 429
+
+
+def test_an_accepting_fault_sends_the_message_and_loses_the_answer(acs: AcsEmulator) -> None:
+    acs.control.set_faults(Fault(status=503, count=1, accept=True, retry_after=7))
+    acs.control.set_limits(processing_seconds=0)
+    client = acs.email_client(retry_total=0)
+
+    with pytest.raises(HttpResponseError) as caught:
+        client.begin_send(body(acs), operation_id="op-lost", polling=False)
+
+    assert caught.value.status_code == 503
+    assert caught.value.response is not None
+    assert cast(Any, caught.value.response).headers["retry-after"] == "7"
+    [record] = acs.control.messages()
+    assert record["operationId"] == "op-lost"
+    status = client.send_request(
+        HttpRequest("GET", "/emails/operations/op-lost?api-version=2025-09-01")
+    )
+    assert status.json() == {"id": "op-lost", "status": "Succeeded"}
 
 
 def test_status_endpoint_has_its_own_quota(acs: AcsEmulator) -> None:

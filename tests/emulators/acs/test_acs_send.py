@@ -1,4 +1,4 @@
-"""Sending through the real azure-communication-email SDK: outbox, status, bounces, ids."""
+"""Sending through the real azure-communication-email SDK: outbox, status, suppression, ids."""
 
 from __future__ import annotations
 
@@ -134,21 +134,41 @@ def test_unsupported_api_version_is_refused(acs: AcsEmulator) -> None:
     assert acs.control.messages() == []
 
 
-def test_bounce_address_ends_failed(acs: AcsEmulator) -> None:
-    acs.control.set_bounces(["Manager@Contoso.example"])
+def test_a_suppressed_cc_is_dropped_and_the_operation_still_succeeds(acs: AcsEmulator) -> None:
+    # ACS fails an operation only when all its recipients are suppressed; the old emulator
+    # failed it for any one bounced recipient.
+    acs.control.set_bounces(["HR@Contoso.example"])
+    acs.control.set_limits(processing_seconds=0)
+
+    result = acs.email_client().begin_send(message(acs), operation_id="op-cc").result()
+
+    assert result == {"id": "op-cc", "status": "Succeeded"}
+    [record] = acs.control.messages()
+    assert (record["status"], record["error"]) == ("Succeeded", None)
+    assert record["suppressed"] == ["hr@contoso.example"]
+
+
+def test_a_message_whose_every_recipient_is_suppressed_fails(acs: AcsEmulator) -> None:
+    acs.control.set_bounces(
+        ["Manager@Contoso.example", "hr@contoso.example", "audit@contoso.example"]
+    )
     client = acs.email_client()
 
     with pytest.raises(HttpResponseError) as caught:
         client.begin_send(message(acs), operation_id="op-bounce").result()
 
     assert caught.value.error is not None
-    assert caught.value.error.code == "EmailDropped"
+    assert caught.value.error.code == "EmailDroppedAllRecipientsSuppressed"
     [record] = acs.control.messages()
     assert record["status"] == "Failed"
-    assert record["error"]["code"] == "EmailDropped"
+    assert record["error"] == {
+        "code": "EmailDroppedAllRecipientsSuppressed",
+        "message": "Message dropped because all recipients were suppressed",
+    }
 
 
-def test_repeated_operation_id_is_recorded_not_deduplicated(acs: AcsEmulator) -> None:
+def test_repeated_operation_id_is_a_new_message_by_default(acs: AcsEmulator) -> None:
+    assert acs.control.settings() == {"repeatedOperationId": "new"}
     client = acs.email_client()
     client.begin_send(message(acs), operation_id="op-same", polling=False)
     client.begin_send(message(acs), operation_id="op-same", polling=False)
@@ -156,6 +176,41 @@ def test_repeated_operation_id_is_recorded_not_deduplicated(acs: AcsEmulator) ->
     records = acs.control.messages()
     assert [r["operationId"] for r in records] == ["op-same", "op-same"]
     assert records[0]["id"] != records[1]["id"]
+
+
+def test_repeated_operation_id_in_replay_mode_answers_the_first_send_again(
+    acs: AcsEmulator,
+) -> None:
+    acs.control.set_repeated_operation_id("replay")
+    client = acs.email_client()
+    first = client.begin_send(message(acs), operation_id="op-once", polling=False).result()
+    again = client.begin_send(message(acs), operation_id="op-once", polling=False).result()
+
+    assert first == again == {"id": "op-once", "status": "Running"}
+    assert len(acs.control.messages()) == 1
+    assert acs.control.requests()["send"] == {"202": 2}
+
+
+def test_repeated_operation_id_in_conflict_mode_is_a_409(acs: AcsEmulator) -> None:
+    acs.control.set_repeated_operation_id("conflict")
+    client = acs.email_client()
+    client.begin_send(message(acs), operation_id="op-once", polling=False)
+
+    with pytest.raises(HttpResponseError) as caught:
+        client.begin_send(message(acs), operation_id="op-once", polling=False)
+
+    assert caught.value.status_code == 409
+    assert caught.value.error is not None and caught.value.error.code == "Conflict"
+    assert len(acs.control.messages()) == 1
+    # A send without an Operation-Id is never a repeat.
+    client.begin_send(message(acs), polling=False)
+    assert len(acs.control.messages()) == 2
+
+
+def test_reset_restores_the_repeated_operation_id_mode(acs: AcsEmulator) -> None:
+    acs.control.set_repeated_operation_id("conflict")
+    acs.control.reset()
+    assert acs.control.settings() == {"repeatedOperationId": "new"}
 
 
 def test_operation_id_is_generated_when_not_given(acs: AcsEmulator) -> None:

@@ -141,6 +141,56 @@ def test_invalid_message_is_refused(
     assert acs.control.messages() == []
 
 
+# Addresses the app once accepted and the emulator then answered with a plain-text 500 (its MIME
+# writer refused them): ACS refuses malformed addresses with a JSON 400 before it accepts a send.
+REFUSED_ADDRESSES = ["jörg@example.org", "a..b@example.org", ".a@example.org", "a.@example.org"]
+
+
+@pytest.mark.parametrize("field", ["to", "cc", "bcc"])
+@pytest.mark.parametrize("address", REFUSED_ADDRESSES)
+def test_addresses_acs_refuses_are_a_json_400_in_every_recipient_field(
+    acs: AcsEmulator, field: str, address: str
+) -> None:
+    body = valid(acs)
+    body["recipients"][field] = [{"address": address}]
+
+    with pytest.raises(HttpResponseError) as caught:
+        acs.email_client(retry_total=0).begin_send(body, polling=False)
+
+    assert caught.value.status_code == 400
+    assert caught.value.error is not None
+    assert caught.value.error.code == "InvalidEmailAddress"
+    assert caught.value.error.target == f"recipients.{field}[0].address"
+    assert "Invalid format for email address" in str(caught.value.error.message)
+    assert acs.control.messages() == []
+    assert acs.control.requests()["send"] == {"400": 1}
+
+
+def test_a_sender_username_the_domain_has_not_provisioned_is_refused(acs: AcsEmulator) -> None:
+    body = valid(acs)
+    body["senderAddress"] = "noreply@contoso.example"
+
+    with pytest.raises(HttpResponseError) as caught:
+        acs.email_client().begin_send(body, polling=False)
+
+    assert caught.value.status_code == 400
+    assert caught.value.error is not None
+    assert caught.value.error.code == "InvalidSenderUserName"
+    assert caught.value.error.target == "senderAddress"
+    assert caught.value.error.message == (
+        "Invalid email sender username: 'noreply'. Please use a username from the list of "
+        "valid usernames configured by your admin."
+    )
+    assert acs.control.messages() == []
+
+
+def test_sender_usernames_are_case_insensitive(acs: AcsEmulator) -> None:
+    body = valid(acs)
+    body["senderAddress"] = "donotreply@contoso.example"
+    acs.email_client().begin_send(body, polling=False)
+    assert len(acs.control.messages()) == 1
+
+
 def test_fifty_recipients_are_allowed(acs: AcsEmulator) -> None:
     body = valid(acs)
     body["recipients"] = {"to": many(30), "cc": many(10), "bcc": many(10)}
