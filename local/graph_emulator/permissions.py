@@ -47,6 +47,9 @@ POLICY_READ = frozenset(
     {"Policy.Read.AuthenticationMethod", "Policy.ReadWrite.AuthenticationMethod", "Policy.Read.All"}
 )
 POLICY_WRITE = frozenset({"Policy.ReadWrite.AuthenticationMethod"})
+# Conditional Access policies and named locations: v1.0 documents Policy.Read.All only (the
+# ReadWrite.ConditionalAccess permission does not read them on its own).
+CONDITIONAL_ACCESS_READ = frozenset({"Policy.Read.All"})
 REPORTS_READ = frozenset({"AuditLog.Read.All", "UserAuthenticationMethod.Read.All"})
 AUDIT_READ = frozenset({"AuditLog.Read.All"})
 NONE: frozenset[str] = frozenset()

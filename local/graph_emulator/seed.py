@@ -84,6 +84,27 @@ POLICY_TYPES = {
 }
 
 
+# The authenticationMethodsPolicy's own properties when a seed gives none: migration done, the
+# registration campaign left at Microsoft's default (off) for Authenticator.
+METHODS_POLICY_DEFAULT: dict[str, Any] = {
+    "policyMigrationState": "migrationComplete",
+    "registrationEnforcement": {
+        "authenticationMethodsRegistrationCampaign": {
+            "snoozeDurationInDays": 1,
+            "state": "default",
+            "excludeTargets": [],
+            "includeTargets": [
+                {
+                    "id": "all_users",
+                    "targetType": "group",
+                    "targetedAuthenticationMethod": "microsoftAuthenticator",
+                }
+            ],
+        }
+    },
+}
+
+
 class SeedError(ValueError):
     pass
 
@@ -142,9 +163,35 @@ def load_tenant(seed: dict[str, Any], clock: Clock) -> Tenant:
             POLICY_TYPES.get(policy_id, "#microsoft.graph.authenticationMethodConfiguration"),
         )
         tenant.policies[policy_id] = merged
+    _load_policy_and_access(tenant, seed, now)
     if seed.get("generate"):
         generate_users(tenant, seed["generate"])
     return tenant
+
+
+def _load_policy_and_access(tenant: Tenant, seed: dict[str, Any], now: datetime) -> None:
+    """The methods policy's own properties (``authenticationMethodsPolicy``, checked as a PATCH
+    would be) and the Conditional Access policies and named locations (``conditionalAccess``)."""
+    from .conditional_access import named_location_from_spec, policy_from_spec
+    from .errors import GraphError
+    from .policy_rules import apply_methods_policy
+
+    try:
+        tenant.methods_policy = apply_methods_policy(
+            copy.deepcopy(METHODS_POLICY_DEFAULT), seed.get("authenticationMethodsPolicy") or {}
+        )
+    except GraphError as exc:
+        raise SeedError(f"authenticationMethodsPolicy: {exc.message}") from None
+    access = seed.get("conditionalAccess") or {}
+    try:
+        tenant.named_locations = [
+            named_location_from_spec(spec, now) for spec in access.get("namedLocations", [])
+        ]
+        tenant.conditional_access = [
+            policy_from_spec(spec, now) for spec in access.get("policies", [])
+        ]
+    except SpecError as exc:
+        raise SeedError(f"conditionalAccess: {exc}") from None
 
 
 def _load_ownership_and_eligibility(tenant: Tenant, seed: dict[str, Any], now: datetime) -> None:

@@ -312,7 +312,8 @@ class Group:
             "description": self.description,
             "displayName": self.display_name,
             "groupTypes": list(self.group_types),
-            "isAssignableToRole": self.is_assignable_to_role,
+            # Graph: true for a group created role-assignable, null (not false) for the others.
+            "isAssignableToRole": True if self.is_assignable_to_role else None,
             "mail": self.mail,
             "mailEnabled": self.mail_enabled,
             "mailNickname": self.mail_nickname or self.display_name.replace(" ", "").lower(),
@@ -355,6 +356,11 @@ class Tenant:
     apps: dict[str, App] = field(default_factory=dict)
     role_definitions: dict[str, RoleDefinition] = field(default_factory=dict)
     applications: dict[str, DirectoryApp] = field(default_factory=dict)  # and service principals
+    # The authenticationMethodsPolicy's own properties (policyMigrationState,
+    # registrationEnforcement, reconfirmationInDays); its configurations are ``policies``.
+    methods_policy: dict[str, Any] = field(default_factory=dict)
+    conditional_access: list[dict[str, Any]] = field(default_factory=list)  # CA policies
+    named_locations: list[dict[str, Any]] = field(default_factory=list)
     audits: list[dict[str, Any]] = field(default_factory=list)
     version: int = 0  # bumped by every change that alters list/report membership or order
 

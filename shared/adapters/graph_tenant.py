@@ -1,10 +1,21 @@
-"""The doctor's TenantReader on Graph: raw reads of tenant configuration, failures as findings."""
+"""The doctor's TenantReader on Graph: raw reads of tenant configuration, failures as findings;
+and the `$batch` the doctor probes the production calls with (`BatchReader`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from shared.adapters.doctor_probes import failure_of
 from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.doctor.fetched import Fetched, ReadFailure
+
+
+def _item_answer(status: int, body: Any) -> Fetched:
+    if 200 <= status < 300:
+        return body if isinstance(body, dict) else {}
+    error = body.get("error") if isinstance(body, dict) else None
+    error = error if isinstance(error, dict) else {}
+    return ReadFailure(status, str(error.get("code") or ""), str(error.get("message") or ""))
 
 
 class GraphTenantReader:
@@ -19,3 +30,15 @@ class GraphTenantReader:
         except Exception as exc:  # a credential or transport failure is itself the finding
             return failure_of(exc)
         return body if isinstance(body, dict) else {}
+
+    async def batch(self, requests: list[dict[str, Any]]) -> dict[str, Fetched]:
+        """Each item's answer by id; a `$batch` that fails as a whole fails every item."""
+        try:
+            answers = await self._raw.batch(requests)
+        except GraphRequestError as exc:
+            failure = ReadFailure(exc.status, exc.code, exc.message)
+            return {str(r["id"]): failure for r in requests}
+        except Exception as exc:  # a credential or transport failure is itself the finding
+            failure = failure_of(exc)
+            return {str(r["id"]): failure for r in requests}
+        return {key: _item_answer(status, body) for key, (status, body) in answers.items()}

@@ -14,6 +14,10 @@ WINDOWS_HELLO = (
     "For Business) assigned to the joiners' devices; or the Group Policy 'Use Windows Hello for "
     "Business'"
 )
+AUTH_METHODS_MIGRATION = f"{AUTH_METHODS} → Manage migration"
+REGISTRATION_CAMPAIGN = "Entra ID → Protection → Authentication methods → Registration campaign"
+SYSTEM_PREFERRED_MFA = "Entra ID → Protection → Authentication methods → Settings → System-preferred multifactor authentication"
+CONDITIONAL_ACCESS = "Entra ID → Conditional Access → Policies"
 GROUPS = "Entra ID → Groups → All groups"
 API_PERMISSIONS = (
     "Entra ID → Enterprise apps → (Tapstart's managed identity) → Permissions; grant with "

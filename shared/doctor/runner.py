@@ -3,8 +3,11 @@
 Graph reads go through the app's own Graph adapter (same credential, base URL and retry handler
 as onboarding; the TenantReader port), so a doctor that passes has exercised the real path. The request budget is small:
 the TAP policy (and three reads per group it includes: the group, its role assignments, its PIM
-eligibility), the Authenticator and Passkey (FIDO2) policies when TARGET_METHODS need them, one
-read per passwordless group, one report page of one row, one token.
+eligibility), the Authenticator and Passkey (FIDO2) policies when TARGET_METHODS need them, the
+authentication methods policy itself (migration state, registration campaign), the Conditional
+Access policies (and their named locations when one names any), one read per passwordless group,
+one report page of one row, one token, and one `$batch` probing each production call
+(`call_probes`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import quote
 
 from shared.config import Settings
@@ -20,8 +23,15 @@ from shared.doctor.authenticator_checks import (
     check_authenticator_policy,
     needs_authenticator_policy,
 )
+from shared.doctor.call_probes import FIRST_USER_PATH, Probe, check_calls, probes
+from shared.doctor.conditional_access_checks import check_conditional_access, location_ids
 from shared.doctor.fetched import Fetched, ReadFailure
 from shared.doctor.group_checks import GROUP_SELECT, check_group, group_name
+from shared.doctor.methods_policy_checks import (
+    check_campaign,
+    check_migration,
+    check_system_preferred,
+)
 from shared.doctor.passkey_checks import check_passkey_policy, needs_fido2_policy
 from shared.doctor.permission_checks import check_permissions
 from shared.doctor.result import CheckResult, DoctorReport, failed
@@ -47,7 +57,14 @@ _METHODS = "/policies/authenticationMethodsPolicy/authenticationMethodConfigurat
 TAP_POLICY_PATH = f"{_METHODS}/TemporaryAccessPass"
 AUTHENTICATOR_POLICY_PATH = f"{_METHODS}/MicrosoftAuthenticator"
 FIDO2_POLICY_PATH = f"{_METHODS}/Fido2"
-REPORT_PROBE_PATH = "/reports/authenticationMethods/userRegistrationDetails?$top=1&$select=id"
+METHODS_POLICY_PATH = "/policies/authenticationMethodsPolicy"
+CONDITIONAL_ACCESS_PATH = "/identity/conditionalAccess/policies"
+NAMED_LOCATIONS_PATH = "/identity/conditionalAccess/namedLocations"
+# One row, with the per-user flag v1.0 shows the tenant's system-preferred MFA setting through.
+REPORT_PROBE_PATH = (
+    "/reports/authenticationMethods/userRegistrationDetails"
+    "?$top=1&$select=id,isSystemPreferredAuthenticationMethodEnabled"
+)
 
 Progress = Callable[[str], None]
 
@@ -67,10 +84,24 @@ class DoctorInputs:
     fido2_policy: Fetched | None = None  # None: not read, no target needs it
     # The groups the TAP policy includes, read to tell whether it reaches privileged accounts.
     tap_targets: dict[str, TargetReads] = field(default_factory=dict)
+    methods_policy: Fetched | None = None  # None: not read
+    conditional_access: Fetched | None = None  # None: not read
+    named_locations: Fetched | None = None  # None: not needed or not read
+    first_user: Fetched | None = None  # None: calls not probed
+    call_probes: list[Probe] = field(default_factory=list)
+    call_answers: dict[str, Fetched] = field(default_factory=dict)
 
 
 class TenantReader(Protocol):
     async def read_json(self, path: str) -> Fetched: ...
+
+
+@runtime_checkable
+class BatchReader(Protocol):
+    """A TenantReader that can also send a `$batch` (the app's Graph reader can): the doctor's
+    probe of each production call. Each answer is the item's body, or why it failed."""
+
+    async def batch(self, requests: list[dict[str, Any]]) -> dict[str, Fetched]: ...
 
 
 class ServiceProbes(Protocol):
@@ -116,6 +147,47 @@ async def _tap_reads(tenant: TenantReader) -> tuple[Fetched, dict[str, TargetRea
     return policy, dict(zip(ids, reads, strict=True))
 
 
+async def _all_pages(tenant: TenantReader, path: str) -> Fetched:
+    """A collection read to its last page (`@odata.nextLink`), or the first failure."""
+    first = await tenant.read_json(path)
+    if isinstance(first, ReadFailure):
+        return first
+    items = list(first.get("value") or [])
+    link = first.get("@odata.nextLink")
+    while isinstance(link, str) and link:
+        page = await tenant.read_json(link)
+        if isinstance(page, ReadFailure):
+            return page
+        items += page.get("value") or []
+        link = page.get("@odata.nextLink")
+    return {**first, "value": items}
+
+
+async def _access_reads(tenant: TenantReader) -> tuple[Fetched, Fetched | None]:
+    """The Conditional Access policies, then the named locations when a policy names one."""
+    policies = await _all_pages(tenant, CONDITIONAL_ACCESS_PATH)
+    if not location_ids(policies):
+        return policies, None
+    return policies, await _all_pages(tenant, NAMED_LOCATIONS_PATH)
+
+
+async def _call_probes(
+    tenant: TenantReader, settings: Settings
+) -> tuple[Fetched | None, list[Probe], dict[str, Fetched]]:
+    """One real user, then every production call probed in one `$batch`."""
+    if not isinstance(tenant, BatchReader):
+        return None, [], {}
+    first = await tenant.read_json(FIRST_USER_PATH)
+    users = first.get("value") if isinstance(first, dict) else None
+    if not users or not settings.passwordless_group_ids:
+        return first, [], {}
+    planned = probes(
+        str(users[0]["id"]), settings.passwordless_group_ids[0], settings.target_methods
+    )
+    answers = await tenant.batch([p.request() for p in planned])
+    return first, planned, answers
+
+
 async def gather_inputs(
     settings: Settings,
     tenant: TenantReader,
@@ -141,6 +213,9 @@ async def gather_inputs(
             lambda: tenant.read_json(FIDO2_POLICY_PATH),
         ),
         _step(progress, "registration report", tenant.read_json(REPORT_PROBE_PATH)),
+        _step(progress, "authentication methods policy", tenant.read_json(METHODS_POLICY_PATH)),
+        _step(progress, "Conditional Access", _access_reads(tenant)),
+        _step(progress, "Graph calls", _call_probes(tenant, settings)),
         _step(progress, "app token", probes.token_roles()),
         _step(progress, "storage", probes.storage()),
         _step(progress, "ACS Email", probes.acs(probe_email)),
@@ -153,8 +228,16 @@ async def gather_inputs(
             for g in groups
         ),
     )
-    (tap, tap_targets), authenticator, fido2, report, roles, storage, acs, *group_reads = reads
+    (tap, tap_targets), authenticator, fido2, report, methods, access, calls, *rest = reads
+    roles, storage, acs, *group_reads = rest
+    first_user, planned, answers = calls
     return DoctorInputs(
+        methods_policy=methods,
+        conditional_access=access[0],
+        named_locations=access[1],
+        first_user=first_user,
+        call_probes=planned,
+        call_answers=answers,
         tap_policy=tap,
         tap_targets=tap_targets,
         authenticator_policy=authenticator,
@@ -197,6 +280,21 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
         inputs.fido2_policy, targets=targets, group_ids=group_ids, group_names=names
     )
     results += check_windows_hello(targets)
+    results += check_migration(inputs.methods_policy)
+    results += check_campaign(
+        inputs.methods_policy,
+        authenticator=inputs.authenticator_policy,
+        group_ids=group_ids,
+        group_names=names,
+        targets=targets,
+    )
+    results += check_system_preferred(inputs.report)
+    results += check_conditional_access(
+        inputs.conditional_access,
+        inputs.named_locations,
+        group_ids=group_ids,
+        group_names=names,
+    )
     results += [check_group(g, body) for g, body in inputs.groups.items()]
     if isinstance(inputs.roles, ReadFailure):
         results.append(
@@ -212,6 +310,7 @@ def evaluate(settings: Settings, inputs: DoctorInputs) -> DoctorReport:
         roles = inputs.roles
         results += check_permissions(roles, targets=targets)
     results.append(check_registration_report(inputs.report, roles))
+    results += check_calls(inputs.first_user, inputs.call_probes, inputs.call_answers)
     results += check_acs(inputs.acs)
     results.append(check_storage(inputs.storage))
     results.append(check_webhook_secrets(inputs.webhook_secrets))

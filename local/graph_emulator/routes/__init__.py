@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from ..dispatch import Router
-from . import audit, authenticator, batch, groups, methods, policies, reports, roles, tap, users
+from . import (
+    audit,
+    authenticator,
+    batch,
+    conditional_access,
+    groups,
+    methods,
+    policies,
+    reports,
+    roles,
+    tap,
+    users,
+)
 
 
 def build_router() -> Router:
@@ -16,6 +28,7 @@ def build_router() -> Router:
         groups,
         roles,
         policies,
+        conditional_access,
         reports,
         audit,
         batch,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .. import permissions as perm
 from ..dispatch import GraphRequest, GraphResponse, Router
 from ..errors import bad_request, not_found
+from ..policy_rules import apply_configuration, apply_methods_policy
 from .common import context, ok
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ BASE = "policies/authenticationMethodsPolicy"
 
 def register(router: Router) -> None:
     router.add("GET", BASE, perm.POLICY_READ, "directory_read")(get_policy)
+    router.add("PATCH", BASE, perm.POLICY_WRITE, "directory_write")(patch_policy)
     router.add(
         "PATCH",
         BASE + "/authenticationMethodConfigurations/{config}",
@@ -48,7 +50,8 @@ def get_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
 
 
 def patch_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
-    """Merge the body's fields (204). Graph requires ``@odata.type`` in the body."""
+    """Merge the body's fields (204) after Graph's checks (`policy_rules`); a refused PATCH
+    changes nothing. Graph requires ``@odata.type`` in the body."""
     body = req.json_body()
     wanted = req.params["config"].lower()
     for policy_id, policy in em.tenant.policies.items():
@@ -58,37 +61,34 @@ def patch_configuration(em: Emulator, req: GraphRequest) -> GraphResponse:
                     "The request body must include '@odata.type' with the configuration's type.",
                     code="badRequest",
                 )
-            for key, value in body.items():
-                if key not in {"id", "@odata.type"}:
-                    policy[key] = copy.deepcopy(value)
+            em.tenant.policies[policy_id] = apply_configuration(policy_id, policy, body)
             em.tenant.version += 1
             return GraphResponse(204)
     raise not_found(req.params["config"])
 
 
+def patch_policy(em: Emulator, req: GraphRequest) -> GraphResponse:
+    """The policy's own properties: the registration campaign, the migration state (204)."""
+    em.tenant.methods_policy = apply_methods_policy(em.tenant.methods_policy, req.json_body())
+    em.tenant.version += 1
+    return GraphResponse(204)
+
+
 def get_policy(em: Emulator, _req: GraphRequest) -> GraphResponse:
+    own = copy.deepcopy(em.tenant.methods_policy)
     return ok(
         {
             "@odata.context": context(em, "policies/authenticationMethodsPolicy/$entity"),
             "id": "authenticationMethodsPolicy",
-            "displayName": "Authentication Methods Policy",
-            "description": "The tenant-wide policy that controls which authentication methods are allowed.",
-            "policyVersion": "1.5",
-            "policyMigrationState": "migrationComplete",
-            "registrationEnforcement": {
-                "authenticationMethodsRegistrationCampaign": {
-                    "snoozeDurationInDays": 1,
-                    "state": "default",
-                    "excludeTargets": [],
-                    "includeTargets": [
-                        {
-                            "id": "all_users",
-                            "targetType": "group",
-                            "targetedAuthenticationMethod": "microsoftAuthenticator",
-                        }
-                    ],
-                }
-            },
+            "displayName": own.pop("displayName", "Authentication Methods Policy"),
+            "description": own.pop(
+                "description",
+                "The tenant-wide policy that controls which authentication methods are allowed.",
+            ),
+            "lastModifiedDateTime": own.pop("lastModifiedDateTime", None),
+            "policyVersion": own.pop("policyVersion", "1.5"),
+            "reconfirmationInDays": own.pop("reconfirmationInDays", 0),
+            **own,
             "authenticationMethodConfigurations": [
                 copy.deepcopy(p) for p in em.tenant.policies.values()
             ],

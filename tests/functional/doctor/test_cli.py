@@ -40,7 +40,9 @@ def test_doctor_prints_a_table_and_exits_by_the_worst_status(
     assert code == 0
     assert out.splitlines()[0].split() == ["check", "status", "found", "fix"]
     assert "PASS:" in out and "0 warnings, 0 failures" in out
-    assert "PASS: 20 passed" in out  # with the default targets' Passkey (FIDO2) checks
+    # with the default targets' Passkey (FIDO2) checks, the TAP policy's reach, the methods
+    # policy (migration, campaign), system-preferred MFA, Conditional Access and the call probes
+    assert "PASS: 26 passed" in out
 
     everyone = {"targetType": "group", "id": "all_users", "authenticationMode": "any"}
     tenant(set_policy("MicrosoftAuthenticator", includeTargets=[everyone]))

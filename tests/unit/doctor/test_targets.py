@@ -44,6 +44,8 @@ ANSWERS: dict[str, Any] = {
     "/reports/authenticationMethods/userRegistrationDetails": {"value": []},
     "/roleManagement/directory/roleAssignments": {"value": []},
     "/roleManagement/directory/roleEligibilityScheduleInstances": {"value": []},
+    "/policies/authenticationMethodsPolicy": {"policyMigrationState": "migrationComplete"},
+    "/identity/conditionalAccess/policies": {"value": []},
 }
 
 
