@@ -168,13 +168,14 @@ class PrivilegeReader:
     async def _assignability(
         self, groups: list[dict[str, Any]], more_ids: list[str]
     ) -> dict[str, bool]:
-        """Whether each group is role-assignable. An item without `isAssignableToRole` (Graph's
-        limited view of an object the app may not read) and the PIM-eligible groups are looked
-        up; an answer that still lacks it fails closed."""
+        """Whether each group is role-assignable. Graph answers `true` for one created so and
+        `null` (not `false`) for every other group, so a present null is "no". An item without
+        the property (Graph's limited view of an object the app may not read) and the
+        PIM-eligible groups are looked up; an answer that still lacks it fails closed."""
         known: dict[str, bool] = {}
         for group in groups:
-            flag = group.get("isAssignableToRole")
-            if isinstance(flag, bool):
+            flag = _assignable(group)
+            if flag is not None:
                 known[str(group["id"])] = flag
         unknown = [g for g in dict.fromkeys([*_ids(groups, "id"), *more_ids]) if g not in known]
         if unknown:
@@ -188,8 +189,8 @@ class PrivilegeReader:
             }
             await self._collect(reads)
             for group_id, read in zip(unknown, reads.values(), strict=True):
-                flag = read.items[0].get("isAssignableToRole") if read.items else None
-                if not isinstance(flag, bool):
+                flag = _assignable(read.items[0]) if read.items else None
+                if flag is None:
                     raise PermanentError(
                         "graph_error", f"read group: no isAssignableToRole for {group_id}"
                     )
@@ -308,3 +309,14 @@ def _ids(items: Iterable[dict[str, Any]], key: str) -> list[str]:
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
+
+
+def _assignable(group: dict[str, Any]) -> bool | None:
+    """True/False when the group's `isAssignableToRole` was read (null: not role-assignable);
+    None when the answer lacks the property or carries something else (to be read again)."""
+    if "isAssignableToRole" not in group:
+        return None
+    flag = group["isAssignableToRole"]
+    if flag is None:
+        return False
+    return flag if isinstance(flag, bool) else None

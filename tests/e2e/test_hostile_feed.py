@@ -5,16 +5,20 @@ and the reason in the status answer — on the local host, through Azurite and t
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from azure.data.tables import TableClient, UpdateMode
+from azure.data.tables import TableClient
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
+from shared.adapters.table_ledger import TableLedger
+from shared.config import resolve_storage
 from shared.domain.commands import OnboardJoiner
+from shared.domain.tap_cap import hour_range
 from tests.e2e.stack import PASSWORDLESS_GROUP, Tapstart, canonical_event, launch
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite
@@ -174,19 +178,25 @@ def test_a_joiner_made_global_admin_while_paused_by_the_flood_cap_gets_no_tap(
 ) -> None:
     graph = tapstart.graph
     storage = tapstart.settings["AzureWebJobsStorage"]
-    ledger = TableClient.from_connection_string(storage, tapstart.settings["LEDGER_TABLE"])
-    for key in _hour_keys():  # this hour's one TAP is already out (and the next hour's, in case)
-        ledger.upsert_entity(
-            {"PartitionKey": "tapcap", "RowKey": key, "count": 1}, mode=UpdateMode.REPLACE
-        )
+    cap = int(tapstart.settings.get("TAP_MAX_PER_HOUR", "50"))
+    counters = TableLedger(
+        resolve_storage({"AzureWebJobsStorage": storage}), tapstart.settings["LEDGER_TABLE"]
+    )
+    for key in _hour_keys():  # this hour's passes are all out (and the next hour's, in case)
+        for _ in range(cap):
+            asyncio.run(counters.take_tap_slot(key, cap))
     user = _joiner(graph, 101)
     tracking_id = _accept(tapstart, canonical_event("E8101", TODAY))
     paused = tapstart.wait_final(tracking_id, accept=lambda s: s["status"] == "paused")
     assert paused["tap"] is None
 
     graph.control.update_user(user["id"], directoryRoles=["Global Administrator"])
+    ledger = TableClient.from_connection_string(storage, tapstart.settings["LEDGER_TABLE"])
     for key in _hour_keys():  # the hour rolls over: the cap opens again
-        ledger.delete_entity("tapcap", key)
+        first, end = hour_range(key)
+        query = "PartitionKey eq 'tapcap' and RowKey ge @first and RowKey lt @end"
+        for row in ledger.query_entities(query, parameters={"first": first, "end": end}):
+            ledger.delete_entity("tapcap", row["RowKey"])
     queue = QueueClient.from_connection_string(
         storage,
         tapstart.settings["ONBOARDING_QUEUE"],

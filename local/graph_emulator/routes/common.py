@@ -119,9 +119,6 @@ def group_json(group: Group) -> dict[str, Any]:
         "displayName": base["displayName"],
         "expirationDateTime": None,
         "groupTypes": base["groupTypes"],
-        # Known difference: Graph says null (not false) for a group not created role-assignable
-        # (the "Get group" example, real tenants' listings). The emulator keeps false because
-        # Tapstart's privilege read fails closed on null; see docs/graph-emulator.md.
         "isAssignableToRole": base["isAssignableToRole"],
         "mail": base["mail"],
         "mailEnabled": base["mailEnabled"],

@@ -90,12 +90,6 @@ def test_member_of_items_carry_the_same_default_group_view(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Graph answers null for a group not created role-assignable; the emulator keeps false "
-    "until shared/adapters/graph_privilege.py reads null as 'not role-assignable' (it fails "
-    "closed today). Flip group_json and drop this mark together.",
-)
 def test_a_group_not_created_role_assignable_says_null_as_graph_does(raw: httpx.Client) -> None:
     body = raw.get(f"groups/{PASSWORDLESS_GROUP}", params={"$select": "id,isAssignableToRole"})
     assert body.json()["isAssignableToRole"] is None
