@@ -64,7 +64,7 @@ _OBJECT_ID_STEPS = frozenset({"resolve_user"})
 
 
 def public_view(record: JoinerRecord) -> dict[str, Any]:
-    """The HTTP answer (anyone with the function key, i.e. the HR system): the view without
+    """The HTTP answer (whoever holds a key of the status function: the service desk): the view without
     the account's object id and without the pass's validity window — where the onboarding
     stands, not the facts someone guessing tracking ids could use. The CLI shows it all."""
     view = status_view(record)

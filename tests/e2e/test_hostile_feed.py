@@ -15,6 +15,7 @@ import pytest
 from azure.data.tables import TableClient
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
+from local.stack import LOCAL_HR_KEY, LOCAL_STATUS_KEY
 from shared.adapters.table_ledger import TableLedger
 from shared.config import resolve_storage
 from shared.domain.commands import OnboardJoiner
@@ -224,3 +225,38 @@ def test_a_privilege_graph_will_not_show_fails_the_joiner_and_issues_nothing(
     assert _taps_for(graph, {user["id"]}) == []
     assert PASSWORDLESS_GROUP not in graph.control.user(user["id"])["groups"]
     assert unprivileged.messages_to(MANAGER) == []
+
+
+# The namespace of the unkeyed tracking ids of earlier releases: uuid5(namespace, eventId).
+LEGACY_NAMESPACE = uuid.UUID("6c1f3f0e-6f5b-4c44-9a53-2f1d5c7e8a10")
+
+
+def test_tracking_ids_cannot_be_enumerated_and_the_hr_key_reads_no_status(
+    tapstart: Tapstart,
+) -> None:
+    """The review's enumeration: event ids follow a guessable pattern (an HR system's counter,
+    SCIM's `scim:<employeeId>:<hireDate>`), and the ids used to be uuid5 of them. Keyed ids give
+    a guesser nothing, and the HR system's key is not a status key."""
+    run = uuid.uuid4().hex[:6]
+    real = [
+        _accept(tapstart, canonical_event(f"E9{n:03d}", TODAY, eventId=f"hr-{run}-{n:04d}"))
+        for n in (7, 42)
+    ]
+    guesses = [str(uuid.uuid5(LEGACY_NAMESPACE, f"hr-{run}-{n:04d}")) for n in range(140)]
+    guesses += [str(uuid.uuid5(LEGACY_NAMESPACE, f"scim:E9{n:03d}:{TODAY}")) for n in range(60)]
+
+    answers = [
+        tapstart.host.request("GET", f"/api/onboarding/{g}", key=LOCAL_STATUS_KEY).status
+        for g in guesses
+    ]
+
+    assert set(real).isdisjoint(guesses)
+    assert answers == [404] * len(guesses)
+    for tracking_id in real:
+        as_hr = tapstart.host.request("GET", f"/api/onboarding/{tracking_id}", key=LOCAL_HR_KEY)
+        assert as_hr.status == 401  # the HR system's key opens hr_events only
+        as_desk = tapstart.host.request(
+            "GET", f"/api/onboarding/{tracking_id}", key=LOCAL_STATUS_KEY
+        )
+        assert as_desk.status == 200  # the service desk's key does
+        assert as_desk.json()["trackingId"] == tracking_id
