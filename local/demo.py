@@ -28,8 +28,9 @@ from typing import Any
 
 from local.procs import REPO_ROOT
 from local.stack import (
-    LOCAL_FUNCTION_KEY,
-    LOCAL_MASTER_KEY,
+    LOCAL_HR_KEY,
+    LOCAL_REPORTS_KEY,
+    LOCAL_STATUS_KEY,
     Stack,
     app_settings_file,
 )
@@ -122,7 +123,7 @@ class Demo:
         body = json.dumps(payload).encode()
         headers = {
             "content-type": "application/json",
-            "x-functions-key": LOCAL_FUNCTION_KEY,
+            "x-functions-key": LOCAL_HR_KEY,  # the HR system's key: hr_events only
             **sign_request(body, secret),
         }
         status, raw = call(f"{self.host}/api/hr/events", "POST", body, headers)
@@ -131,7 +132,7 @@ class Demo:
     def status(self, tracking_id: str) -> dict[str, Any]:
         _, raw = call(
             f"{self.host}/api/onboarding/{tracking_id}",
-            headers={"x-functions-key": LOCAL_FUNCTION_KEY},
+            headers={"x-functions-key": LOCAL_STATUS_KEY},  # the service desk's key
         )
         return dict(json.loads(raw))
 
@@ -270,7 +271,7 @@ def register(demo: Demo, name: str, upn: str, method: str) -> None:
 
 def run_report(demo: Demo) -> None:
     code, raw = call(
-        f"{demo.host}/api/reports/run", "POST", b"", {"x-functions-key": LOCAL_MASTER_KEY}
+        f"{demo.host}/api/reports/run", "POST", b"", {"x-functions-key": LOCAL_REPORTS_KEY}
     )
     run = json.loads(raw or b"{}")
     print(
