@@ -281,7 +281,11 @@ class Settings:
         "ACS_ENDPOINT", _url, None, "ACS endpoint, e.g. https://<name>.communication.azure.com"
     )
     acs_access_key: str = _s(
-        "ACS_ACCESS_KEY", _text, "", "ACS access key; empty = managed identity", secret=True
+        "ACS_ACCESS_KEY",
+        _text,
+        "",
+        "ACS access key, for the local emulator; empty = managed identity (Azure: empty, the resource's local auth is off)",
+        secret=True,
     )
     mail_sender: str = _s("MAIL_SENDER", _email, None, "Sender address on a linked ACS domain")
     admin_emails: tuple[str, ...] = _s(
