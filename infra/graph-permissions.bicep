@@ -16,6 +16,12 @@ param principalId string
 @description('true: UserAuthMethod-TAP.ReadWrite.All (TAPs only); false: UserAuthenticationMethod.ReadWrite.All, for tenants where the granular permission is not offered.')
 param useGranularTapPermission bool = true
 
+@description('Opt-in: Policy.Read.All, so tapstart doctor can read Conditional Access policies (no narrower application permission is documented; it reads every policy). Default: not granted.')
+param grantConditionalAccessRead bool = false
+
+@description('Opt-in: Policy.ReadWrite.AuthenticationMethod, for tapstart setup apply (changes every authentication method policy; revoke it once applied). Default: not granted.')
+param grantSetupWrite bool = false
+
 // Create TAPs for joiners. The granular role touches TAPs only; the broad one can also delete
 // or change every other method (phone, FIDO2, Authenticator) of every user.
 var tapPermissions = useGranularTapPermission ? [
@@ -47,7 +53,13 @@ var appRoles = concat(tapPermissions, [
   'RoleManagement.Read.Directory'
   // PIM for Groups: eligible membership or ownership of role-assignable groups. Read-only.
   'PrivilegedEligibilitySchedule.Read.AzureADGroup'
-])
+], optIn)
+
+// Opt-in only (docs/deploy.md, "Setup as code"): never part of the default grant.
+var optIn = concat(
+  grantConditionalAccessRead ? ['Policy.Read.All'] : [],
+  grantSetupWrite ? ['Policy.ReadWrite.AuthenticationMethod'] : []
+)
 
 // Microsoft Graph's service principal; its appId is the same in every tenant.
 resource graph 'Microsoft.Graph/servicePrincipals@v1.0' existing = {

@@ -21,6 +21,14 @@
     Grant UserAuthenticationMethod.ReadWrite.All instead of UserAuthMethod-TAP.ReadWrite.All +
     UserAuthenticationMethod.Read.All, for tenants where the granular TAP permission is not offered.
 
+.PARAMETER ConditionalAccessRead
+    Opt-in: also grant Policy.Read.All, so `tapstart doctor` can read the Conditional Access
+    policies (Microsoft documents no narrower application permission; it reads every policy).
+
+.PARAMETER SetupWrite
+    Opt-in: also grant Policy.ReadWrite.AuthenticationMethod for `tapstart setup apply` (it can
+    change every authentication method policy: revoke it once the setup is applied).
+
 .EXAMPLE
     ./scripts/grant-graph-permissions.ps1 -PrincipalId 00000000-0000-0000-0000-000000000000 -WhatIf
 #>
@@ -28,7 +36,9 @@
 param(
     [string] $PrincipalId = $env:AZURE_MANAGED_IDENTITY_PRINCIPAL_ID,
     [string] $TenantId,
-    [switch] $BroadTapPermission
+    [switch] $BroadTapPermission,
+    [switch] $ConditionalAccessRead,
+    [switch] $SetupWrite
 )
 
 $ErrorActionPreference = 'Stop'
@@ -49,6 +59,10 @@ $permissions += @('GroupMember.ReadWrite.All', 'User.Read.All', 'AuditLog.Read.A
 $permissions += @('Device.Read.All')
 # Privilege before every TAP: role assignments and PIM role eligibility, PIM for Groups eligibility.
 $permissions += @('RoleManagement.Read.Directory', 'PrivilegedEligibilitySchedule.Read.AzureADGroup')
+# Opt-in only, never by default (docs/deploy.md): the doctor's Conditional Access read, and the
+# write `tapstart setup apply` needs.
+if ($ConditionalAccessRead) { $permissions += @('Policy.Read.All') }
+if ($SetupWrite) { $permissions += @('Policy.ReadWrite.AuthenticationMethod') }
 
 $connect = @{ Scopes = @('AppRoleAssignment.ReadWrite.All', 'Application.Read.All'); NoWelcome = $true }
 if ($TenantId) { $connect.TenantId = $TenantId }

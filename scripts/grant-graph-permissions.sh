@@ -7,13 +7,20 @@
 # permissions is admin consent). Sign in first with `az login --tenant <tenant id>`.
 #
 # Usage:
-#   scripts/grant-graph-permissions.sh [--principal-id <object id>] [--broad-tap-permission] [--dry-run]
+#   scripts/grant-graph-permissions.sh [--principal-id <object id>] [--broad-tap-permission]
+#                                      [--conditional-access-read] [--setup-write] [--dry-run]
 #
 #   --principal-id          object id of the identity's service principal; default: the azd
 #                           environment's AZURE_MANAGED_IDENTITY_PRINCIPAL_ID
 #   --broad-tap-permission  grant UserAuthenticationMethod.ReadWrite.All instead of
 #                           UserAuthMethod-TAP.ReadWrite.All + UserAuthenticationMethod.Read.All,
 #                           for tenants where the granular TAP permission is not offered
+#   --conditional-access-read  opt-in: also grant Policy.Read.All, so `tapstart doctor` can read
+#                           the Conditional Access policies (Microsoft documents no narrower
+#                           application permission for them; it reads every policy of the tenant)
+#   --setup-write           opt-in: also grant Policy.ReadWrite.AuthenticationMethod, for
+#                           `tapstart setup apply` (it changes every authentication method policy:
+#                           revoke it once the setup is applied)
 #   --dry-run               print what would be granted, change nothing
 set -euo pipefail
 
@@ -22,6 +29,8 @@ GRAPH="https://graph.microsoft.com/v1.0"
 
 principal_id="${AZURE_MANAGED_IDENTITY_PRINCIPAL_ID:-}"
 broad_tap=false
+ca_read=false
+setup_write=false
 dry_run=false
 
 die() { echo "grant-graph-permissions: $*" >&2; exit 1; }
@@ -30,8 +39,10 @@ while (($#)); do
     case "$1" in
         --principal-id) principal_id="${2:-}"; shift 2 ;;
         --broad-tap-permission) broad_tap=true; shift ;;
+        --conditional-access-read) ca_read=true; shift ;;
+        --setup-write) setup_write=true; shift ;;
         --dry-run) dry_run=true; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
 done
@@ -53,6 +64,10 @@ permissions+=("GroupMember.ReadWrite.All" "User.Read.All" "AuditLog.Read.All" "P
 permissions+=("Device.Read.All")
 # Privilege before every TAP: role assignments and PIM role eligibility, PIM for Groups eligibility.
 permissions+=("RoleManagement.Read.Directory" "PrivilegedEligibilitySchedule.Read.AzureADGroup")
+# Opt-in only, never by default (docs/deploy.md): the doctor's Conditional Access read, and the
+# write `tapstart setup apply` needs.
+if [[ "$ca_read" == true ]]; then permissions+=("Policy.Read.All"); fi
+if [[ "$setup_write" == true ]]; then permissions+=("Policy.ReadWrite.AuthenticationMethod"); fi
 
 graph_sp_id="$(az ad sp show --id "$GRAPH_APP_ID" --query id -o tsv)"
 [[ -n "$graph_sp_id" ]] || die "Microsoft Graph's service principal was not found in this tenant"

@@ -157,8 +157,8 @@ def check_conditional_access(
                 CHECK,
                 "not checked: reading Conditional Access needs Policy.Read.All (Microsoft "
                 "documents no narrower application permission), which Tapstart holds only when "
-                "granted on purpose: grant-graph-permissions --conditional-access-read, or "
-                "GRANT_CONDITIONAL_ACCESS_READ=true with azd",
+                "granted on purpose: grant-graph-permissions --conditional-access-read (or the "
+                "Bicep module's grantConditionalAccessRead)",
             )
         ]
     if isinstance(policies, ReadFailure):

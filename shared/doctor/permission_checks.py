@@ -67,10 +67,21 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 # Capabilities only some targets use: required while that target is configured.
 ONLY_FOR: Mapping[str, Target] = {DEVICE_READ: Target.PHONE_SIGN_IN}
-# The least-privilege set, plus the documented fallback for tenants without the TAP-only permission.
-EXPECTED = frozenset(names[0] for names in REQUIRED.values()) | {
-    "UserAuthenticationMethod.ReadWrite.All"
+# Opt-in permissions: never granted by default, only with the grant scripts' flags or the Bicep
+# module's parameters, each for one thing the default grant leaves out.
+CONDITIONAL_ACCESS_READ = "Policy.Read.All"
+SETUP_WRITE = "Policy.ReadWrite.AuthenticationMethod"
+OPT_IN: Mapping[str, str] = {
+    CONDITIONAL_ACCESS_READ: "the doctor's Conditional Access check",
+    SETUP_WRITE: "tapstart setup apply",
 }
+# The least-privilege set, plus the documented fallback for tenants without the TAP-only
+# permission, plus the opt-ins (granted on purpose, so never "broader than needed").
+EXPECTED = (
+    frozenset(names[0] for names in REQUIRED.values())
+    | {"UserAuthenticationMethod.ReadWrite.All"}
+    | frozenset(OPT_IN)
+)
 
 
 def roles_from_token(token: str) -> list[str]:
@@ -111,14 +122,29 @@ def check_permissions(
         )
     else:
         required = passed("permissions.required", f"all {len(needed)} needed permissions granted")
+    return [required, _least_privilege(granted)]
+
+
+def _least_privilege(granted: set[str]) -> CheckResult:
+    name = "permissions.least_privilege"
     broader = sorted(granted - EXPECTED)
     if broader:
-        extra = warned(
-            "permissions.least_privilege",
+        return warned(
+            name,
             "broader than needed: " + ", ".join(broader),
             f"remove them from the app ({portal.API_PERMISSIONS}); Tapstart needs only "
             + ", ".join(sorted(n[0] for n in REQUIRED.values())),
         )
-    else:
-        extra = passed("permissions.least_privilege", "no permissions beyond what Tapstart uses")
-    return [required, extra]
+    if SETUP_WRITE in granted:
+        # Opt-in, but a standing write on every authentication method policy (the TAP policy's
+        # targets included) for a Tier-0 identity: grant it for the apply, then take it back.
+        return warned(
+            name,
+            f"{SETUP_WRITE} (opt-in for tapstart setup apply) is granted: the identity can "
+            "change every authentication method policy, the TAP policy's targets included",
+            f"revoke it once the setup is applied ({portal.API_PERMISSIONS}); grant it again "
+            "with grant-graph-permissions --setup-write for the next apply",
+        )
+    opted = [f"{p} ({why})" for p, why in OPT_IN.items() if p in granted]
+    note = ", opt-in granted: " + ", ".join(opted) if opted else ""
+    return passed(name, "no permissions beyond what Tapstart uses" + note)

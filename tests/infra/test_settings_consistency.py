@@ -68,6 +68,10 @@ GRAPH_PERMISSIONS = {
     "Device.Read.All",
     "RoleManagement.Read.Directory",
     "PrivilegedEligibilitySchedule.Read.AzureADGroup",
+    # Opt-in only (grantConditionalAccessRead / grantSetupWrite, the scripts' flags): never
+    # granted by default.
+    "Policy.Read.All",
+    "Policy.ReadWrite.AuthenticationMethod",
 }
 # Delegated scopes the grant scripts ask of the admin who runs them (not granted to the app).
 DEPLOYER_SCOPES = {"AppRoleAssignment.ReadWrite.All", "Application.Read.All"}
