@@ -14,7 +14,9 @@ def settings_table() -> str:
             default = "(empty)"
         else:
             default = f"`{spec.default}`"
-        secret = " (secret: never logged; in Azure a Key Vault reference if set)" if spec.secret else ""
+        secret = (
+            " (secret: never logged; in Azure a Key Vault reference if set)" if spec.secret else ""
+        )
         lines.append(f"| `{spec.env}` | {default} | {spec.doc}{secret} |")
     return "\n".join(lines)
 

@@ -24,11 +24,18 @@ from schemathesis import Case
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
+from local.stack import LOCAL_DOCTOR_KEY, LOCAL_HR_KEY, LOCAL_REPORTS_KEY, LOCAL_STATUS_KEY
 from tests.api.test_spec_matches_app import SPEC
 from tests.e2e.stack import SECRET, Tapstart
 
 schema = schemathesis.openapi.from_path(str(SPEC))
-ADMIN_PATHS = ("/api/reports/", "/api/doctor")
+# Each caller's own key, as deployed (docs/deploy.md "Keys: one per caller"): no master key.
+CALLER_KEYS = (
+    ("/api/reports/", LOCAL_REPORTS_KEY),
+    ("/api/doctor", LOCAL_DOCTOR_KEY),
+    ("/api/onboarding/", LOCAL_STATUS_KEY),
+    ("/api/hr/", LOCAL_HR_KEY),
+)
 # A URL the router cannot match (e.g. a path segment with a line break) is answered by the host
 # itself, as in Azure, with its own plain-text 400/404.
 HOST_REFUSALS = {400, 404}
@@ -93,7 +100,7 @@ def host_for_schemathesis(stack: Tapstart) -> Iterator[Tapstart]:
 )
 def test_api(case: Case[Any], host_for_schemathesis: Tapstart) -> None:
     host = host_for_schemathesis.host
-    key = host.master_key if case.path.startswith(ADMIN_PATHS) else host.function_key
+    key = next(k for prefix, k in CALLER_KEYS if case.path.startswith(prefix))
     response = case.call(base_url=host.base_url, headers={"x-functions-key": key}, timeout=60)
     assert response.status_code < 500, f"{case.method} {case.path}: {response.text[:500]}"
     if (case.method.upper(), case.path) == ("POST", "/api/hr/events"):

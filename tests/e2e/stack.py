@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from standardwebhooks import Webhook
 
-from local.stack import AcsEndpoint, GraphEndpoint, stack_environment
+from local.stack import LOCAL_REPORTS_KEY, AcsEndpoint, GraphEndpoint, stack_environment
 from tests.fixtures.acs import AcsEmulator
 from tests.fixtures.azurite import Azurite, storage_name
 from tests.fixtures.graph import EmulatedGraph
@@ -180,7 +180,7 @@ def onboard(stack: Tapstart, employee_id: str, hire_date: str | None = None, **f
 
 
 def run_report(stack: Tapstart) -> dict[str, Any]:
-    result = stack.host.request("POST", "/api/reports/run", key=stack.host.master_key)
+    result = stack.host.request("POST", "/api/reports/run", key=LOCAL_REPORTS_KEY)
     assert result.status == 200, result.text
     return dict(result.json())
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from local.stack import LOCAL_REPORTS_KEY
 from tests.e2e.canary import leaks, passcodes_in, storage_texts
 from tests.e2e.stack import Tapstart, launch, onboard, run_report, wait_for
 from tests.fixtures.acs import AcsEmulator
@@ -260,7 +261,7 @@ def test_the_funnel_in_the_digest_and_the_json_matches_a_hand_count(stack: Tapst
 
 
 def _funnel(stack: Tapstart) -> dict[str, int]:
-    result = stack.host.request("GET", "/api/reports/latest?format=json", key=stack.host.master_key)
+    result = stack.host.request("GET", "/api/reports/latest?format=json", key=LOCAL_REPORTS_KEY)
     if result.status == 404:
         return {}
     assert result.status == 200, result.text

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from local.stack import LOCAL_HR_KEY, LOCAL_REPORTS_KEY, LOCAL_STATUS_KEY
 from tests.e2e.canary import passcodes_in
 from tests.e2e.stack import Tapstart, launch, onboard, run_report, wait_for
 from tests.fixtures.acs import AcsEmulator
@@ -99,14 +100,15 @@ def test_a_joiner_who_enrolled_after_the_report_is_skipped_by_the_live_check(
 
 def test_latest_report_is_served_as_html_and_json(stack: Tapstart) -> None:
     run_report(stack)
-    html = stack.host.request("GET", "/api/reports/latest", key=stack.host.master_key)
+    html = stack.host.request("GET", "/api/reports/latest", key=LOCAL_REPORTS_KEY)
     assert html.status == 200 and "<table" in html.text
     figures = stack.host.request(
-        "GET", "/api/reports/latest?format=json", key=stack.host.master_key
+        "GET", "/api/reports/latest?format=json", key=LOCAL_REPORTS_KEY
     ).json()
     assert figures["tenant"]["users"] > 0
-    denied = stack.host.request("GET", "/api/reports/latest", key=stack.host.function_key)
-    assert denied.status == 401
+    for other in (LOCAL_HR_KEY, LOCAL_STATUS_KEY):  # another caller's key opens no report
+        denied = stack.host.request("GET", "/api/reports/latest", key=other)
+        assert denied.status == 401
 
 
 def test_report_csv_is_hardened_against_formula_injection(stack: Tapstart) -> None:
