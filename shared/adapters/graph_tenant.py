@@ -1,5 +1,6 @@
 """The doctor's TenantReader on Graph: raw reads of tenant configuration, failures as findings;
-and the `$batch` the doctor probes the production calls with (`BatchReader`)."""
+the `$batch` the doctor probes the production calls with (`BatchReader`); and the PATCH of
+`tapstart setup apply` (`SetupTenant`)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ class GraphTenantReader:
         except Exception as exc:  # a credential or transport failure is itself the finding
             return failure_of(exc)
         return body if isinstance(body, dict) else {}
+
+    async def patch_json(self, path: str, body: dict[str, Any]) -> ReadFailure | None:
+        """None when Graph accepted the PATCH; why not, otherwise. Never retried on 4xx."""
+        try:
+            await self._raw.request("PATCH", path, body)
+        except GraphRequestError as exc:
+            return ReadFailure(exc.status, exc.code, exc.message)
+        except Exception as exc:  # a credential or transport failure is itself the answer
+            return failure_of(exc)
+        return None
 
     async def batch(self, requests: list[dict[str, Any]]) -> dict[str, Fetched]:
         """Each item's answer by id; a `$batch` that fails as a whole fails every item."""

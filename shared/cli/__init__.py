@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     poison.add_argument("--all", action="store_true", help="replay/discard every message")
     poison.add_argument("--json", action="store_true")
     poison.set_defaults(run=poison_cmd.poison)
+
+    from shared.cli import setup_cmd
+
+    setup_cmd.register(sub)
     return parser
 
 
