@@ -8,14 +8,12 @@ event is acceptable here (the TAP itself only ever goes to an address read from 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.domain.email import mask_email
-
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+from shared.domain.email_address import is_deliverable
 
 
 class RecipientRule(StrEnum):
@@ -40,7 +38,9 @@ class ReminderRecipients:
 
 
 def is_valid_address(value: str | None) -> bool:
-    return bool(value) and _ADDRESS.match(value or "") is not None
+    """One rule for every recipient (shared/domain/email_address): an address the mail service
+    would refuse is passed over for the next one, not sent to and refused for good."""
+    return is_deliverable(value)
 
 
 def _first_valid(candidates: Iterable[str | None]) -> str | None:

@@ -44,7 +44,13 @@ def test_every_missing_required_setting_is_named() -> None:
         ("PASSWORDLESS_GROUP_IDS", "not-a-guid", "is not a group object id"),
         ("DEFAULT_TIME_ZONE", "Mars/Olympus", "is not an IANA time zone"),
         ("TAP_ONE_TIME", "maybe", "expected true or false"),
-        ("ADMIN_EMAILS", "nobody", "is not an email address"),
+        ("ADMIN_EMAILS", "nobody", "is not a deliverable email address (not exactly one @)"),
+        (
+            "FALLBACK_DELIVERY_EMAIL",
+            "it..desk@contoso.example",
+            "is not a deliverable email address",
+        ),
+        ("MAIL_SENDER", "jörg@contoso.example", "(non-ASCII characters)"),
     ],
 )
 def test_malformed_settings_name_the_setting_and_the_problem(

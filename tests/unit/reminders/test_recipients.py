@@ -114,3 +114,17 @@ def test_masked_form_names_the_rule_and_hides_the_addresses() -> None:
         chosen.masked == "work_mail_and_manager: e***e@fabrikam.example (cc a***s@fabrikam.example)"
     )
     assert WORK not in chosen.masked and MANAGER not in chosen.masked
+
+
+def test_an_address_the_mail_service_would_refuse_is_passed_over() -> None:
+    # Each passes a loose "x@y.z" check, and ACS refuses each (shared/domain/email_address).
+    chosen = choose_reminder_recipients(
+        personal_email="eve..private@mail.example",
+        other_mails=["jörg@other.example", ".eve@other.example"],
+        work_mail=WORK,
+        manager_mail="anna.@fabrikam.example",
+    )
+
+    assert chosen is not None
+    assert chosen.to == (WORK,)
+    assert chosen.cc == ()  # the manager's address is refused too: not copied
