@@ -87,6 +87,7 @@ def _use_case(ctx: CliContext) -> TenantSetup:
 
 
 def _show(value: Any) -> str:
+    """A property's value as a person reads it in the plan."""
     if isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value):
         if not value:
             return "(none)"
@@ -101,10 +102,16 @@ def _show(value: Any) -> str:
                 extra.insert(0, str(target["targetType"]))
             parts.append(str(target["id"]) + (f" ({', '.join(extra)})" if extra else ""))
         return "; ".join(parts)
+    if isinstance(value, list):
+        return ", ".join(_show(v) for v in value) or "(none)"
     if isinstance(value, dict):
-        return ", ".join(f"{k}={_show(v)}" for k, v in value.items()) or "(empty)"
+        if set(value) == {"state"}:
+            return _show(value["state"])
+        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items()) or "(empty)"
     if value is None:
         return "(not set)"
+    if isinstance(value, str):
+        return value
     return json.dumps(value)
 
 
