@@ -84,6 +84,10 @@ class Scenario:
     one_tap_per_joiner: bool = False
     # How every joiner must end. "failed": nothing delivered, and then no usable TAP may remain.
     expect: str = "delivered"
+    # Host processes on the same queues and storage from the start (scale-out); events are
+    # posted to them in turn.
+    hosts: int = 1
+    min_joiners: int = 0  # a batch at least this large (scale-out needs enough to share)
 
 
 def _graph(**spec: Any) -> Callable[[Stack], None]:
@@ -189,6 +193,20 @@ def all_scenarios() -> list[Scenario]:
             kill_when=_taps_exist,
             note="TAP POST answered after the worker died: created in Graph, not in the ledger",
         ),
+        Scenario(
+            "two hosts on the same queues",
+            hosts=2,
+            min_joiners=8,
+            one_tap_per_joiner=True,
+            note="scale-out: both hosts take messages from one queue, one ledger, one cap",
+        ),
+        Scenario(
+            "two hosts, Graph 429 + Retry-After",
+            _graph(rules=[{"path": "", "status": 429, "retryAfter": 1, "count": 6}]),
+            hosts=2,
+            min_joiners=8,
+            note="scale-out while Graph throttles: retries from either host, no second pass",
+        ),
     ]
 
 
@@ -204,6 +222,7 @@ REDUCED = (
     "kill after user resolve",
     "kill after TAP create",
     "kill before ledger write",
+    "two hosts on the same queues",
 )
 
 
@@ -259,16 +278,21 @@ def run_scenario(
     stack: Stack, scenario: Scenario, joiners: int = 3, timeout: float = 90.0
 ) -> Result:
     started = time.monotonic()
+    joiners = max(joiners, scenario.min_joiners)
     employees, upns = seed_joiners(stack, joiners)
     limits = {**RAISED_LIMITS, **scenario.limits}
     settings = app_settings(stack.azurite.info, stack.graph, stack.acs, **limits)
     run = Run(stack, upns)
-    run.hosts.append(launch(stack, settings))
+    run.hosts.extend(launch(stack, settings) for _ in range(scenario.hosts))
     details: list[str] = []
     scenario.arm(stack)
     today = time.strftime("%Y-%m-%d", time.gmtime())
-    tapstart = Tapstart(run.hosts[0], stack.graph, stack.acs, settings)
-    answers = [tapstart.post_event(canonical_event(e, today)) for e in employees]
+    entries = [Tapstart(host, stack.graph, stack.acs, settings) for host in run.hosts]
+    tapstart = entries[0]
+    answers = [
+        entries[i % len(entries)].post_event(canonical_event(e, today))
+        for i, e in enumerate(employees)
+    ]
     accepted = [a for a in answers if a.status == 202]
     if len(accepted) != joiners:
         details.append(f"intake refused {[a.status for a in answers if a.status != 202]}")
@@ -290,6 +314,9 @@ def run_scenario(
     checks["tap_after_slot"] = not scenario.one_tap_per_joiner or tap_posts == joiners
     if not checks["tap_after_slot"]:
         details.append(f"{tap_posts} TAPs created for {joiners} joiners")
+    if len(run.hosts) > 1:
+        shares = [host.logs().count("function=onboarding_worker ") for host in run.hosts]
+        details.append(f"onboarding invocations per host: {shares}")
     for host in run.hosts:
         host.stop()
     if not all(checks.values()):
