@@ -29,6 +29,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on *port* now.
+
+    Probed as servers bind (aiohttp, Node and the Functions host all set SO_REUSEADDR), so a
+    port whose last connections are in TIME_WAIT, as right after `make demo`, counts as free.
+    A connect as well: where SO_REUSEADDR lets a bind share a port (BSD, macOS), a listener
+    that answers still makes the port taken.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) != 0
+
+
+def preferred_port(port: int) -> int:
+    """The well-known port when it is free, else any free one."""
+    return port if port_is_free(port) else free_port()
+
+
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -21,7 +21,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from local.procs import REPO_ROOT, ManagedProcess, free_port, python_module, wait_for_http
+from local.procs import (
+    REPO_ROOT,
+    ManagedProcess,
+    preferred_port,
+    python_module,
+    wait_for_http,
+)
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 # Azurite's documented, public development key (not a secret).
@@ -87,20 +93,6 @@ def ports_from_connection_string(connection_string: str) -> AzuritePorts:
         queue=port("QueueEndpoint", 10001),
         table=port("TableEndpoint", 10002),
     )
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def preferred_port(port: int) -> int:
-    """The well-known port when it is free, else any free one."""
-    return port if port_is_free(port) else free_port()
 
 
 # Kept as a name for the callers: ManagedProcess now closes its log handle itself.
