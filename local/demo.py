@@ -254,7 +254,9 @@ def run_demo(demo: Demo) -> int:
     run_report(demo)
     show_stage(demo, lena)
     setup_check(demo)
-    return summarize(demo)
+    result = summarize(demo)
+    setup_plan(demo)
+    return result
 
 
 def register(demo: Demo, name: str, upn: str, method: str) -> None:
@@ -321,7 +323,8 @@ def setup_check(demo: Demo) -> None:
     counts = report["counts"]
     print(
         f"  passed {counts['pass']}, warnings {counts['warn']}, failures {counts['fail']} "
-        f"(exit {done.returncode}); with the demo's own groups every check passes"
+        f"(exit {done.returncode}); with the demo's own groups only the seeded Conditional "
+        "Access policy fails"
     )
 
 
@@ -390,6 +393,28 @@ def write_outbox_index(messages: list[dict[str, Any]]) -> Path:
         encoding="utf-8",
     )
     return index
+
+
+def setup_plan(demo: Demo) -> None:
+    """Tenant setup as code: what `examples/tenant-setup.toml` would change in the demo tenant
+    (a plan only reads; applying needs the opt-in Policy.ReadWrite.AuthenticationMethod)."""
+    step("Setup as code: tapstart setup plan examples/tenant-setup.toml (reads only)")
+    command = [
+        "-m", "shared.cli", "--quiet", "--settings", str(app_settings_file()),
+        "setup", "plan", "examples/tenant-setup.toml",
+    ]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, *command],
+        cwd=REPO_ROOT,
+        env={**os.environ, **demo.env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    for line in (done.stdout or done.stderr).splitlines():
+        print(f"  {line}")
+    print(f"  (exit {done.returncode}: 1 means the tenant differs from the file)")
 
 
 def main() -> int:
