@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     from shared.cli import setup_cmd
 
     setup_cmd.register(sub)
+    from shared.cli import hr_cmd
+
+    hr_cmd.register(sub)
     return parser
 
 
@@ -121,6 +124,8 @@ def _fix_for(exc: BaseException) -> str:
 
 
 async def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "standalone", None) is not None:  # needs no services (`hr send`)
+        return int(args.standalone(args))
     ctx = make_context(args.settings, args.quiet, args.verbose)
     command: Command = args.run
     try:
