@@ -83,6 +83,7 @@ def _use_case(ctx: CliContext) -> TenantSetup:
         tenant=GraphTenantReader(raw),
         roles=roles,
         clock=lambda: ctx.services.clock.now().astimezone(UTC).isoformat(),
+        tenant_id=ctx.settings.graph_tenant_id or "",
     )
 
 

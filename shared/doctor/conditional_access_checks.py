@@ -110,7 +110,7 @@ def _where(conditions: Mapping[str, Any], names: Mapping[str, str]) -> str:
     device_filter = (conditions.get("devices") or {}).get("deviceFilter")
     if device_filter:
         parts.append(f"for devices {device_filter.get('mode', '')} {device_filter.get('rule', '')}")
-    return " ".join(parts) if parts else "always (no location, platform or risk condition)"
+    return " ".join(parts) if parts else "under any condition (no location, platform or risk set)"
 
 
 def _demand(grant: Mapping[str, Any] | None) -> tuple[str, str] | None:

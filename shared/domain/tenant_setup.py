@@ -258,6 +258,7 @@ class DesiredState:
 
     resources: dict[str, dict[str, Any]]
     exact: bool = False
+    tenant: str = ""  # a rollback's tenant id (empty: not recorded)
 
 
 def parse_desired(
@@ -441,4 +442,8 @@ def parse_rollback(document: Any) -> DesiredState:
         wrong = sorted(set(props) - set(SCHEMA[key]))
         if wrong:
             raise SetupFileError(f"resources.{key}.{wrong[0]}: not a property setup manages")
-    return DesiredState({k: dict(v) for k, v in resources.items()}, exact=True)
+    return DesiredState(
+        {k: dict(v) for k, v in resources.items()},
+        exact=True,
+        tenant=str(document.get("tenant") or ""),
+    )

@@ -70,10 +70,13 @@ class Applied:
 
 
 class TenantSetup:
-    def __init__(self, *, tenant: SetupTenant, roles: Roles, clock: Callable[[], str]) -> None:
+    def __init__(
+        self, *, tenant: SetupTenant, roles: Roles, clock: Callable[[], str], tenant_id: str = ""
+    ) -> None:
         self._tenant = tenant
         self._roles = roles
         self._clock = clock  # now, as an ISO string (for the rollback document)
+        self._tenant_id = tenant_id  # recorded in a rollback; a rollback for another is refused
 
     async def plan(self, desired: DesiredState) -> Plan:
         current: dict[str, dict[str, Any]] = {}
@@ -85,13 +88,20 @@ class TenantSetup:
         return plan(desired, current)
 
     async def apply(self, desired: DesiredState, save_rollback: SaveRollback) -> Applied:
+        if desired.tenant and self._tenant_id and desired.tenant != self._tenant_id:
+            raise SetupError(
+                f"the rollback file is for tenant {desired.tenant}, not {self._tenant_id}; "
+                "nothing was changed",
+                "run it with the settings (GRAPH_TENANT_ID) of the tenant it was made in",
+            )
         the_plan = await self.plan(desired)
         if the_plan.empty:
             return Applied(the_plan, None, the_plan)
         roles = await self._roles()
         if not isinstance(roles, ReadFailure) and SETUP_WRITE not in roles:
             raise missing_permission()
-        path = await save_rollback(rollback_document(the_plan, created=self._clock()))
+        document = rollback_document(the_plan, created=self._clock(), tenant=self._tenant_id)
+        path = await save_rollback(document)
         for key in the_plan.resources():
             failure = await self._tenant.patch_json(
                 RESOURCES[key].path, patch_body(key, the_plan, desired.exact)

@@ -237,3 +237,26 @@ def test_the_example_file_is_valid_and_plans_against_the_test_tenant(
     code, out, err = run_cli(capsys, "setup", "plan", str(example), "--json")
     assert code == 1, err
     assert {c["resource"] for c in json.loads(out)["changes"]} >= {"registrationCampaign"}
+
+
+def test_a_rollback_made_in_another_tenant_is_refused(
+    app_env: dict[str, str],
+    tenant: Callable[..., None],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    read_policies: Callable[[], dict[str, Any]],
+) -> None:
+    tenant(with_roles(WRITE))
+    rollback = tmp_path / "rollback.json"
+    assert (
+        run_cli(capsys, "setup", "apply", _file(tmp_path), "--rollback-out", str(rollback))[0] == 0
+    )
+    saved = json.loads(rollback.read_text())
+    assert saved["tenant"] == app_env["GRAPH_TENANT_ID"]
+    applied = read_policies()
+    saved["tenant"] = "00000000-0000-4000-8000-0000000000ff"
+    rollback.write_text(json.dumps(saved))
+    code, _, err = run_cli(capsys, "setup", "apply", "--rollback", str(rollback))
+    assert code == 2
+    assert "the rollback file is for tenant 00000000-0000-4000-8000-0000000000ff" in err
+    assert read_policies() == applied
