@@ -53,10 +53,12 @@ PROFILE = "00000000-0000-0000-0000-0000000000a1"
 
 def policy_admin(graph: EmulatedGraph) -> str:
     """The seed's app that may write authentication method policies."""
-    return next(
-        app["clientId"]
-        for app in graph.seed["apps"]
-        if "Policy.ReadWrite.AuthenticationMethod" in app.get("roles", [])
+    return str(
+        next(
+            app["clientId"]
+            for app in graph.seed["apps"]
+            if "Policy.ReadWrite.AuthenticationMethod" in app.get("roles", [])
+        )
     )
 
 
