@@ -5,8 +5,10 @@ permission granted under another name, a role-assignable passwordless group (add
 then needs RoleManagement.ReadWrite.Directory), a licence Graph wants, or a consent not yet
 propagated shows up before the first joiner fails. Every probe is a read, or a write that cannot
 change anything: adding or removing a member that does not exist, deleting a TAP that does not
-exist. Graph checks the application permission before it looks the object up, so such a write
-answers 404 (or 400) when the permission is there and 403 when it is not. Only the TAP's creation
+exist: such a write answers 404 (or 400) when the permission is there and 403 when it is not,
+on the assumption that Graph checks the application permission before it looks the object up
+(the emulator does; Microsoft does not document the order, and a Graph that looked first would
+make these three probes pass without proving the write). Only the TAP's creation
 is not probed (it would mint a pass): its permission is the one the TAP delete proves. Not
 proven either: the extra RoleManagement.ReadWrite.Directory a role-assignable group wants for
 member changes (whether Graph checks it before or after the missing member is not documented;
