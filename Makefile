@@ -18,12 +18,13 @@ else
 PYTEST_FLAGS ?=
 endif
 
-.PHONY: venv node_modules lint typecheck iac-check test up demo bench bench-report soak
+.PHONY: venv node_modules lint typecheck iac-check test up event demo bench bench-report soak
 
 venv: $(VENV_STAMP)
 
 # Re-installs whenever a requirements file or pyproject.toml changes.
 $(VENV_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@echo "Installing the Python dependencies into $(VENV) (first run: about 2 minutes; quiet) ..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e . --no-deps
@@ -33,6 +34,7 @@ node_modules: $(NODE_STAMP)
 
 # npm ci installs exactly the lockfile (Azurite 3.35.0, the last release for Node 20).
 $(NODE_STAMP): package.json package-lock.json
+	@echo "Installing Azurite into node_modules (npm ci; first run: about 30 seconds) ..."
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -51,8 +53,14 @@ iac-check:
 test: venv node_modules lint typecheck iac-check
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) </dev/null
 
+# Prints the URLs and keys, and writes .local/local.settings.json for the CLI while it runs.
 up: venv node_modules
 	$(BIN)/python -m local.stack up
+
+# One signed HR event to the stack `make up` runs: make event FILE=examples/hr-events/joiner.json
+FILE ?= examples/hr-events/joiner.json
+event: venv
+	$(BIN)/tapstart --settings .local/local.settings.json hr send $(FILE)
 
 # The main job on the local stack: signed HR events in, TAPs and reminders out, a report for admins.
 demo: venv node_modules

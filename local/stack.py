@@ -3,6 +3,10 @@
 Starts Azurite, the Graph and ACS Email emulators (when their packages are present) and the
 local Functions host, with the app settings that point the app at them; Ctrl-C stops all.
 `stack_environment()` is the one place that wiring lives, so tests and the demo reuse it.
+
+The settings the host would run with are validated first (a bad one stops `up` with its
+message, not a 500 on the first request). While the stack runs, `.local/local.settings.json`
+holds all of them with the live endpoints and the host's URL, for `tapstart --settings`.
 """
 
 from __future__ import annotations
@@ -17,17 +21,20 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from local.procs import (
     REPO_ROOT,
     ManagedProcess,
+    free_port,
     preferred_port,
     python_module,
     wait_for_http,
 )
+from shared.config import Settings, read_settings_file
+from shared.domain.errors import ConfigurationError
 
 AZURITE_ACCOUNT = "devstoreaccount1"
 # Azurite's documented, public development key (not a secret).
@@ -198,6 +205,35 @@ def app_settings_file() -> Path:
     return own if own.exists() else REPO_ROOT / "local.settings.example.json"
 
 
+# What `make up` writes for the CLI: the host's settings with the live endpoints and full keys.
+CLI_SETTINGS = STATE_DIR / "local.settings.json"
+# The running host's base URL in that file (`tapstart hr send` posts to it).
+HOST_URL_SETTING = "TAPSTART_HOST_URL"
+
+
+def host_settings(env: Mapping[str, str], settings_file: Path) -> dict[str, str]:
+    """The app settings the local host runs with: the settings file's Values under *env*."""
+    return {**read_settings_file(settings_file), **env}
+
+
+def check_settings(env: Mapping[str, str], settings_file: Path) -> None:
+    """Validate the settings the host would run with, as the app does on its first request.
+
+    Raises:
+        ConfigurationError: naming every missing or malformed setting.
+    """
+    Settings.from_env({**os.environ, **env}, settings_file=settings_file)
+
+
+def write_cli_settings(path: Path, values: Mapping[str, str], host_url: str) -> Path:
+    """A local.settings.json-shaped file `tapstart --settings` reads: the host's settings and
+    the host's URL. Local keys only (the emulators' and the local host's), written in full."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"IsEncrypted": False, "Values": {**values, HOST_URL_SETTING: host_url}}
+    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 class Stack:
     """The processes of `up`, started in dependency order and stopped in reverse."""
 
@@ -206,10 +242,20 @@ class Stack:
         self.processes: list[ManagedProcess] = []
         self.summary: list[str] = []
         self.host_url = ""
+        self.settings_file = app_settings_file()
+        self._ports: set[int] = set()
 
     def _start(self, process: ManagedProcess) -> ManagedProcess:
         self.processes.append(process.start())
         return process
+
+    def _port(self, wanted: int) -> int:
+        """The well-known port if free, else a free one no other service of this stack has."""
+        port = preferred_port(wanted)
+        while port in self._ports:
+            port = free_port()
+        self._ports.add(port)
+        return port
 
     def up(
         self,
@@ -217,21 +263,31 @@ class Stack:
         extra_env: dict[str, str] | None = None,
         host_log: Path | None = None,
     ) -> dict[str, str]:
-        """Start everything; `extra_env` overrides app settings, `host_log` quiets the host."""
+        """Start everything; `extra_env` overrides app settings, `host_log` quiets the host.
+
+        The settings are checked before anything starts: a ConfigurationError names them.
+        """
+        ports = AzuritePorts(self._port(10000), self._port(10001), self._port(10002))
+        graph_plan = self._plan_graph()
+        acs = self._plan_acs()
+        port = self._port(host_port)
+        graph = graph_plan[0] if graph_plan else None
+        env = {**stack_environment(ports.connection_string, graph, acs), **(extra_env or {})}
+        check_settings(env, self.settings_file)
+
         self.state_dir.mkdir(parents=True, exist_ok=True)
         logs = self.state_dir / "logs"
         logs.mkdir(exist_ok=True)
-        ports = AzuritePorts(preferred_port(10000), preferred_port(10001), preferred_port(10002))
         azurite = self._start(azurite_process(ports, logs / "azurite.log"))
         wait_for_azurite(ports, azurite)
         self.summary.append(
             f"Azurite        blob :{ports.blob}  queue :{ports.queue}  table :{ports.table}"
         )
-        graph = self._start_graph(logs)
-        acs = self._start_acs(logs)
-        env = {**stack_environment(ports.connection_string, graph, acs), **(extra_env or {})}
-        port = preferred_port(host_port)
-        host_args = ["--port", str(port), "--settings", str(app_settings_file())]
+        if graph_plan:
+            self._start_graph(*graph_plan, logs)
+        if acs:
+            self._start_acs(acs, logs)
+        host_args = ["--port", str(port), "--settings", str(self.settings_file)]
         host = ManagedProcess(
             "host", python_module("local.host", *host_args), env=env, log_path=host_log
         )
@@ -244,15 +300,16 @@ class Stack:
         self.host_url = f"http://127.0.0.1:{port}"
         self.summary.append(f"Functions host http://127.0.0.1:{port}/api/...")
         self.summary.append(
-            f"  admin: POST http://127.0.0.1:{port}/admin/functions/<name> "
-            f'-H "x-functions-key: {env["TAPSTART_MASTER_KEY"]}" -d \'{{"input": "..."}}\''
+            f"  admin API (the master key {env['TAPSTART_MASTER_KEY']} only): "
+            f"POST http://127.0.0.1:{port}/admin/functions/<name> "
+            f'-H "x-functions-key: {env["TAPSTART_MASTER_KEY"]}" -d \'{{"input": ""}}\''
         )
         self.summary.append(f"  host key (every FUNCTION route): {LOCAL_FUNCTION_KEY}")
         for key, functions in FUNCTION_KEYS.items():
             self.summary.append(f"  function key {key}: {', '.join(functions)} only")
         return env
 
-    def _start_graph(self, logs: Path) -> GraphEndpoint | None:
+    def _plan_graph(self) -> tuple[GraphEndpoint, Path] | None:
         if not _module_exists("local.graph_emulator"):
             self.summary.append("Graph emulator (not present yet)")
             return None
@@ -261,8 +318,11 @@ class Stack:
             self.summary.append(f"Graph emulator (no seed: {SEEDS[0]} missing)")
             return None
         endpoint = GraphEndpoint.from_seed(
-            preferred_port(7101), preferred_port(7102), self.state_dir / "graph-ca.pem", seed
+            self._port(7101), self._port(7102), self.state_dir / "graph-ca.pem", seed
         )
+        return endpoint, seed
+
+    def _start_graph(self, endpoint: GraphEndpoint, seed: Path, logs: Path) -> None:
         args = ["--port", str(endpoint.port), "--tls-port", str(endpoint.tls_port)]
         args += ["--ca-file", str(endpoint.ca_file), "--seed", str(seed)]
         process = self._start(
@@ -277,15 +337,16 @@ class Stack:
             f"Graph emulator http://127.0.0.1:{endpoint.port}/v1.0  "
             f"token https://127.0.0.1:{endpoint.tls_port}  seed {seed.relative_to(REPO_ROOT)}"
         )
-        return endpoint
 
-    def _start_acs(self, logs: Path) -> AcsEndpoint | None:
+    def _plan_acs(self) -> AcsEndpoint | None:
         if not _module_exists("local.acs_email_emulator"):
             self.summary.append("ACS Email emulator (not present yet)")
             return None
         from local.acs_email_emulator.config import WELL_KNOWN_ACCESS_KEY
 
-        endpoint = AcsEndpoint(preferred_port(7103), WELL_KNOWN_ACCESS_KEY)
+        return AcsEndpoint(self._port(7103), WELL_KNOWN_ACCESS_KEY)
+
+    def _start_acs(self, endpoint: AcsEndpoint, logs: Path) -> None:
         outbox = self.state_dir / "outbox"
         args = ["--port", str(endpoint.port), "--outbox", str(outbox)]
         args += ["--access-key", endpoint.access_key]
@@ -301,7 +362,6 @@ class Stack:
             f"ACS emulator   http://127.0.0.1:{endpoint.port}  "
             f"outbox http://127.0.0.1:{endpoint.port}/  (files: {outbox})"
         )
-        return endpoint
 
     def down(self) -> None:
         for process in reversed(self.processes):
@@ -336,8 +396,10 @@ def _inherit_output(process: ManagedProcess) -> ManagedProcess:
 
 
 @contextlib.contextmanager
-def running_stack(host_port: int = 7071) -> Iterator[tuple[Stack, dict[str, str]]]:
-    stack = Stack()
+def running_stack(
+    host_port: int = 7071, state_dir: Path = STATE_DIR
+) -> Iterator[tuple[Stack, dict[str, str]]]:
+    stack = Stack(state_dir)
     try:
         env = stack.up(host_port)
         yield stack, env
@@ -345,7 +407,20 @@ def running_stack(host_port: int = 7071) -> Iterator[tuple[Stack, dict[str, str]
         stack.down()
 
 
-def up(host_port: int) -> int:
+def _shown(path: Path) -> str:
+    """*path* as a person in the current directory types it (`make up` runs in the clone)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def tapstart_command() -> str:
+    """The CLI beside this interpreter (`.venv/bin/tapstart` under make)."""
+    return _shown(Path(sys.executable).parent / "tapstart")
+
+
+def up(host_port: int, state_dir: Path = STATE_DIR) -> int:
     stopping = False
 
     def stop(_signum: int, _frame: object) -> None:
@@ -353,17 +428,26 @@ def up(host_port: int) -> int:
         stopping = True
 
     signal.signal(signal.SIGTERM, stop)
+    cli_settings = state_dir / CLI_SETTINGS.name
     try:
-        with running_stack(host_port) as (stack, env):
+        with running_stack(host_port, state_dir) as (stack, env):
+            write_cli_settings(
+                cli_settings, host_settings(env, stack.settings_file), stack.host_url
+            )
             print("\nTapstart local stack is up (Ctrl-C stops everything):")
             for line in stack.summary:
                 print(f"  {line}")
-            print("  app settings:")
+            print("  app settings set by the stack (over " + _shown(stack.settings_file) + "):")
             for name in sorted(env):
-                secret = "KEY" in name or "SECRET" in name
-                value = env[name][:12] + "..." if secret else env[name]
-                print(f"    {name}={value}")
-            print(f"  logs: {stack.state_dir / 'logs'}", flush=True)
+                print(f"    {name}={env[name]}")
+            shown, cli = _shown(cli_settings), tapstart_command()
+            print(f"  all the host's settings, for the CLI: {shown}")
+            print("  try it (from the clone, in another terminal):")
+            print(f"    {cli} --settings {shown} hr send examples/hr-events/joiner.json")
+            if cli_settings == CLI_SETTINGS:  # what `make event` reads
+                print("      (the same: make event FILE=examples/hr-events/joiner.json)")
+            print(f"    {cli} --settings {shown} status <trackingId from the answer>")
+            print(f"  logs: {_shown(stack.state_dir / 'logs')}", flush=True)
             while not stopping and all(p.alive() for p in stack.processes):
                 time.sleep(0.5)
             dead = [p.name for p in stack.processes if not p.alive()]
@@ -372,9 +456,19 @@ def up(host_port: int) -> int:
                 return 1
     except KeyboardInterrupt:
         pass
+    except ConfigurationError as exc:
+        print(f"local stack not started: {exc}", file=sys.stderr)
+        print(
+            "  fix: correct the setting in local.settings.json (or the environment); "
+            "the stack sets only the endpoints and keys",
+            file=sys.stderr,
+        )
+        return 2
     except (RuntimeError, TimeoutError, FileNotFoundError) as exc:
         print(f"local stack failed to start: {exc}", file=sys.stderr)
         return 1
+    finally:
+        cli_settings.unlink(missing_ok=True)  # only while the stack runs
     return 0
 
 
@@ -383,8 +477,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="start the local stack in the foreground")
     up_parser.add_argument("--port", type=int, default=7071, help="Functions host port")
+    up_parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=STATE_DIR,
+        help="logs, outbox and the CLI's local.settings.json (default: .local)",
+    )
     args = parser.parse_args(argv)
-    return up(args.port)
+    return up(args.port, args.state_dir)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,27 @@ writes for the CLI, and settings checked before anything starts."""
 from __future__ import annotations
 
 import errno
+import json
+import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
-from local.procs import port_is_free, preferred_port
+from local.acs_email_emulator.config import WELL_KNOWN_ACCESS_KEY
+from local.procs import REPO_ROOT, port_is_free, preferred_port
+from local.stack import (
+    HOST_URL_SETTING,
+    LOCAL_HR_KEY,
+    AcsEndpoint,
+    host_settings,
+    stack_environment,
+    write_cli_settings,
+)
+from shared.config import Settings, read_settings_file
 
 
 def _time_wait_port() -> int:
@@ -54,3 +70,47 @@ def test_a_port_someone_listens_on_is_taken() -> None:
         other = preferred_port(port)
         assert other != port
         assert port_is_free(other)
+
+
+def test_up_refuses_bad_settings_before_starting_anything(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    env = {**os.environ, "MAIL_SENDER": "not-an-address", "TAP_MAX_PER_HOUR": "many"}
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "local.stack", "up", "--state-dir", str(state)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    # The ConfigurationError's own message, naming each bad setting, not a 500 later on.
+    assert "local stack not started: Tapstart settings:" in done.stderr
+    assert "MAIL_SENDER is malformed" in done.stderr
+    assert "TAP_MAX_PER_HOUR is malformed" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not state.exists(), "nothing was started or written"
+    assert time.monotonic() - started < 30
+
+
+def test_the_cli_settings_file_is_what_the_host_runs_with(tmp_path: Path) -> None:
+    env = stack_environment(
+        "UseDevelopmentStorage=true", acs=AcsEndpoint(7103, WELL_KNOWN_ACCESS_KEY)
+    )
+    example = REPO_ROOT / "local.settings.example.json"
+    path = write_cli_settings(
+        tmp_path / "local.settings.json", host_settings(env, example), "http://127.0.0.1:7071"
+    )
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["IsEncrypted"] is False
+    values = read_settings_file(path)
+    assert values[HOST_URL_SETTING] == "http://127.0.0.1:7071"
+    # The emulator's key in full (the example file's is another), the stack's keys as well.
+    assert values["ACS_ACCESS_KEY"] == WELL_KNOWN_ACCESS_KEY
+    assert values["ACS_ACCESS_KEY"] != read_settings_file(example)["ACS_ACCESS_KEY"]
+    assert values["TAPSTART_FUNCTION_KEYS_HR_EVENTS"] == LOCAL_HR_KEY
+    assert values["HR_WEBHOOK_SECRETS"] == read_settings_file(example)["HR_WEBHOOK_SECRETS"]
+    settings = Settings.from_env({}, settings_file=path)
+    assert settings.acs_endpoint == "http://127.0.0.1:7103"
