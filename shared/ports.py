@@ -8,7 +8,7 @@ invocations sharing the worker's event loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -103,7 +103,15 @@ class RegistrationActivity(Protocol):
 class RegistrationReport(Protocol):
     """userRegistrationDetails, page by page, as small typed rows."""
 
-    def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]: ...
+    def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]:
+        """Raises PermanentError(REPORT_UNLICENSED) when the tenant has no licence for it."""
+        ...
+
+    def member_registration_pages(
+        self, group_ids: Sequence[str]
+    ) -> AsyncIterator[list[RegistrationRow]]:
+        """The same rows for the groups' members, read user by user (no report needed)."""
+        ...
 
 
 # --- State ----------------------------------------------------------------------------------

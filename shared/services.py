@@ -134,6 +134,7 @@ def report_policy(settings: Settings) -> ReportPolicy:
         retention_days=settings.report_retention_days,
         reminder_days=settings.reminder_days,
         targets=settings.target_methods,
+        member_groups=settings.passwordless_group_ids,
     )
 
 

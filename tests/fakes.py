@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -14,11 +14,12 @@ from shared.doctor.service_checks import AcsObservation
 from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
-from shared.domain.errors import ConflictError, TransientError
+from shared.domain.errors import ConflictError, PermanentError, TransientError
 from shared.domain.passwordless import SignInMethod
 from shared.domain.record import JoinerRecord, tracking_id_for
 from shared.domain.registration import RegistrationRow
 from shared.domain.registration_activity import RegistrationEvent
+from shared.domain.registration_fallback import REPORT_UNLICENSED
 from shared.ports import EmailSlot, WebhookDelivery
 from shared.services import Services, build_services
 
@@ -244,6 +245,10 @@ class FakeDirectory:
     dynamic_groups: set[str] = field(default_factory=set)
 
     registration: list[list[RegistrationRow]] = field(default_factory=list)
+    # A tenant without Entra ID P1/P2: the report answers 403; the members' rows are read instead.
+    report_unlicensed: bool = False
+    member_registration: list[list[RegistrationRow]] = field(default_factory=list)
+    member_reads: list[tuple[str, ...]] = field(default_factory=list)
     # The live methods read (user id -> methods); absent: the `methods` types plus the TAPs
     # created here, usable unless `tap_reasons` names the TAP's methodUsabilityReason.
     sign_in: dict[str, list[SignInMethod]] = field(default_factory=dict)
@@ -417,7 +422,16 @@ class FakeDirectory:
         return GroupInfo(group_id, group_id, group_id in self.dynamic_groups, False, True)
 
     async def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]:
+        if self.report_unlicensed:
+            raise PermanentError(REPORT_UNLICENSED, "registration report: no licence")
         for page in self.registration:
+            yield page
+
+    async def member_registration_pages(
+        self, group_ids: Sequence[str]
+    ) -> AsyncIterator[list[RegistrationRow]]:
+        self.member_reads.append(tuple(group_ids))
+        for page in self.member_registration:
             yield page
 
 

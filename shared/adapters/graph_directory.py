@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -22,10 +22,11 @@ from shared.adapters.graph_raw import GraphRaw, GraphRequestError
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.errors import PermanentError, TapstartError, TransientError
 from shared.domain.graph_time import parse_graph_time
-from shared.domain.passwordless import MethodKind, SignInMethod, method_from_json
+from shared.domain.passwordless import MethodKind, SignInMethod, method_from_json, with_devices
 from shared.domain.privilege import Privilege
 from shared.domain.registration import REGISTRATION_SELECT, RegistrationRow, row_from_json
 from shared.domain.registration_activity import AUDIT_SERVICE, RegistrationEvent, event_from_json
+from shared.domain.registration_fallback import REPORT_UNLICENSED, row_from_methods
 
 USER_FIELDS = (
     "id,userPrincipalName,employeeId,displayName,givenName,accountEnabled,userType,"
@@ -139,6 +140,10 @@ def policy_from_json(data: dict[str, Any]) -> TapPolicy:
         include_group_ids=tuple(i for i in includes if i != "all_users"),
         exclude_group_ids=tuple(t.get("id", "") for t in data.get("excludeTargets") or []),
     )
+
+
+# What Graph answers a tenant without Entra ID P1/P2 for the registration report (403).
+UNLICENSED_REPORT_CODE = "Authentication_RequestFromNonPremiumTenantOrB2CTenant"
 
 
 class GraphDirectory:
@@ -457,9 +462,50 @@ class GraphDirectory:
             try:
                 page = await self.raw.request("GET", url, retries=REPORT_RETRIES)
             except GraphRequestError as exc:
+                if exc.status == 403 and exc.code == UNLICENSED_REPORT_CODE:
+                    raise PermanentError(
+                        REPORT_UNLICENSED, f"registration report: {exc.code}"
+                    ) from exc
                 raise exc.as_tapstart_error("read registration report") from exc
             yield [row_from_json(item) for item in page.get("value") or ()]
             url = page.get("@odata.nextLink")
+
+    async def member_registration_pages(
+        self, group_ids: Sequence[str]
+    ) -> AsyncIterator[list[RegistrationRow]]:
+        """Registration rows for the groups' direct members, each from the user's own methods
+        (and the Authenticator `device` read when there is an Authenticator): the read when
+        the tenant has no report. A user in several groups comes once; members that are not
+        users (nested groups) are not followed."""
+        seen: set[str] = set()
+        for group_id in group_ids:
+            url: str | None = (
+                f"/groups/{quote(group_id)}/members?$select=id,userPrincipalName,displayName,"
+                f"userType&$top={REPORT_PAGE_SIZE}"
+            )
+            while url:
+                page = await self._get(url, "read group members")
+                users = [
+                    m
+                    for m in (page or {}).get("value") or ()
+                    if m.get("@odata.type") == "#microsoft.graph.user" and m.get("id") not in seen
+                ]
+                seen.update(str(u["id"]) for u in users)
+                yield list(await asyncio.gather(*(self._member_row(u) for u in users)))
+                url = (page or {}).get("@odata.nextLink")
+
+    async def _member_row(self, user: Mapping[str, Any]) -> RegistrationRow:
+        user_id = str(user["id"])
+        methods = await self.sign_in_methods(user_id)
+        if any(m.kind is MethodKind.AUTHENTICATOR for m in methods):
+            methods = with_devices(methods, await self.phone_sign_in_devices(user_id))
+        return row_from_methods(
+            user_id,
+            str(user.get("userPrincipalName") or ""),
+            str(user.get("displayName") or ""),
+            str(user.get("userType") or ""),
+            methods,
+        )
 
 
 def _tap_error(exc: GraphRequestError) -> Exception:

@@ -44,3 +44,5 @@ class ReportPolicy:
     retention_days: int
     reminder_days: tuple[int, ...]  # how long ledger claims must be kept
     targets: tuple[Target, ...]  # what counts as passwordless in the report
+    # Whose rows are read one by one when the tenant has no licence for the report.
+    member_groups: tuple[str, ...] = ()

@@ -73,7 +73,7 @@ _KNOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 # The Graph adapter's generic codes for the same situations.
-_ALIASES = {"graph_forbidden": "report_forbidden"}
+_ALIASES = {"graph_forbidden": "report_forbidden", "report_unlicensed": "report_forbidden"}
 
 
 def failure_for(reason: str, detail: str = "") -> ReportFailure:

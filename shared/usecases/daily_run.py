@@ -38,6 +38,7 @@ from shared.domain.policies import ReportPolicy
 from shared.domain.quiet_hours import recipient_zone
 from shared.domain.record import JoinerRecord, Status
 from shared.domain.registration import RegistrationRow
+from shared.domain.registration_fallback import REPORT_UNLICENSED
 from shared.ports import (
     Clock,
     Ledger,
@@ -72,6 +73,21 @@ SNAPSHOT_SCHEMA = 1
 STUCK_AFTER = timedelta(minutes=10)
 # A joiner record changed by a concurrent worker (stale ETag) is re-read and updated again.
 CONFLICT_RETRIES = 3
+
+# The digest says when its figures are the passwordless groups' members, not the tenant.
+MEMBERS_ONLY_FINDING = {
+    "check": "report: whole tenant",
+    "status": "warn",
+    "found": (
+        "the tenant has no Microsoft Entra ID P1/P2, so Graph does not give out the "
+        "registration report: these figures are the passwordless groups' members only, read "
+        "user by user"
+    ),
+    "fix": (
+        "license Entra ID P1 or P2 (Entra admin center > Billing > Licenses) for figures of "
+        "every user; nothing else needs to change"
+    ),
+}
 
 # How far back the digest lists method registrations from the audit log.
 ACTIVITY_WINDOW = timedelta(hours=24)
@@ -131,6 +147,8 @@ class _TenantRead:
     failure: ReportFailure | None
     # Delivered joiners whose report row shows a stage beyond what the ledger has.
     moving: list[JoinerRecord] = field(default_factory=list)
+    # True: no licence for the report; the rows are the passwordless groups' members'.
+    from_members: bool = False
 
 
 @dataclass
@@ -244,6 +262,8 @@ class DailyRun:
         # Jobs that failed so far lead the setup findings; the snapshot's jobs run after the
         # render and are in the run's result and the logs.
         all_findings = [*(j.as_finding() for j in jobs.failed), *findings]
+        if tenant.from_members:
+            all_findings.insert(0, MEMBERS_ONLY_FINDING)
         rendered = render_digest(
             brand=self._brand,
             retention_days=self._policy.retention_days,
@@ -257,6 +277,8 @@ class DailyRun:
             activity=activity,
         )
         figures = _snapshot_figures(ref, now, tenant.figures, scan.cohort, trend, activity)
+        # Where the tenant figures come from: the report, or (no licence) the groups' members.
+        figures["tenantSource"] = "group_members" if tenant.from_members else "report"
 
         async def store() -> bool:
             await self._snapshots.save(ref, figures, tenant.csv, rendered.html)
@@ -332,9 +354,20 @@ class DailyRun:
 
             aggregator = TenantAggregator(on_row=on_row)
             failure = None
+            from_members = False
             try:
-                async for page in self._report.registration_pages():
-                    aggregator.add_page(page)
+                try:
+                    async for page in self._report.registration_pages():
+                        aggregator.add_page(page)
+                except PermanentError as exc:
+                    # No P1/P2, no report: rather than fail every day, read the people
+                    # Tapstart cares for (its groups' members) user by user, and say so.
+                    groups = self._policy.member_groups
+                    if exc.reason != REPORT_UNLICENSED or aggregator.users or not groups:
+                        raise
+                    from_members = True
+                    async for page in self._report.member_registration_pages(groups):
+                        aggregator.add_page(page)
             except (PermanentError, TransientError) as exc:
                 failure = failure_from_error(exc)
             text.flush()
@@ -344,7 +377,7 @@ class DailyRun:
         if failure is None and aggregator.users == 0:
             failure = failure_for(ZERO_USERS)
         figures = None if failure else aggregator.result()
-        return _TenantRead(figures, csv, failure, moving)
+        return _TenantRead(figures, csv, failure, moving, from_members)
 
     async def _follow_moving(self, moving: list[JoinerRecord]) -> int:
         """Read each joiner the report shows moving live: the report lags and may be stale,

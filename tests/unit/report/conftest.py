@@ -63,6 +63,8 @@ class PagedDirectory:
         self.fail_with = fail_with
         self.fail_after = fail_after
         self.reads = 0
+        self.member_pages: list[list[dict[str, Any]]] = []
+        self.member_reads: list[tuple[str, ...]] = []
 
     async def registration_pages(self) -> AsyncIterator[list[RegistrationRow]]:
         self.reads += 1
@@ -72,6 +74,14 @@ class PagedDirectory:
             yield [row_from_json(row) for row in page]
         if self.fail_with is not None and self.fail_after >= len(self.pages):
             raise self.fail_with
+
+    async def member_registration_pages(
+        self, group_ids: Sequence[str]
+    ) -> AsyncIterator[list[RegistrationRow]]:
+        """The members' rows: `member_pages`, read once per call."""
+        self.member_reads.append(tuple(group_ids))
+        for page in self.member_pages:
+            yield [row_from_json(row) for row in page]
 
 
 Findings = Sequence[Mapping[str, str]]

@@ -4,6 +4,7 @@ import asyncio
 import csv
 import gzip
 import io
+import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -14,6 +15,7 @@ import pytest
 from shared.doctor.fetched import Fetched, ReadFailure
 from shared.domain.errors import ConflictError, PermanentError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status
+from shared.domain.registration_fallback import REPORT_UNLICENSED
 from shared.report.snapshots import FIGURES, SnapshotRef
 from shared.usecases.daily_run import ATTACHMENT_LIMIT, CONFLICT_RETRIES, ReportRun, _attachment
 from tests.fakes import (
@@ -137,6 +139,33 @@ def test_403_sends_an_error_digest_and_stores_no_snapshot() -> None:
     assert email.attachments == ()
     assert blobs.blobs == {}
     assert run.reminders_enqueued == 2  # joiners are still chased
+
+
+def test_without_a_licence_the_groups_members_are_read_and_the_digest_says_so() -> None:
+    unlicensed = PermanentError(REPORT_UNLICENSED, "registration report: no licence")
+    directory = PagedDirectory(PAGES, fail_with=unlicensed, fail_after=0)
+    directory.member_pages = PAGES[:1]
+
+    run, mailer, blobs = _run(directory)
+
+    assert run.ok and run.outcome == "report"
+    assert run.users == len(PAGES[0])
+    assert directory.member_reads == [("11111111-2222-3333-4444-555555555555",)]
+    [(email, _)] = mailer.sent
+    assert "no Microsoft Entra ID P1/P2" in email.text and "members only" in email.html
+    [(figures, _)] = [v for k, v in blobs.blobs.items() if k.endswith(FIGURES)]
+    assert json.loads(figures)["tenantSource"] == "group_members"
+
+
+def test_a_licence_lost_midway_is_a_failure_not_a_partial_members_read() -> None:
+    unlicensed = PermanentError(REPORT_UNLICENSED, "registration report: no licence")
+    directory = PagedDirectory(PAGES, fail_with=unlicensed, fail_after=1)
+    directory.member_pages = PAGES
+
+    run, _, _ = _run(directory)
+
+    assert not run.ok and run.failure_reason == REPORT_UNLICENSED
+    assert directory.member_reads == []
 
 
 def test_zero_users_is_a_failure_not_an_empty_report() -> None:
