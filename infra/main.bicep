@@ -82,6 +82,12 @@ param grantGraphPermissions bool = false
 @description('Use UserAuthMethod-TAP.ReadWrite.All; false = UserAuthenticationMethod.ReadWrite.All for tenants without the granular permission.')
 param useGranularTapPermission bool = true
 
+@description('Opt-in: Policy.Read.All, for the doctor\'s Conditional Access check (TAPSTART_GRANT_CA_READ). It reads every policy of the tenant; never granted by default.')
+param grantConditionalAccessRead bool = false
+
+@description('Opt-in: Policy.ReadWrite.AuthenticationMethod, for tapstart setup apply (TAPSTART_GRANT_SETUP_WRITE). Grant it for the apply and revoke it afterwards; never granted by default.')
+param grantSetupWrite bool = false
+
 var tags = {
   'azd-env-name': environmentName
   application: 'tapstart'
@@ -123,6 +129,8 @@ module graphPermissions 'graph-permissions.bicep' = if (grantGraphPermissions) {
   params: {
     principalId: app.outputs.identityPrincipalId
     useGranularTapPermission: useGranularTapPermission
+    grantConditionalAccessRead: grantConditionalAccessRead
+    grantSetupWrite: grantSetupWrite
   }
 }
 
