@@ -59,8 +59,9 @@ up: venv node_modules
 
 # One signed HR event to the stack `make up` runs: make event FILE=examples/hr-events/joiner.json
 FILE ?= examples/hr-events/joiner.json
+LOCAL_SETTINGS ?= .local/local.settings.json
 event: venv
-	$(BIN)/tapstart --settings .local/local.settings.json hr send $(FILE)
+	$(BIN)/tapstart --settings $(LOCAL_SETTINGS) hr send $(FILE)
 
 # The main job on the local stack: signed HR events in, TAPs and reminders out, a report for admins.
 demo: venv node_modules

@@ -230,7 +230,9 @@ def write_cli_settings(path: Path, values: Mapping[str, str], host_url: str) -> 
     the host's URL. Local keys only (the emulators' and the local host's), written in full."""
     path.parent.mkdir(parents=True, exist_ok=True)
     document = {"IsEncrypted": False, "Values": {**values, HOST_URL_SETTING: host_url}}
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.replace(path)  # whole or not at all, for a reader waiting for it
     return path
 
 
