@@ -114,6 +114,19 @@ def _hours_range(raw: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def _country_zones(raw: str) -> tuple[tuple[str, str], ...]:
+    """`DE=Europe/Berlin,FR=Europe/Paris`: a usage location (ISO country code) and its zone."""
+    pairs = []
+    for item in _list(raw):
+        country, sep, zone = item.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
+            raise ValueError(
+                f"expected COUNTRY=Zone/Name pairs like DE=Europe/Berlin, got {item!r}"
+            )
+        pairs.append((country.strip().upper(), _zone(zone)))
+    return tuple(pairs)
+
+
 def _url(raw: str) -> str:
     value = raw.strip().rstrip("/")
     if value and not re.match(r"^https?://", value):
@@ -436,6 +449,56 @@ class Settings:
     )
     quiet_hours: tuple[int, int] = _s(
         "QUIET_HOURS", _hours_range, "20-7", "No reminders between these local hours"
+    )
+    # --- The registration campaign (every in-scope user without a target, not just joiners)
+    campaign_queue: str = _s(
+        "CAMPAIGN_QUEUE",
+        _text,
+        "campaign",
+        "Queue of campaign emails to send (its own, after joiner mail)",
+    )
+    campaign_table: str = _s(
+        "CAMPAIGN_TABLE", _text, "TapstartCampaign", "Table of the campaign's state and contacts"
+    )
+    campaign_include_group_ids: tuple[str, ...] = _s(
+        "CAMPAIGN_INCLUDE_GROUP_IDS",
+        _guids,
+        "",
+        "Groups whose members the campaign writes to; empty = every member of the tenant",
+    )
+    campaign_exclude_group_ids: tuple[str, ...] = _s(
+        "CAMPAIGN_EXCLUDE_GROUP_IDS",
+        _guids,
+        "",
+        "Groups the campaign never writes to (break-glass, service, shared accounts), on top of "
+        "PROTECTED_GROUP_IDS",
+    )
+    campaign_cadence_days: tuple[int, ...] = _s(
+        "CAMPAIGN_CADENCE_DAYS",
+        _days,
+        "0,7,21",
+        "Days after a user's first campaign email when the next ones are due",
+    )
+    campaign_max_contacts: int = _s(
+        "CAMPAIGN_MAX_CONTACTS", _int_range(1, 10), "3", "Most campaign emails per user"
+    )
+    campaign_email_share_percent: int = _s(
+        "CAMPAIGN_EMAIL_SHARE_PERCENT",
+        _int_range(0, 90),
+        "50",
+        "Share of EMAIL_RATE_PER_HOUR the campaign may use; the rest stays for joiner mail",
+    )
+    campaign_daily_limit: int = _s(
+        "CAMPAIGN_DAILY_LIMIT",
+        _int_range(0, 1000000),
+        "0",
+        "Most campaign emails per day; 0 = as many as the share allows",
+    )
+    campaign_country_zones: tuple[tuple[str, str], ...] = _s(
+        "CAMPAIGN_COUNTRY_ZONES",
+        _country_zones,
+        "",
+        "Quiet-hours zone per usage location, e.g. DE=Europe/Berlin; others use DEFAULT_TIME_ZONE",
     )
     # --- Branding
     brand_company_name: str = _s("BRAND_COMPANY_NAME", _text, "Contoso", "Company name in emails")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shared.domain.commands import OnboardJoiner, SendReminder
+from shared.domain.campaign_state import CampaignContact, CampaignState, CampaignUser, OptOut
+from shared.domain.commands import OnboardJoiner, SendCampaignEmail, SendReminder
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.email import OutgoingEmail
 from shared.domain.passwordless import SignInMethod
@@ -217,3 +218,61 @@ class ReminderQueue(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+# --- The registration campaign ------------------------------------------------------------
+
+
+class CampaignStore(Protocol):
+    """The campaign's state, its contact records, opt-outs, step claims and hourly sends."""
+
+    async def state(self) -> CampaignState: ...
+    async def save_state(self, state: CampaignState) -> CampaignState:
+        """Raises ConflictError when the state changed since it was read (stale ETag)."""
+        ...
+
+    async def contact(self, user_id: str) -> CampaignContact | None: ...
+    async def create_contact(self, contact: CampaignContact) -> tuple[CampaignContact, bool]:
+        """Insert if absent: (the new record, True); else (the record as stored, False)."""
+        ...
+
+    async def save_contact(self, contact: CampaignContact) -> CampaignContact:
+        """Raises ConflictError when the record changed since it was read (stale ETag)."""
+        ...
+
+    def contacts(self) -> AsyncIterator[CampaignContact]: ...
+    async def opt_out(self, opt_out: OptOut) -> bool:
+        """Record an opt-out; False when the user was already opted out."""
+        ...
+
+    async def opted_out(self) -> dict[str, OptOut]: ...
+    async def claim(self, key: str, now: datetime) -> bool:
+        """Insert-if-absent marker: True for the first caller of `key` only."""
+        ...
+
+    async def take_send_slot(self, hour_key: str, cap: int) -> bool:
+        """Count one campaign email in the hour, shared by every instance; False when the
+        hour already holds `cap`."""
+        ...
+
+    async def save_summary(self, summary: dict[str, object]) -> None:
+        """The scope figures of the last report read (the funnel's first rows)."""
+        ...
+
+    async def summary(self) -> dict[str, object] | None: ...
+
+
+class GroupMembers(Protocol):
+    async def member_ids(self, group_id: str) -> frozenset[str]:
+        """The group's user members, nested groups followed; raises when a page fails (a
+        partial read of an exclude group would write to someone it excludes)."""
+        ...
+
+
+class CampaignDirectory(SignInMethodReader, Protocol):
+    async def campaign_user(self, user_id: str) -> CampaignUser | None: ...
+    async def get_manager(self, user_id: str) -> Manager | None: ...
+
+
+class CampaignQueue(Protocol):
+    async def send(self, command: SendCampaignEmail, delay_seconds: int = 0) -> None: ...

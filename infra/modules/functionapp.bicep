@@ -153,6 +153,16 @@ var tapstartSettings = {
   TARGET_METHODS: 'phone_sign_in,passkey'
   TAP_RETIRE_AFTER_ENROLMENT: 'true'
   QUIET_HOURS: '20-7'
+  // The registration campaign: off until an admin starts it (tapstart campaign start).
+  CAMPAIGN_QUEUE: 'campaign'
+  CAMPAIGN_TABLE: 'TapstartCampaign'
+  CAMPAIGN_INCLUDE_GROUP_IDS: ''
+  CAMPAIGN_EXCLUDE_GROUP_IDS: ''
+  CAMPAIGN_CADENCE_DAYS: '0,7,21'
+  CAMPAIGN_MAX_CONTACTS: '3'
+  CAMPAIGN_EMAIL_SHARE_PERCENT: '50'
+  CAMPAIGN_DAILY_LIMIT: '0'
+  CAMPAIGN_COUNTRY_ZONES: ''
   BRAND_COMPANY_NAME: brandCompanyName
   BRAND_LOGO_URL: ''
   BRAND_SUPPORT_CONTACT: 'your IT service desk'

@@ -141,6 +141,16 @@ resource reminderPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/qu
   name: 'reminders-poison'
 }
 
+resource campaignQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: 'campaign'
+}
+
+resource campaignPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: 'campaign-poison'
+}
+
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: storage
   name: 'default'
@@ -149,6 +159,11 @@ resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-0
 resource ledgerTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
   parent: tableService
   name: 'TapstartLedger'
+}
+
+resource campaignTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'TapstartCampaign'
 }
 
 // Snapshots are kept for the documented retention and no longer, even if the app never prunes.

@@ -93,3 +93,29 @@ def enqueue_key(user_id: str, step: int, day: date) -> str:
     step left unsent (the campaign was paused) is queued again the next day, and the send's
     own claim keeps it to one email."""
     return f"campaign-enqueued:{user_id}:{step}:{day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """A user an admin excluded from the campaign (they asked to stop): never written to again."""
+
+    user_id: str
+    at: datetime
+    by: str
+    upn: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignUser:
+    """What the send step reads of a user just before it writes to them."""
+
+    id: str
+    user_principal_name: str
+    display_name: str | None
+    given_name: str | None
+    mail: str | None
+    preferred_language: str | None
+    usage_location: str | None
+    account_enabled: bool
+    user_type: str  # Member | Guest

@@ -90,3 +90,28 @@ class SendReminder:
         if not isinstance(slot, int) or isinstance(slot, bool) or not 1 <= slot <= 100:
             raise MalformedCommandError("slot is missing or not a whole number from 1 to 100")
         return cls(tracking_id, slot)
+
+
+@dataclass(frozen=True)
+class SendCampaignEmail:
+    """Send campaign step `step` (1-based) to one user (queue CAMPAIGN_QUEUE)."""
+
+    user_id: str
+    step: int
+
+    def to_payload(self) -> dict[str, Any]:
+        return _versioned({"userId": self.user_id, "step": self.step})
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_payload(), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, body: bytes | str) -> SendCampaignEmail:
+        data = _payload(body)
+        user_id = data.get("userId")
+        if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > _MAX_ID_CHARS:
+            raise MalformedCommandError("userId is missing or not a short string")
+        step = data.get("step")
+        if not isinstance(step, int) or isinstance(step, bool) or not 1 <= step <= 20:
+            raise MalformedCommandError("step is missing or not a whole number from 1 to 20")
+        return cls(user_id, step)

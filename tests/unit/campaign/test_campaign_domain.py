@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from shared.domain.campaign import (
     sending_hours,
     zone_for,
 )
+from shared.domain.commands import MalformedCommandError, SendCampaignEmail
 from shared.domain.passwordless import DEFAULT_TARGETS, Target
 from shared.domain.registration import RegistrationRow
 
@@ -355,3 +357,17 @@ def test_send_delays_spread_sends_and_wait_for_the_morning() -> None:
     night = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
     assert send_delays(2, 2, night, (20, 7), UTC_ZONE) == [7200, 7200 + 1800]
     assert send_delays(3, 0, noon, (20, 7), UTC_ZONE) == []
+
+
+def test_the_campaign_command_round_trips_and_refuses_garbage() -> None:
+    command = SendCampaignEmail("u-1", 2)
+    assert json.loads(command.to_json()) == {"v": 1, "userId": "u-1", "step": 2}
+    assert SendCampaignEmail.from_json(command.to_json().encode()) == command
+    for body in (
+        '{"userId": "u"}',
+        '{"userId": "u", "step": 0}',
+        '{"step": 1}',
+        '{"userId": "u", "step": true}',
+    ):
+        with pytest.raises(MalformedCommandError):
+            SendCampaignEmail.from_json(body)
