@@ -64,7 +64,8 @@ def _run_json(run: ReportRun) -> dict[str, object]:
     def plain(value: object) -> object:
         return value.isoformat() if hasattr(value, "isoformat") else value
 
-    body = {k: plain(v) for k, v in asdict(run).items() if k != "jobs"}
+    body = {k: plain(v) for k, v in asdict(run).items() if k not in ("jobs", "campaign")}
     body["jobs"] = [asdict(job) for job in run.jobs]
+    body["campaign"] = run.campaign.to_json() if run.campaign else None
     body["failedJobs"] = list(run.failed_jobs)
     return body

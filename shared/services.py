@@ -17,10 +17,20 @@ from typing import Any, Protocol
 from shared.config import Settings
 from shared.doctor.runner import ServiceProbes, TenantReader
 from shared.domain.cadence import CadencePolicy
-from shared.domain.policies import OnboardingPolicy, ReminderPolicy, ReportPolicy
+from shared.domain.campaign import campaign_cadence, daily_capacity, hourly_allowance
+from shared.domain.policies import (
+    CampaignPolicy,
+    OnboardingPolicy,
+    ReminderPolicy,
+    ReportPolicy,
+)
 from shared.ports import (
     BlobStore,
+    CampaignDirectory,
+    CampaignQueue,
+    CampaignStore,
     Clock,
+    GroupMembers,
     GroupRemover,
     Ledger,
     Mailer,
@@ -36,6 +46,10 @@ from shared.ports import (
 from shared.rendering import Brand
 from shared.report.snapshots import SnapshotStore
 from shared.usecases.accept_hr_request import HrIntake, IntakePolicy
+from shared.usecases.campaign_control import CampaignControl
+from shared.usecases.campaign_daily import CampaignDaily
+from shared.usecases.campaign_plan import CampaignPlanner
+from shared.usecases.campaign_scope import CampaignScope
 from shared.usecases.cancel_onboarding import Cancellation
 from shared.usecases.daily_run import DailyRun
 from shared.usecases.follow_joiner import FollowJoiner, ProgressDirectory
@@ -66,6 +80,10 @@ class Directory(
     """Everything the app asks the directory, for overrides that stand in for all of it."""
 
 
+class CampaignReads(CampaignDirectory, GroupMembers, Protocol):
+    """The campaign's directory reads (the user before a send, the scope's group members)."""
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -82,6 +100,10 @@ class Services:
     onboarding_queue: OnboardingQueue
     reminder_queue: ReminderQueue
     clock: Clock
+    campaign_plan: CampaignPlanner
+    campaign_control: CampaignControl
+    campaign_store: CampaignStore
+    campaign_queue: CampaignQueue
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
@@ -138,6 +160,25 @@ def report_policy(settings: Settings) -> ReportPolicy:
     )
 
 
+def campaign_policy(settings: Settings) -> CampaignPolicy:
+    per_hour, share = settings.email_rate_per_hour, settings.campaign_email_share_percent
+    return CampaignPolicy(
+        include_group_ids=settings.campaign_include_group_ids,
+        exclude_group_ids=tuple(
+            dict.fromkeys(settings.campaign_exclude_group_ids + settings.protected_group_ids)
+        ),
+        cadence=campaign_cadence(settings.campaign_cadence_days, settings.campaign_max_contacts),
+        targets=settings.target_methods,
+        hourly_allowance=hourly_allowance(per_hour, share),
+        daily_capacity=daily_capacity(
+            per_hour, share, settings.quiet_hours, settings.campaign_daily_limit
+        ),
+        quiet_hours=settings.quiet_hours,
+        default_time_zone=settings.default_time_zone,
+        country_zones=settings.campaign_country_zones,
+    )
+
+
 def joiner_follower(
     settings: Settings, *, directory: ProgressDirectory, ledger: Ledger, clock: Clock
 ) -> FollowJoiner:
@@ -162,6 +203,9 @@ def build_services(
     tenant: TenantReader | None = None,
     probes: ServiceProbes | None = None,
     clock: Clock | None = None,
+    campaign_store: CampaignStore | None = None,
+    campaign_directory: CampaignReads | None = None,
+    campaign_queue: CampaignQueue | None = None,
 ) -> Services:
     """Build every use case; each keyword replaces the adapter the settings would give."""
     closers: list[Callable[[], Awaitable[None]]] = []
@@ -175,6 +219,9 @@ def build_services(
     reminder_queue = reminder_queue or adapters.queue(settings.reminder_queue)
     tenant = tenant or adapters.tenant()
     probes = probes or adapters.probes()
+    campaign_store = campaign_store or adapters.campaign_store()
+    campaign_directory = campaign_directory or adapters.campaign_directory()
+    campaign_queue = campaign_queue or _LazyQueue(lambda: adapters.queue(settings.campaign_queue))
 
     the_brand = Brand.from_settings(settings)
     alerts = AdminAlerts(mailer, clock, the_brand, settings.admin_emails)
@@ -204,6 +251,10 @@ def build_services(
     follow = joiner_follower(settings, directory=directory, ledger=ledger, clock=clock)
     doctor = TenantDoctor(settings=settings, tenant=tenant, probes=probes)
     snapshots = SnapshotStore(blobs)
+    campaign = campaign_policy(settings)
+    campaign_scope = CampaignScope(
+        policy=campaign, members=campaign_directory, store=campaign_store, ledger=ledger
+    )
     return Services(
         settings=settings,
         accept_hr_request=HrIntake(
@@ -242,6 +293,9 @@ def build_services(
             doctor=doctor.findings,
             follow=follow,
             activity=directory,
+            campaign=CampaignDaily(
+                policy=campaign, scope=campaign_scope, store=campaign_store, queue=campaign_queue
+            ),
         ),
         tenant_doctor=doctor,
         joiner_status=JoinerStatus(ledger),
@@ -252,8 +306,28 @@ def build_services(
         onboarding_queue=onboarding_queue,
         reminder_queue=reminder_queue,
         clock=clock,
+        campaign_plan=CampaignPlanner(
+            policy=campaign, scope=campaign_scope, report=directory, clock=clock
+        ),
+        campaign_control=CampaignControl(store=campaign_store, users=directory, clock=clock),
+        campaign_store=campaign_store,
+        campaign_queue=campaign_queue,
         _closers=closers,
     )
+
+
+class _LazyQueue:
+    """A queue port built on first send: a process (or test) without storage that never queues
+    campaign mail needs no storage connection for it."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._queue: Any = None
+
+    async def send(self, command: Any, delay_seconds: int = 0) -> None:
+        if self._queue is None:
+            self._queue = self._build()
+        await self._queue.send(command, delay_seconds)
 
 
 class _Adapters:
@@ -317,6 +391,18 @@ class _Adapters:
             self._storage_queues = StorageJobQueue(self._settings.require_storage())
             self._closers.append(self._storage_queues.aclose)
         return StorageCommandQueue(self._storage_queues, name)
+
+    def campaign_store(self) -> CampaignStore:
+        from shared.adapters.table_campaign import TableCampaignStore
+
+        store = TableCampaignStore(self._settings.require_storage, self._settings.campaign_table)
+        self._closers.append(store.aclose)
+        return store
+
+    def campaign_directory(self) -> CampaignReads:
+        from shared.adapters.graph_campaign import GraphCampaignDirectory
+
+        return GraphCampaignDirectory(self._graph_directory)
 
     def mailer(self) -> Mailer:
         from shared.adapters.acs_mailer import AcsMailer

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from shared.domain.campaign_state import CampaignContact, CampaignState, CampaignUser, OptOut
+from shared.domain.directory import Manager
 from shared.domain.errors import ConflictError, TransientError
+from shared.domain.passwordless import SignInMethod
 from shared.domain.tap_cap import shard_allowances
 
 
@@ -83,16 +86,38 @@ class FakeCampaignStore:
 
 
 @dataclass
-class FakeGroupMembers:
+class FakeCampaignDirectory:
+    """The campaign's directory reads: its own users and groups; the sign-in methods and the
+    manager come from the joiners' fake directory, so a test sets a user's methods once."""
+
+    directory: Any = None  # tests.fakes.FakeDirectory
+    users: dict[str, CampaignUser] = field(default_factory=dict)
     groups: dict[str, set[str]] = field(default_factory=dict)
     fail: set[str] = field(default_factory=set)
     reads: list[str] = field(default_factory=list)
+    user_reads: list[str] = field(default_factory=list)
 
     async def member_ids(self, group_id: str) -> frozenset[str]:
         self.reads.append(group_id)
         if group_id in self.fail:
             raise TransientError("group members: 503")
         return frozenset(self.groups.get(group_id, set()))
+
+    async def campaign_user(self, user_id: str) -> CampaignUser | None:
+        self.user_reads.append(user_id)
+        return self.users.get(user_id)
+
+    async def sign_in_methods(self, user_id: str) -> tuple[SignInMethod, ...]:
+        methods: tuple[SignInMethod, ...] = await self.directory.sign_in_methods(user_id)
+        return methods
+
+    async def phone_sign_in_devices(self, user_id: str) -> dict[str, bool]:
+        devices: dict[str, bool] = await self.directory.phone_sign_in_devices(user_id)
+        return devices
+
+    async def get_manager(self, user_id: str) -> Manager | None:
+        manager: Manager | None = await self.directory.get_manager(user_id)
+        return manager
 
 
 def campaign_user(

@@ -11,7 +11,7 @@ from typing import Any, cast
 from shared.config import Settings
 from shared.doctor.fetched import Fetched, ReadFailure
 from shared.doctor.service_checks import AcsObservation
-from shared.domain.commands import OnboardJoiner, SendReminder
+from shared.domain.commands import OnboardJoiner, SendCampaignEmail, SendReminder
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
 from shared.domain.errors import ConflictError, PermanentError, TransientError
@@ -22,6 +22,7 @@ from shared.domain.registration_activity import RegistrationEvent
 from shared.domain.registration_fallback import REPORT_UNLICENSED
 from shared.ports import EmailSlot, WebhookDelivery
 from shared.services import Services, build_services
+from tests.campaign_fakes import FakeCampaignDirectory, FakeCampaignStore
 
 # The TRACKING_ID_KEY of the test settings (local.settings.example.json and the env dicts).
 TEST_TRACKING_KEY = b"local-tracking-key-not-for-production-use"
@@ -176,7 +177,9 @@ class FakeCommandQueue:
     queues: FakeQueue
     name: str
 
-    async def send(self, command: OnboardJoiner | SendReminder, delay_seconds: int = 0) -> None:
+    async def send(
+        self, command: OnboardJoiner | SendReminder | SendCampaignEmail, delay_seconds: int = 0
+    ) -> None:
         # Through the wire format, so a test sees what a worker would parse.
         await self.queues.enqueue(self.name, json.loads(command.to_json()), delay_seconds)
 
@@ -479,10 +482,14 @@ class Fakes:
     directory: FakeDirectory = field(default_factory=FakeDirectory)
     tenant: FakeTenant = field(default_factory=FakeTenant)
     probes: FakeProbes = field(default_factory=FakeProbes)
+    campaign: FakeCampaignStore = field(default_factory=FakeCampaignStore)
+    campaign_reads: FakeCampaignDirectory = field(default_factory=FakeCampaignDirectory)
 
     def __post_init__(self) -> None:
         if self.directory.clock is None:
             self.directory.clock = self.clock
+        if self.campaign_reads.directory is None:
+            self.campaign_reads.directory = self.directory
 
     def services(self, settings: Settings) -> Services:
         return build_services(
@@ -496,4 +503,7 @@ class Fakes:
             tenant=self.tenant,
             probes=self.probes,
             clock=self.clock,
+            campaign_store=self.campaign,
+            campaign_directory=self.campaign_reads,
+            campaign_queue=self.queue.named(settings.campaign_queue),
         )

@@ -19,7 +19,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -105,9 +105,16 @@ def _claim_key(key: str) -> str:
 
 class TableCampaignStore:
     def __init__(
-        self, connection: StorageConnection, table: str, *, shards: int = MAX_SHARDS
+        self,
+        connection: StorageConnection | Callable[[], StorageConnection],
+        table: str,
+        *,
+        shards: int = MAX_SHARDS,
     ) -> None:
-        self._service: TableServiceClient = table_service(connection)
+        # The connection may be resolved on first use: the app builds the store at start, and a
+        # process that never touches the campaign needs no storage for it.
+        self._connection = connection
+        self._service: TableServiceClient | None = None
         self._table_name = table
         self._table: TableClient | None = None
         self._shards = shards
@@ -115,10 +122,16 @@ class TableCampaignStore:
     async def aclose(self) -> None:
         if self._table is not None:
             self._table.close()
-        self._service.close()
+        if self._service is not None:
+            self._service.close()
 
     def _client(self) -> TableClient:
         if self._table is None:
+            if self._service is None:
+                connection = self._connection
+                self._service = table_service(
+                    connection if isinstance(connection, StorageConnection) else connection()
+                )
             try:
                 self._service.create_table_if_not_exists(self._table_name)
             except (HttpResponseError, ServiceRequestError) as exc:

@@ -30,7 +30,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from shared.domain.cadence import CadencePolicy, due_slot
-from shared.domain.passwordless import PASSKEY_REPORT_NAMES, Target, report_target
+from shared.domain.passwordless import (
+    PASSKEY_REPORT_NAMES,
+    MethodKind,
+    SignInMethod,
+    Target,
+    report_target,
+)
 from shared.domain.quiet_hours import delay_until_allowed, is_quiet, recipient_zone
 from shared.domain.record import ReminderLog
 from shared.domain.registration import RegistrationRow
@@ -89,6 +95,21 @@ def path_for(methods_registered: Iterable[str]) -> CampaignPath:
     if names & _AUTHENTICATOR:
         return CampaignPath.TURN_ON_PHONE_SIGN_IN
     if names & STRONG_REPORT_NAMES:
+        return CampaignPath.IN_APP
+    return CampaignPath.TAP_PATH
+
+
+_LIVE_STRONG = frozenset(
+    {MethodKind.PHONE, MethodKind.OATH, MethodKind.FIDO2, MethodKind.WINDOWS_HELLO}
+)
+
+
+def live_path(methods: Iterable[SignInMethod]) -> CampaignPath:
+    """`path_for` on the live methods (read just before a send): the same three answers."""
+    kinds = {m.kind for m in methods}
+    if MethodKind.AUTHENTICATOR in kinds:
+        return CampaignPath.TURN_ON_PHONE_SIGN_IN
+    if kinds & _LIVE_STRONG:
         return CampaignPath.IN_APP
     return CampaignPath.TAP_PATH
 
@@ -309,6 +330,11 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def first_contact_order(new_by_path: Mapping[CampaignPath, Sequence[str]]) -> list[str]:
+    """Who is written to first among the never contacted: `PATH_ORDER`, then user id."""
+    return [uid for p in PATH_ORDER for uid in sorted(new_by_path.get(p, ()))]
+
+
 # A plan never looks further ahead than this (a capacity of 1 a day and a huge tenant).
 HORIZON_DAYS = 3650
 
@@ -342,7 +368,7 @@ def plan_waves(
         # Of the steps already overdue only the latest is sent (today); the others are superseded.
         for at in ([0] if overdue else []) + [d for d in left if d > 0]:
             due[at] = due.get(at, 0) + 1
-    queue = [uid for p in PATH_ORDER for uid in sorted(new_by_path[p])]
+    queue = first_contact_order(new_by_path)
     days: list[DayPlan] = []
     waves: list[Wave] = []
     backlog = 0

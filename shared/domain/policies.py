@@ -46,3 +46,18 @@ class ReportPolicy:
     targets: tuple[Target, ...]  # what counts as passwordless in the report
     # Whose rows are read one by one when the tenant has no licence for the report.
     member_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CampaignPolicy:
+    """The registration campaign: scope, cadence, pace (shared.domain.campaign)."""
+
+    include_group_ids: tuple[str, ...]  # () = every member of the tenant
+    exclude_group_ids: tuple[str, ...]  # the campaign's own and PROTECTED_GROUP_IDS
+    cadence: CadencePolicy  # days after the first contact, the cap per user
+    targets: tuple[Target, ...]
+    hourly_allowance: int  # campaign emails per hour, over every instance
+    daily_capacity: int  # campaign emails per day
+    quiet_hours: tuple[int, int]
+    default_time_zone: str
+    country_zones: tuple[tuple[str, str], ...] = ()  # usage location -> zone

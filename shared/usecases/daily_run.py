@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from shared.domain.cadence import CadencePolicy, reminder_due
+from shared.domain.campaign_figures import Funnel
 from shared.domain.commands import OnboardJoiner, SendReminder
 from shared.domain.email import Attachment, OutgoingEmail
 from shared.domain.errors import ConflictError, PermanentError, TransientError
@@ -57,6 +58,8 @@ from shared.report.figures import TenantAggregator, TenantFigures
 from shared.report.render import render_digest, render_error_digest
 from shared.report.snapshots import SnapshotRef, SnapshotStore, run_id_for
 from shared.report.trend import TREND_DAYS, PastFigures, TrendRow, build_trend, trend_to_json
+from shared.usecases.campaign_daily import CampaignDaily
+from shared.usecases.campaign_scope import CampaignTally
 from shared.usecases.follow_joiner import FollowJoiner
 
 log = logging.getLogger(__name__)
@@ -125,6 +128,7 @@ class ReportRun:
     snapshots_pruned: int
     ledger_pruned: int = 0  # claim markers and flood-cap counters past their retention
     jobs: tuple[JobResult, ...] = ()
+    campaign: Funnel | None = None  # the registration campaign's funnel (None: its job failed)
 
     @property
     def ok(self) -> bool:
@@ -198,7 +202,9 @@ class DailyRun:
         follow: FollowJoiner,
         activity: RegistrationActivity,
         doctor: DoctorFindings | None = None,
+        campaign: CampaignDaily | None = None,
     ) -> None:
+        self._campaign = campaign
         self._follow = follow
         self._activity = activity
         self._policy = policy
@@ -225,7 +231,10 @@ class DailyRun:
             findings = await jobs.run("doctor", self._doctor, ())
         nobody: dict[str, JoinerRecord] = {}
         watched = await jobs.run("read_delivered_joiners", self._delivered_joiners, nobody)
-        tenant = await self._read_tenant(watched)
+        tally: CampaignTally | None = None
+        if self._campaign is not None:
+            tally = await jobs.run("campaign_scope", self._campaign.scope, None)
+        tenant = await self._read_tenant(watched, tally)
         await jobs.run("follow_joiners", lambda: self._follow_moving(tenant.moving), 0)
         no_activity = summarize_activity([], now - ACTIVITY_WINDOW, now)
         activity = await jobs.run(
@@ -239,6 +248,15 @@ class DailyRun:
         if fan_out:
             await jobs.run("recover_stalled_intake", lambda: self._recover(scan.stalled), None)
             enqueued = await jobs.run("fan_out_reminders", lambda: self._fan_out(scan.due, now), 0)
+        # The campaign comes after the joiner work, on its own queue: it never delays joiner mail.
+        # It queues mail only off a whole read of the report (a partial one is a partial scope).
+        campaign: Funnel | None = None
+        if self._campaign is not None:
+            daily, counted = self._campaign, tally
+            whole = fan_out and tenant.failure is None
+            campaign = await jobs.run(
+                "campaign", lambda: daily.finish(counted, now, fan_out=whole), None
+            )
         # Housekeeping rides on the daily run: it needs the ledger only, not Graph.
         ledger_pruned = await jobs.run(
             "prune_ledger", lambda: self._ledger.prune(cutoff, tap_counter_cutoff(now)), 0
@@ -277,6 +295,8 @@ class DailyRun:
             activity=activity,
         )
         figures = _snapshot_figures(ref, now, tenant.figures, scan.cohort, trend, activity)
+        if campaign is not None:
+            figures["campaign"] = campaign.to_json()
         # Where the tenant figures come from: the report, or (no licence) the groups' members.
         figures["tenantSource"] = "group_members" if tenant.from_members else "report"
 
@@ -309,6 +329,7 @@ class DailyRun:
             pruned,
             ledger_pruned,
             tuple(jobs.results),
+            campaign,
         )
         log.info(
             "registration report built",
@@ -335,7 +356,9 @@ class DailyRun:
             if r.status is Status.DELIVERED and r.user_id
         }
 
-    async def _read_tenant(self, watched: Mapping[str, JoinerRecord]) -> _TenantRead:
+    async def _read_tenant(
+        self, watched: Mapping[str, JoinerRecord], tally: CampaignTally | None = None
+    ) -> _TenantRead:
         moving: list[JoinerRecord] = []
         targets = self._policy.targets
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b") as spool:
@@ -344,6 +367,8 @@ class DailyRun:
 
             def on_row(row: RegistrationRow) -> None:
                 writer(row)
+                if tally is not None:
+                    tally.add(row)
                 record = watched.get(row.id)
                 if record is None:
                     return
