@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     from shared.cli import hr_cmd
 
     hr_cmd.register(sub)
+    from shared.cli import campaign_cmd
+
+    campaign_cmd.register(sub)
     return parser
 
 
