@@ -17,6 +17,7 @@ from shared.domain.campaign_state import CampaignContact, CampaignState, Campaig
 from shared.domain.commands import OnboardJoiner, SendCampaignEmail, SendReminder
 from shared.domain.directory import DirectoryUser, GroupInfo, IssuedTap, Manager, TapPolicy
 from shared.domain.email import OutgoingEmail
+from shared.domain.email_budget import MailPriority
 from shared.domain.passwordless import SignInMethod
 from shared.domain.privilege import Privilege
 from shared.domain.record import JoinerRecord
@@ -195,14 +196,18 @@ class EmailSlot:
 
 
 class Mailer(Protocol):
-    async def reserve(self) -> EmailSlot:
-        """Reserve one send now. Raises TransientError(retry_after=...) when none is free."""
+    async def reserve(self, priority: MailPriority = MailPriority.JOINER_REMINDER) -> EmailSlot:
+        """Reserve one send now within the email budget all instances share, as mail of
+        `priority` (TAP deliveries first, joiner mail next, the campaign last: see
+        shared/domain/email_budget). Raises TransientError(retry_after=...) when none is free."""
         ...
 
     async def send(
         self, email: OutgoingEmail, operation_id: str, slot: EmailSlot | None = None
     ) -> str:
-        """Send (taking a slot unless `slot` was reserved for it); returns the operation id."""
+        """Send (taking a slot unless `slot` was reserved for it); returns the operation id.
+
+        A send without a slot is joiner mail; mail of another class reserves its slot first."""
         ...
 
     async def was_sent(self, operation_id: str) -> bool | None: ...

@@ -406,12 +406,24 @@ class _Adapters:
 
     def mailer(self) -> Mailer:
         from shared.adapters.acs_mailer import AcsMailer
-        from shared.adapters.rate_limited_mailer import RateLimitedMailer
+        from shared.adapters.rate_limited_mailer import (
+            ProcessBudget,
+            RateLimitedMailer,
+            SendBudget,
+        )
+        from shared.adapters.table_email_budget import TableEmailBudget
+        from shared.domain.email_budget import EmailBudget
         from shared.domain.rate_limit import RateLimiter
 
         s = self._settings
-        mailer = RateLimitedMailer(
-            AcsMailer(s), RateLimiter(s.email_rate_per_minute, s.email_rate_per_hour)
-        )
+        budget: SendBudget
+        if s.storage is not None:  # one budget for every instance, in the ledger's table
+            shares = EmailBudget.for_limits(
+                s.email_rate_per_minute, s.email_rate_per_hour, s.campaign_email_share_percent
+            )
+            budget = TableEmailBudget(s.storage, s.ledger_table, shares)
+        else:  # a process without the app's storage (a CLI run) can only count its own sends
+            budget = ProcessBudget(RateLimiter(s.email_rate_per_minute, s.email_rate_per_hour))
+        mailer = RateLimitedMailer(AcsMailer(s), budget)
         self._closers.append(mailer.aclose)
         return mailer

@@ -14,6 +14,7 @@ from shared.doctor.service_checks import AcsObservation
 from shared.domain.commands import OnboardJoiner, SendCampaignEmail, SendReminder
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import OutgoingEmail
+from shared.domain.email_budget import MailPriority
 from shared.domain.errors import ConflictError, PermanentError, TransientError
 from shared.domain.passwordless import SignInMethod
 from shared.domain.record import JoinerRecord, tracking_id_for
@@ -194,11 +195,13 @@ class FakeMailer:
     retry_after: float = 42.0
     reserved: int = 0
     fail_send: list[Exception] = field(default_factory=list)  # raised by the next sends, in order
+    priorities: list[MailPriority] = field(default_factory=list)  # of each reservation taken
 
-    async def reserve(self) -> EmailSlot:
+    async def reserve(self, priority: MailPriority = MailPriority.JOINER_REMINDER) -> EmailSlot:
         if self.slots is not None and self.reserved >= self.slots:
             raise TransientError("email_rate_limited", retry_after=self.retry_after)
         self.reserved += 1
+        self.priorities.append(priority)
         return EmailSlot(float(self.reserved))
 
     async def send(

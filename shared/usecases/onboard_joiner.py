@@ -19,6 +19,7 @@ from datetime import datetime
 from shared.domain.commands import OnboardJoiner
 from shared.domain.directory import DirectoryUser
 from shared.domain.email import mask_email
+from shared.domain.email_budget import MailPriority
 from shared.domain.errors import PermanentError, TapstartError, TransientError
 from shared.domain.onboarding_decision import (
     Facts,
@@ -315,7 +316,7 @@ class Onboarding:
     ) -> Outcome:
         # Reserve the send first: a rate-limit refusal (TransientError with retry_after, which
         # the trigger turns into a delayed retry) then happens before any TAP exists.
-        slot = await self._mailer.reserve()
+        slot = await self._mailer.reserve(MailPriority.TAP_DELIVERY)
         if not await self._ledger.take_tap_slot(hour_key(now), self._policy.tap_max_per_hour):
             if not pause_on_cap:
                 return Outcome(record.status, "flood_cap_reached")

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from shared.domain.cadence import final_notice_key, slot_key
 from shared.domain.commands import SendReminder
+from shared.domain.email_budget import MailPriority
 from shared.domain.errors import PermanentError, TransientError
 from shared.domain.passwordless import Nudge, Progress, Stage, TapState, nudge_for
 from shared.domain.policies import ReminderPolicy
@@ -175,7 +176,8 @@ class _Attempt:
             language=self.record.language,
             time_zone=self.record.time_zone,
         )
-        await self.uc._mailer.send(email, operation_id)
+        slot = await self.uc._mailer.reserve(MailPriority.JOINER_REMINDER)
+        await self.uc._mailer.send(email, operation_id, slot)
         await self._record(
             "sent", f"{nudge.value} at {self.progress.stage.value}", recipients.masked
         )
