@@ -2,11 +2,20 @@
 
 import azure.functions as func
 
-from functions import doctor, hr_events, onboarding, registration_report, reminders, status
+from functions import (
+    campaign,
+    doctor,
+    hr_events,
+    onboarding,
+    registration_report,
+    reminders,
+    status,
+)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 for blueprint in (
+    campaign.bp,
     doctor.bp,
     hr_events.bp,
     onboarding.bp,

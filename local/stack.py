@@ -51,11 +51,13 @@ LOCAL_HR_KEY = "local-hr-key"
 LOCAL_STATUS_KEY = "local-status-key"
 LOCAL_REPORTS_KEY = "local-reports-key"
 LOCAL_DOCTOR_KEY = "local-doctor-key"
+LOCAL_CAMPAIGN_KEY = "local-campaign-key"
 FUNCTION_KEYS = {
     LOCAL_HR_KEY: ("hr_events", "hr_events_handshake"),
     LOCAL_STATUS_KEY: ("onboarding_status",),
     LOCAL_REPORTS_KEY: ("report_run", "report_latest"),
     LOCAL_DOCTOR_KEY: ("doctor",),
+    LOCAL_CAMPAIGN_KEY: ("campaign",),
 }
 # The request body limit set in Azure (infra/), so the local host refuses what Azure refuses.
 REQUEST_BODY_LIMIT = 1024 * 1024

@@ -50,6 +50,7 @@ from shared.usecases.campaign_control import CampaignControl
 from shared.usecases.campaign_daily import CampaignDaily
 from shared.usecases.campaign_plan import CampaignPlanner
 from shared.usecases.campaign_scope import CampaignScope
+from shared.usecases.campaign_send import CampaignSend
 from shared.usecases.cancel_onboarding import Cancellation
 from shared.usecases.daily_run import DailyRun
 from shared.usecases.follow_joiner import FollowJoiner, ProgressDirectory
@@ -102,6 +103,7 @@ class Services:
     clock: Clock
     campaign_plan: CampaignPlanner
     campaign_control: CampaignControl
+    send_campaign: CampaignSend
     campaign_store: CampaignStore
     campaign_queue: CampaignQueue
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
@@ -310,6 +312,15 @@ def build_services(
             policy=campaign, scope=campaign_scope, report=directory, clock=clock
         ),
         campaign_control=CampaignControl(store=campaign_store, users=directory, clock=clock),
+        send_campaign=CampaignSend(
+            policy=campaign,
+            brand=the_brand,
+            store=campaign_store,
+            directory=campaign_directory,
+            mailer=mailer,
+            queue=campaign_queue,
+            clock=clock,
+        ),
         campaign_store=campaign_store,
         campaign_queue=campaign_queue,
         _closers=closers,

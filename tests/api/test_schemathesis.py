@@ -24,7 +24,13 @@ from schemathesis import Case
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
-from local.stack import LOCAL_DOCTOR_KEY, LOCAL_HR_KEY, LOCAL_REPORTS_KEY, LOCAL_STATUS_KEY
+from local.stack import (
+    LOCAL_CAMPAIGN_KEY,
+    LOCAL_DOCTOR_KEY,
+    LOCAL_HR_KEY,
+    LOCAL_REPORTS_KEY,
+    LOCAL_STATUS_KEY,
+)
 from tests.api.test_spec_matches_app import SPEC
 from tests.e2e.stack import SECRET, Tapstart
 
@@ -33,6 +39,7 @@ schema = schemathesis.openapi.from_path(str(SPEC))
 CALLER_KEYS = (
     ("/api/reports/", LOCAL_REPORTS_KEY),
     ("/api/doctor", LOCAL_DOCTOR_KEY),
+    ("/api/campaign", LOCAL_CAMPAIGN_KEY),
     ("/api/onboarding/", LOCAL_STATUS_KEY),
     ("/api/hr/", LOCAL_HR_KEY),
 )

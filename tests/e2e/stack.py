@@ -67,6 +67,8 @@ def app_settings(
             "REMINDER_QUEUE": storage_name("rem"),
             "LEDGER_TABLE": "ledger" + uuid.uuid4().hex[:10],
             "REPORT_CONTAINER": storage_name("rep"),
+            "CAMPAIGN_QUEUE": storage_name("cmp"),
+            "CAMPAIGN_TABLE": "campaign" + uuid.uuid4().hex[:10],
             "ACCOUNT_RETRY_BASE_SECONDS": "1",
             "QUIET_HOURS": "0-0",
             "TAP_START_HOUR": "0",  # "today" joiners get a TAP usable at once, whatever the hour

@@ -23,6 +23,10 @@ def run(fakes: Fakes, *argv: str) -> int:
     return asyncio.run(campaign(ctx, args))
 
 
+def status_of(fakes: Fakes) -> CampaignStatus:
+    return fakes.campaign.state_.status
+
+
 def test_plan_lists_paths_pace_and_the_first_contacts_and_sends_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -47,11 +51,11 @@ def test_plan_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_start_pause_and_status(capsys: pytest.CaptureFixture[str]) -> None:
     fakes = world()
     assert run(fakes, "start", "--operator", "ops@contoso.example") == 0
-    assert fakes.campaign.state_.status is CampaignStatus.RUNNING
+    assert status_of(fakes) is CampaignStatus.RUNNING
     assert fakes.campaign.state_.changed_by == "ops@contoso.example"
     assert "campaign running (day 0: 2026-12-01)" in capsys.readouterr().out
     assert run(fakes, "pause") == 0
-    assert fakes.campaign.state_.status is CampaignStatus.PAUSED
+    assert status_of(fakes) is CampaignStatus.PAUSED
     capsys.readouterr()
     assert run(fakes, "status", "--json") == 0
     body = json.loads(capsys.readouterr().out)
