@@ -17,6 +17,7 @@ import time
 FULL: list[tuple[str, list[str]]] = [
     ("bench.import_bench", ["--runs", "5"]),
     ("bench.tap_cap_bench", ["--takers", "200", "--cap", "200"]),
+    ("bench.email_budget_bench", ["--seconds", "8"]),
     ("bench.onboarding_bench", ["--joiners", "200"]),
     ("bench.report_bench", ["--users", "100000", "--sdk-users", "2000"]),
     ("bench.report_emulator_bench", ["--users", "100000", "--sdk-users", "5000"]),
@@ -24,6 +25,7 @@ FULL: list[tuple[str, list[str]]] = [
 QUICK: list[tuple[str, list[str]]] = [
     ("bench.import_bench", ["--runs", "3"]),
     ("bench.tap_cap_bench", ["--takers", "60", "--cap", "50"]),
+    ("bench.email_budget_bench", ["--seconds", "4"]),
     ("bench.onboarding_bench", ["--joiners", "40"]),
     ("bench.report_bench", ["--users", "10000", "--sdk-users", "1000"]),
     ("bench.report_emulator_bench", ["--users", "10000", "--sdk-users", "1000"]),
