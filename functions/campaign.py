@@ -36,19 +36,29 @@ _MAX_BODY = 4096
 
 @bp.route(route="campaign", methods=["GET", "POST"], auth_level=func.AuthLevel.FUNCTION)
 async def campaign(req: func.HttpRequest) -> func.HttpResponse:
-    app = services()
     if req.method == "GET":
-        view = req.params.get("view", "status")
-        if view == "status":
-            return json_answer((await app.campaign_control.status()).to_json())
-        if view != "plan":
-            return problem(400, f"view must be status or plan, not {view[:20]!r}", "view")
-        raw_limit = req.params.get("limit", "100")
-        if not raw_limit.isdigit() or not 0 <= int(raw_limit) <= 10000:
-            return problem(400, "limit must be a whole number from 0 to 10000", "limit")
-        plan = await app.campaign_plan()
-        return json_answer(plan.to_json(int(raw_limit)), ensure_ascii=False)
+        return await _read(req)
     return await _act(req)
+
+
+async def _read(req: func.HttpRequest) -> func.HttpResponse:
+    view = req.params.get("view", "status")
+    if view not in ("status", "plan"):
+        return problem(400, "view must be status or plan", "view")
+    raw_limit = req.params.get("limit", "100")
+    if not raw_limit.isascii() or not raw_limit.isdigit() or len(raw_limit) > 5:
+        return problem(400, "limit must be a whole number from 0 to 10000", "limit")
+    if int(raw_limit) > 10000:
+        return problem(400, "limit must be a whole number from 0 to 10000", "limit")
+    app = services()
+    if view == "status":
+        return json_answer((await app.campaign_control.status()).to_json())
+    plan = await app.campaign_plan()
+    return json_answer(plan.to_json(int(raw_limit)), ensure_ascii=False)
+
+
+# The body's text fields and their longest value (as the OpenAPI document says).
+_TEXT_FIELDS = {"user": 256, "reason": 500, "by": 100}
 
 
 async def _act(req: func.HttpRequest) -> func.HttpResponse:
@@ -56,7 +66,7 @@ async def _act(req: func.HttpRequest) -> func.HttpResponse:
     if len(body_bytes) > _MAX_BODY:
         return problem(400, f"the body is larger than {_MAX_BODY} bytes")
     try:
-        body: Any = json.loads(body_bytes or b"{}")
+        body: Any = json.loads(body_bytes)
     except ValueError:
         return problem(400, "the body is not JSON")
     if not isinstance(body, dict):
@@ -64,24 +74,27 @@ async def _act(req: func.HttpRequest) -> func.HttpResponse:
     action = body.get("action")
     if action not in _ACTIONS:
         return problem(400, "action must be start, pause or exclude", "action")
-    by = body.get("by") if isinstance(body.get("by"), str) else ""
-    by = " ".join(str(by).split())[:100] or "api"
+    for name, longest in _TEXT_FIELDS.items():
+        value = body.get(name, "")
+        if not isinstance(value, str) or len(value) > longest:
+            return problem(400, f"{name} must be a text of at most {longest} characters", name)
+    by = " ".join(body.get("by", "").split()) or "api"
     control = services().campaign_control
     if action in ("start", "pause"):
         change = control.start if action == "start" else control.pause
         state = await change(by)
         started = state.started_on.isoformat() if state.started_on else None
         return json_answer({"status": state.status.value, "startedOn": started})
-    user, reason = body.get("user"), body.get("reason", "")
-    if not isinstance(user, str) or not user.strip() or len(user) > 256:
+    user = body.get("user", "").strip()
+    if not user:
         return problem(400, "user must be the user's object id or UPN", "user")
-    if not isinstance(reason, str) or len(reason) > 500:
-        return problem(400, "reason must be a text of at most 500 characters", "reason")
     try:
-        done = await control.exclude(user, by, reason)
+        done = await control.exclude(user, by, body.get("reason", ""))
     except PermanentError as exc:
         if exc.reason == "user_not_found":
             return problem(404, "no user with that UPN", "user")
+        if exc.reason == "invalid_user":
+            return problem(400, "user must be the user's object id (a GUID) or UPN", "user")
         raise
     return json_answer(
         {"userId": done.user_id, "upn": done.upn, "excluded": True, "alreadyExcluded": not done.new}

@@ -6,6 +6,7 @@ their ETags, and every write of a record is ETag-checked as the ledger's are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -81,6 +82,14 @@ class CampaignContact:
         if self.opted_out_at is not None:
             return self
         return replace(self, opted_out_at=at, opted_out_by=by)
+
+
+_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def is_object_id(value: str) -> bool:
+    """An Entra object id (a GUID): what names a user the campaign keeps a record of."""
+    return bool(_OBJECT_ID.match(value))
 
 
 def step_key(user_id: str, step: int) -> str:

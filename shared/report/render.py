@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from shared.domain.campaign import PATH_ORDER, NotEligible
+from shared.domain.campaign_figures import WINDOWS_DAYS, ConversionRow, Funnel
 from shared.domain.reasons import label as reason_label
 from shared.rendering import Brand, RenderedEmail, TemplateFolder
 from shared.report.activity import ActivitySummary
@@ -117,6 +119,70 @@ def _adoption(tenant: TenantFigures) -> list[tuple[str, int, float, str]]:
     ]
 
 
+CAMPAIGN_PATHS = {
+    "turn_on_phone_sign_in": "Authenticator there: turn on phone sign-in",
+    "in_app": "MFA there: add the account in Authenticator",
+    "tap_path": "Nothing strong: a TAP from the manager or service desk",
+}
+CAMPAIGN_WAVES_SHOWN = 10  # the latest waves in the email; the snapshot and the API have all
+
+
+def _conversion_cells(label: str, row: ConversionRow) -> dict[str, Any]:
+    return {
+        "label": label,
+        "contacted": row.contacted,
+        "within": [row.within[w] for w in WINDOWS_DAYS],
+        "converted": row.converted,
+        "median": "n/a" if row.median_days is None else f"{row.median_days:g}",
+        "bounced": row.bounced,
+        "opted_out": row.opted_out,
+    }
+
+
+def campaign_view(funnel: Funnel) -> dict[str, Any]:
+    """The registration campaign's section: funnel first, then conversion per path and wave."""
+    c = funnel.conversion
+    eligible = [(CAMPAIGN_PATHS[p.value], funnel.eligible.get(p, 0)) for p in PATH_ORDER]
+    still = sum(n for _, n in eligible)
+    contacted = c.total.contacted
+    funnel_rows = [
+        ("Still to convert (in scope, no target yet)", still),
+        ("Written to at least once", contacted),
+        ("Reached a target after an email", c.total.converted),
+        ("Bounced", c.total.bounced),
+        ("Opted out", c.total.opted_out),
+    ]
+    stopped = [
+        (r.value.replace("_", " "), n) for r in NotEligible if (n := funnel.not_eligible.get(r, 0))
+    ]
+    waves = [
+        _conversion_cells(f"wave {r.wave}, {(r.path.value if r.path else '').replace('_', ' ')}", r)
+        for r in c.by_wave[-CAMPAIGN_WAVES_SHOWN:]
+    ]
+    return {
+        "status": funnel.status.replace("_", " "),
+        "started_on": funnel.started_on,
+        "counted_at": funnel.counted_at,
+        "capacity": funnel.capacity_per_day,
+        "last_first_contact": funnel.last_first_contact_on,
+        "eligible": eligible,
+        "funnel": funnel_rows,
+        "funnel_base": max([still + contacted, 1]),
+        "stopped": stopped,
+        "windows": WINDOWS_DAYS,
+        "rows": [
+            _conversion_cells("all paths", c.total),
+            *(
+                _conversion_cells(CAMPAIGN_PATHS[r.path.value], r)
+                for r in c.by_path
+                if r.path is not None and (r.contacted or r.opted_out or r.bounced)
+            ),
+        ],
+        "waves": waves,
+        "more_waves": max(len(c.by_wave) - CAMPAIGN_WAVES_SHOWN, 0),
+    }
+
+
 def digest_subject(brand: Brand, tenant: TenantFigures, day: str) -> str:
     findings = len(tenant.admin_findings)
     head = (
@@ -142,8 +208,10 @@ def render_digest(
     csv_note: str,
     setup_findings: Sequence[Mapping[str, str]] = (),
     activity: ActivitySummary | None = None,
+    campaign: Funnel | None = None,
 ) -> RenderedEmail:
-    """`setup_findings`: the doctor's failures and warnings ({check, status, found, fix}), shown first."""
+    """`setup_findings`: the doctor's failures and warnings ({check, status, found, fix}), shown
+    first; `campaign`: the registration campaign's funnel and conversion (None: not shown)."""
     day = generated_at.date().isoformat()
     context: dict[str, Any] = {
         "title": f"Passwordless sign-in report, {day}",
@@ -166,6 +234,7 @@ def render_digest(
         "max_named": MAX_NAMED,
         "setup_findings": list(setup_findings),
         "activity": activity,
+        "campaign": campaign_view(campaign) if campaign is not None else None,
     }
     return _FOLDER.render("digest", subject=digest_subject(brand, tenant, day), context=context)
 

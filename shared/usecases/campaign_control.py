@@ -15,7 +15,7 @@ from datetime import datetime
 
 from shared.domain.campaign import CampaignPath, NotEligible
 from shared.domain.campaign_figures import Funnel, conversion
-from shared.domain.campaign_state import CampaignState, CampaignStatus, OptOut
+from shared.domain.campaign_state import CampaignState, CampaignStatus, OptOut, is_object_id
 from shared.domain.errors import ConflictError, PermanentError
 from shared.ports import CampaignStore, Clock, UserLookup
 
@@ -126,6 +126,8 @@ class CampaignControl:
     async def _resolve(self, user: str) -> tuple[str, str]:
         key = user.strip()
         if "@" not in key:
+            if not is_object_id(key):
+                raise PermanentError("invalid_user", "name the user by object id (GUID) or UPN")
             contact = await self._store.contact(key)
             return key, contact.upn if contact else ""
         found = await self._users.find_user_by_upn(key)

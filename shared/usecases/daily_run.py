@@ -293,6 +293,7 @@ class DailyRun:
             csv_note=csv_note,
             setup_findings=all_findings,
             activity=activity,
+            campaign=campaign,
         )
         figures = _snapshot_figures(ref, now, tenant.figures, scan.cohort, trend, activity)
         if campaign is not None:

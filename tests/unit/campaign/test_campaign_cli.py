@@ -12,6 +12,7 @@ from shared.cli.campaign_cmd import campaign
 from shared.cli.context import CliContext, UsageError
 from shared.cli.output import Progress
 from shared.domain.campaign_state import CampaignStatus
+from shared.domain.errors import PermanentError
 from tests.fakes import Fakes
 from tests.unit.campaign.world import settings, world
 
@@ -68,6 +69,9 @@ def test_exclude_needs_a_user_and_records_the_opt_out(capsys: pytest.CaptureFixt
     fakes = world()
     with pytest.raises(UsageError):
         run(fakes, "exclude")
-    assert run(fakes, "exclude", "sms1", "--reason", "asked to stop", "--json") == 0
+    uid = "0d8a3c1e-2b4f-4c6d-8e0f-1a2b3c4d5e6f"
+    assert run(fakes, "exclude", uid, "--reason", "asked to stop", "--json") == 0
     assert json.loads(capsys.readouterr().out)["alreadyExcluded"] is False
-    assert fakes.campaign.opt_outs["sms1"].reason == "asked to stop"
+    assert fakes.campaign.opt_outs[uid].reason == "asked to stop"
+    with pytest.raises(PermanentError):
+        run(fakes, "exclude", "not-an-id")

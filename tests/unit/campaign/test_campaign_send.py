@@ -10,7 +10,13 @@ from datetime import timedelta
 import pytest
 
 from shared.domain.campaign import CampaignPath
-from shared.domain.campaign_state import CampaignContact, CampaignState, CampaignStatus, step_key
+from shared.domain.campaign_state import (
+    CampaignContact,
+    CampaignState,
+    CampaignStatus,
+    OptOut,
+    step_key,
+)
 from shared.domain.commands import SendCampaignEmail
 from shared.domain.directory import Manager
 from shared.domain.email import OutgoingEmail
@@ -132,7 +138,7 @@ def test_nothing_goes_out_when(setup: dict[str, object], outcome: str) -> None:
 
 def test_an_opted_out_or_bounced_user_is_stopped() -> None:
     fakes = fakes_with()
-    asyncio.run(fakes.services(settings()).campaign_control.exclude("u1", "ops"))
+    asyncio.run(fakes.campaign.opt_out(OptOut("u1", NOW, "ops")))
     assert send(fakes).outcome == "stopped"
     bounced = fakes_with()
     bounced.campaign.contacts_["u1"] = replace(bounced.campaign.contacts_["u1"], bounced=True)

@@ -220,7 +220,7 @@ def test_exclude_by_upn_stops_a_user_for_good() -> None:
     assert (done.user_id, done.new, done.had_contact) == ("sms1", True, True)
     assert fakes.campaign.contacts_["sms1"].opted_out_at == NOW
     assert fakes.campaign.opt_outs["sms1"].reason == "asked"
-    again = asyncio.run(services.campaign_control.exclude("sms1", "ops"))
+    again = asyncio.run(services.campaign_control.exclude("sms1@contoso.example", "ops"))
     assert not again.new
     view = asyncio.run(services.campaign_plan())
     assert "sms1" not in view.plan.paths
@@ -229,10 +229,23 @@ def test_exclude_by_upn_stops_a_user_for_good() -> None:
     assert funnel.conversion.total.opted_out == 1
 
 
-def test_exclude_of_an_unknown_upn_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("user", "reason"),
+    [("x@contoso.example", "user_not_found"), ("sms1", "invalid_user"), ("a/b", "invalid_user")],
+)
+def test_exclude_of_an_unknown_or_malformed_user_is_refused(user: str, reason: str) -> None:
     fakes = world()
-    with pytest.raises(PermanentError):
-        asyncio.run(fakes.services(settings()).campaign_control.exclude("x@contoso.example", "o"))
+    with pytest.raises(PermanentError) as caught:
+        asyncio.run(fakes.services(settings()).campaign_control.exclude(user, "o"))
+    assert caught.value.reason == reason
+    assert fakes.campaign.opt_outs == {}
+
+
+def test_exclude_by_object_id() -> None:
+    uid = "0d8a3c1e-2b4f-4c6d-8e0f-1a2b3c4d5e6f"
+    fakes = world()
+    done = asyncio.run(fakes.services(settings()).campaign_control.exclude(uid, "ops"))
+    assert (done.user_id, done.new, done.had_contact) == (uid, True, False)
 
 
 def test_an_unreadable_group_fails_the_campaign_alone() -> None:
