@@ -21,6 +21,7 @@ FULL: list[tuple[str, list[str]]] = [
     ("bench.onboarding_bench", ["--joiners", "200"]),
     ("bench.report_bench", ["--users", "100000", "--sdk-users", "2000"]),
     ("bench.report_emulator_bench", ["--users", "100000", "--sdk-users", "5000"]),
+    ("bench.campaign_bench", ["--users", "100000"]),
 ]
 QUICK: list[tuple[str, list[str]]] = [
     ("bench.import_bench", ["--runs", "3"]),
@@ -29,6 +30,7 @@ QUICK: list[tuple[str, list[str]]] = [
     ("bench.onboarding_bench", ["--joiners", "40"]),
     ("bench.report_bench", ["--users", "10000", "--sdk-users", "1000"]),
     ("bench.report_emulator_bench", ["--users", "10000", "--sdk-users", "1000"]),
+    ("bench.campaign_bench", ["--users", "10000"]),
 ]
 
 
