@@ -51,6 +51,7 @@ callers=(
     "servicedesk|onboarding_status|the service desk: GET /api/onboarding/{trackingId}"
     "reporting|report_run report_latest|reporting: POST /api/reports/run, GET /api/reports/latest"
     "monitoring|doctor|admins and monitoring: GET /api/doctor"
+    "campaign|campaign|the admins who run the registration campaign: GET and POST /api/campaign"
 )
 
 fn_keys() {  # names of a function's keys, one a line (no values)

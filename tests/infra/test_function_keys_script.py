@@ -23,12 +23,14 @@ FUNCTIONS = [
     "report_run",
     "report_latest",
     "doctor",
+    "campaign",
 ]
 CALLERS = {
     "hr": ["hr_events", "hr_events_handshake"],
     "servicedesk": ["onboarding_status"],
     "reporting": ["report_run", "report_latest"],
     "monitoring": ["doctor"],
+    "campaign": ["campaign"],
 }
 
 FAKE_AZ = r"""
