@@ -19,14 +19,8 @@ from typing import Any
 from shared.cli.context import CliContext
 from shared.cli.onboard_cmd import operator
 from shared.cli.output import table
-from shared.domain.campaign import PATH_ORDER, NotEligible
+from shared.domain.campaign import PATH_LABELS, PATH_ORDER, NotEligible
 from shared.domain.campaign_figures import WINDOWS_DAYS, ConversionRow, Funnel
-
-PATH_LABELS = {
-    "turn_on_phone_sign_in": "Authenticator there: turn on phone sign-in",
-    "in_app": "MFA there: add the account in Authenticator",
-    "tap_path": "nothing strong: TAP from manager / service desk",
-}
 
 
 def register(sub: Any) -> None:
@@ -108,7 +102,7 @@ async def campaign(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def _print_plan(body: dict[str, Any]) -> None:
     eligible = body["eligible"]
-    rows = [[PATH_LABELS[p.value], str(eligible[p.value])] for p in PATH_ORDER]
+    rows = [[PATH_LABELS[p], str(eligible[p.value])] for p in PATH_ORDER]
     table(["eligible, by path", "users"], rows)
     print()
     not_eligible = {k: v for k, v in body["notEligible"].items() if v}
@@ -176,7 +170,7 @@ def print_funnel(funnel: Funnel) -> None:
     ]
     table(["campaign", "value"], head)
     print()
-    eligible = [[PATH_LABELS[p.value], str(funnel.eligible.get(p, 0))] for p in PATH_ORDER]
+    eligible = [[PATH_LABELS[p], str(funnel.eligible.get(p, 0))] for p in PATH_ORDER]
     table(["still to convert, by path", "users"], eligible)
     print()
     stopped = [

@@ -59,6 +59,14 @@ PATH_ORDER: tuple[CampaignPath, ...] = (
 )
 
 
+# How the admins' views (the digest, `tapstart campaign`) name the paths.
+PATH_LABELS: Mapping[CampaignPath, str] = {
+    CampaignPath.TURN_ON_PHONE_SIGN_IN: "Authenticator there: turn on phone sign-in",
+    CampaignPath.IN_APP: "MFA there: add the account in Authenticator",
+    CampaignPath.TAP_PATH: "Nothing strong: a TAP from the manager or service desk",
+}
+
+
 class NotEligible(StrEnum):
     """Why a user of the report is not written to (one reason each, the first that applies)."""
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from shared.domain.campaign import PATH_ORDER, NotEligible
+from shared.domain.campaign import PATH_LABELS, PATH_ORDER, NotEligible
 from shared.domain.campaign_figures import WINDOWS_DAYS, ConversionRow, Funnel
 from shared.domain.reasons import label as reason_label
 from shared.rendering import Brand, RenderedEmail, TemplateFolder
@@ -119,11 +119,6 @@ def _adoption(tenant: TenantFigures) -> list[tuple[str, int, float, str]]:
     ]
 
 
-CAMPAIGN_PATHS = {
-    "turn_on_phone_sign_in": "Authenticator there: turn on phone sign-in",
-    "in_app": "MFA there: add the account in Authenticator",
-    "tap_path": "Nothing strong: a TAP from the manager or service desk",
-}
 CAMPAIGN_WAVES_SHOWN = 10  # the latest waves in the email; the snapshot and the API have all
 
 
@@ -142,7 +137,7 @@ def _conversion_cells(label: str, row: ConversionRow) -> dict[str, Any]:
 def campaign_view(funnel: Funnel) -> dict[str, Any]:
     """The registration campaign's section: funnel first, then conversion per path and wave."""
     c = funnel.conversion
-    eligible = [(CAMPAIGN_PATHS[p.value], funnel.eligible.get(p, 0)) for p in PATH_ORDER]
+    eligible = [(PATH_LABELS[p], funnel.eligible.get(p, 0)) for p in PATH_ORDER]
     still = sum(n for _, n in eligible)
     contacted = c.total.contacted
     funnel_rows = [
@@ -173,7 +168,7 @@ def campaign_view(funnel: Funnel) -> dict[str, Any]:
         "rows": [
             _conversion_cells("all paths", c.total),
             *(
-                _conversion_cells(CAMPAIGN_PATHS[r.path.value], r)
+                _conversion_cells(PATH_LABELS[r.path], r)
                 for r in c.by_path
                 if r.path is not None and (r.contacted or r.opted_out or r.bounced)
             ),
