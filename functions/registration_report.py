@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import asdict
 
 import azure.functions as func
 
 from functions.app_services import services
 from functions.http_headers import html_answer, image_origin, json_answer
-from functions.http_problem import problem
+from functions.http_problem import problem, problem_body, problem_response
+from shared.domain.errors import TransientError
 from shared.report.snapshots import REPORT_HTML
 from shared.usecases.daily_run import ReportRun
 
@@ -38,7 +40,14 @@ async def registration_report_timer(timer: func.TimerRequest) -> None:
 
 @bp.route(route="reports/run", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 async def report_run(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the binding name
-    run = await services().daily_run(scheduled=False)
+    try:
+        run = await services().daily_run(scheduled=False)
+    except TransientError as exc:
+        # The digest could not go out yet (e.g. the shared email budget is spent): say when to
+        # come back instead of a bare 500. The run's other work is idempotent on a retry.
+        wait = max(1, math.ceil(exc.retry_after or 60))
+        body = problem_body(503, f"the report could not be sent yet ({exc.reason}); retry later")
+        return problem_response(body, headers={"Retry-After": str(wait)})
     return json_answer(_run_json(run), status=200 if run.ok else 502)
 
 

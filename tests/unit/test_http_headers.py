@@ -20,6 +20,7 @@ import functions.status
 from functions.hr_events import handle_hr_events
 from functions.http_headers import content_security_policy, image_origin, secured
 from functions.http_problem import problem, problem_body, problem_response
+from shared.domain.errors import TransientError
 from shared.services import Services
 from tests.fakes import Fakes
 from tests.unit.intake.helpers import SECRET
@@ -214,3 +215,20 @@ def test_the_policy_lists_each_image_source_once() -> None:
     assert content_security_policy(["https://a.example", "https://a.example"]) == CSP.replace(
         "img-src data:", "img-src data: https://a.example"
     )
+
+
+def test_a_report_run_whose_digest_cannot_go_out_yet_is_503_with_retry_after(
+    app: Callable[..., Services], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = app()
+
+    async def spent(**_: Any) -> None:
+        raise TransientError("email_rate_limited", retry_after=41.2)
+
+    monkeypatch.setattr(services, "daily_run", spent)
+    response = call(functions.registration_report.report_run, "POST")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "42"
+    assert_json_answer(response, "application/problem+json")
+    assert "email_rate_limited" in json.loads(response.get_body())["detail"]
