@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import random
@@ -26,15 +25,13 @@ from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
-    HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
-    ServiceRequestError,
 )
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, UpdateMode
 
-from shared.adapters.clients import table_service
+from shared.adapters.table_access import LazyTable
 from shared.config import StorageConnection
 from shared.domain.campaign import CampaignPath
 from shared.domain.campaign_state import (
@@ -113,39 +110,17 @@ class TableCampaignStore:
     ) -> None:
         # The connection may be resolved on first use: the app builds the store at start, and a
         # process that never touches the campaign needs no storage for it.
-        self._connection = connection
-        self._service: TableServiceClient | None = None
-        self._table_name = table
-        self._table: TableClient | None = None
+        self._store = LazyTable(connection, table)
         self._shards = shards
 
     async def aclose(self) -> None:
-        if self._table is not None:
-            self._table.close()
-        if self._service is not None:
-            self._service.close()
+        self._store.close()
 
     def _client(self) -> TableClient:
-        if self._table is None:
-            if self._service is None:
-                connection = self._connection
-                self._service = table_service(
-                    connection if isinstance(connection, StorageConnection) else connection()
-                )
-            try:
-                self._service.create_table_if_not_exists(self._table_name)
-            except (HttpResponseError, ServiceRequestError) as exc:
-                raise TransientError(f"table storage unavailable: {type(exc).__name__}") from exc
-            self._table = self._service.get_table_client(self._table_name)
-        return self._table
+        return self._store.client()
 
     async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError):
-            raise
-        except (HttpResponseError, ServiceRequestError) as exc:
-            raise TransientError(f"table storage error: {type(exc).__name__}") from exc
+        return await self._store.run(fn, *args, **kwargs)
 
     async def _get(self, pk: str, rk: str) -> Any:
         try:

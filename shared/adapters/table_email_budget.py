@@ -41,18 +41,15 @@ from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
-    HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
-    ServiceRequestError,
 )
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, UpdateMode
 
-from shared.adapters.clients import table_service
+from shared.adapters.table_access import LazyTable
 from shared.config import StorageConnection
 from shared.domain.email_budget import EmailBudget, MailPriority
-from shared.domain.errors import TransientError
 
 PARTITION = "mailbudget"
 # Lost races in one take before it answers "try again in a moment" (a short wait).
@@ -76,10 +73,7 @@ class TableEmailBudget:
         clock: Callable[[], float] = time.time,
     ) -> None:
         # The connection may be resolved on first use: a process that never sends needs none.
-        self._connection = connection
-        self._service: TableServiceClient | None = None
-        self._table_name = table
-        self._table: TableClient | None = None
+        self._store = LazyTable(connection, table)
         self._budget = budget
         self._row = name
         self._clock = clock
@@ -93,33 +87,14 @@ class TableEmailBudget:
         self.conflicts = 0
 
     async def aclose(self) -> None:
-        if self._table is not None:
-            self._table.close()
-        if self._service is not None:
-            self._service.close()
+        self._store.close()
 
     def _client(self) -> TableClient:
-        if self._table is None:
-            if self._service is None:
-                connection = self._connection
-                self._service = table_service(
-                    connection if isinstance(connection, StorageConnection) else connection()
-                )
-            try:
-                self._service.create_table_if_not_exists(self._table_name)
-            except (HttpResponseError, ServiceRequestError) as exc:
-                raise TransientError(f"table storage unavailable: {type(exc).__name__}") from exc
-            self._table = self._service.get_table_client(self._table_name)
-        return self._table
+        return self._store.client()
 
     async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         self.requests += 1
-        try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError):
-            raise
-        except (HttpResponseError, ServiceRequestError) as exc:
-            raise TransientError(f"table storage error: {type(exc).__name__}") from exc
+        return await self._store.run(fn, *args, **kwargs)
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

@@ -14,7 +14,6 @@ Writes of a record are ETag-checked, so two workers never overwrite each other's
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import random
@@ -26,15 +25,13 @@ from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
-    HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
-    ServiceRequestError,
 )
-from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
-from shared.adapters.clients import table_service
+from shared.adapters.table_access import LazyTable
 from shared.config import StorageConnection
 from shared.domain.errors import ConflictError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
@@ -103,35 +100,20 @@ class TableLedger:
     def __init__(
         self, connection: StorageConnection, table: str, *, cap_shards: int = MAX_SHARDS
     ) -> None:
-        self._service: TableServiceClient = table_service(connection)
-        self._table_name = table
-        self._table: TableClient | None = None
+        self._store = LazyTable(connection, table)
         self._cap_shards = cap_shards
         # Table requests the flood cap made and conditional writes it lost (benchmarks read them).
         self.cap_requests = 0
         self.cap_conflicts = 0
 
     async def aclose(self) -> None:
-        if self._table is not None:
-            self._table.close()
-        self._service.close()
+        self._store.close()
 
     def _client(self) -> TableClient:
-        if self._table is None:
-            try:
-                self._service.create_table_if_not_exists(self._table_name)
-            except (HttpResponseError, ServiceRequestError) as exc:
-                raise TransientError(f"table storage unavailable: {type(exc).__name__}") from exc
-            self._table = self._service.get_table_client(self._table_name)
-        return self._table
+        return self._store.client()
 
     async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
-        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError):
-            raise
-        except (HttpResponseError, ServiceRequestError) as exc:
-            raise TransientError(f"table storage error: {type(exc).__name__}") from exc
+        return await self._store.run(fn, *args, **kwargs)
 
     async def get(self, tracking_id: str) -> JoinerRecord | None:
         try:
