@@ -130,8 +130,9 @@ def test_without_a_fallback_a_refused_manager_mail_creates_no_tap_at_all(
     assert "not an address the mail service accepts" in status["reasonDetail"]
     assert taps_created(graph) == 0
     assert graph.control.taps() == []
-    # The only mail is the admins' alert about the failure; ACS refused nothing.
-    [alert] = acs.control.messages()
+    # The only mail is the admins' alert about the failure (sent after the status is final, so
+    # waited for); ACS refused nothing.
+    [alert] = wait_for(lambda: acs.control.messages(), timeout=30)
     assert no_fallback.settings["ADMIN_EMAILS"] in json.dumps(alert["to"])
     assert acs.control.requests()["send"] == {"202": 1}
 
