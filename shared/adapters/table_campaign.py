@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -31,6 +30,7 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, UpdateMode
 
+from shared.adapters.sharded_counter import ShardedHourlyCounter
 from shared.adapters.table_access import LazyTable
 from shared.config import StorageConnection
 from shared.domain.campaign import CampaignPath
@@ -40,8 +40,8 @@ from shared.domain.campaign_state import (
     CampaignStatus,
     OptOut,
 )
-from shared.domain.errors import ConflictError, TransientError
-from shared.domain.tap_cap import MAX_SHARDS, shard_allowances, shard_row
+from shared.domain.errors import ConflictError
+from shared.domain.tap_cap import MAX_SHARDS
 
 _STATE, _CONTACT, _OPTOUT, _CLAIM, _SENDS = "state", "contact", "optout", "claim", "sends"
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]")
@@ -111,7 +111,9 @@ class TableCampaignStore:
         # The connection may be resolved on first use: the app builds the store at start, and a
         # process that never touches the campaign needs no storage for it.
         self._store = LazyTable(connection, table)
-        self._shards = shards
+        self._sends = ShardedHourlyCounter(
+            self._store, _SENDS, shards, what="campaign send counter", retry_after=5
+        )
 
     async def aclose(self) -> None:
         self._store.close()
@@ -271,52 +273,8 @@ class TableCampaignStore:
         return True
 
     async def take_send_slot(self, hour_key: str, cap: int) -> bool:
-        allowances = shard_allowances(cap, self._shards)
-        open_shards = list(range(len(allowances)))
-        for _ in range(20 + len(allowances)):  # lost races, plus one look at each full shard
-            if not open_shards:
-                return False
-            shard = random.choice(open_shards)
-            taken = await self._take_in_shard(shard_row(hour_key, shard), allowances[shard])
-            if taken is None:
-                continue
-            if taken:
-                return True
-            open_shards.remove(shard)
-        raise TransientError("campaign send counter is contended; retry", retry_after=5)
-
-    async def _take_in_shard(self, row: str, allowance: int) -> bool | None:
-        """True: taken; False: the shard is full; None: lost the race for it."""
-        table = self._client()
-        entity = await self._get(_SENDS, row)
-        if entity is None:
-            try:
-                await self._run(
-                    table.create_entity, {"PartitionKey": _SENDS, "RowKey": row, "count": 1}
-                )
-                return True
-            except ResourceExistsError:
-                return None
-        if int(entity["count"]) >= allowance:
-            return False
-        entity["count"] = int(entity["count"]) + 1
-        try:
-            await self._run(
-                table.update_entity,
-                entity,
-                mode=UpdateMode.REPLACE,
-                etag=entity.metadata["etag"],
-                match_condition=MatchConditions.IfNotModified,
-            )
-            return True
-        except ResourceModifiedError:
-            return None
+        return await self._sends.take(hour_key, cap)
 
     async def sends_in(self, hour_key: str) -> int:
         """The hour's campaign emails over its shards (tests and the benchmark read it)."""
-        query = "PartitionKey eq @pk and RowKey ge @first and RowKey lt @end"
-        params = {"pk": _SENDS, "first": hour_key, "end": hour_key + "~"}
-        rows = await self._run(
-            lambda: list(self._client().query_entities(query, parameters=params, select=["count"]))
-        )
-        return sum(int(row["count"]) for row in rows)
+        return await self._sends.used(hour_key)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 from collections.abc import AsyncIterator
 from dataclasses import fields, replace
@@ -31,11 +30,12 @@ from azure.core.exceptions import (
 )
 from azure.data.tables import TableClient, TableTransactionError, UpdateMode
 
+from shared.adapters.sharded_counter import ShardedHourlyCounter
 from shared.adapters.table_access import LazyTable
 from shared.config import StorageConnection
 from shared.domain.errors import ConflictError, TransientError
 from shared.domain.record import JoinerRecord, ReminderLog, Status, StepLog
-from shared.domain.tap_cap import MAX_SHARDS, hour_range, shard_allowances, shard_row
+from shared.domain.tap_cap import MAX_SHARDS
 from shared.ports import WebhookDelivery
 
 _JOINER = "joiner"
@@ -101,10 +101,9 @@ class TableLedger:
         self, connection: StorageConnection, table: str, *, cap_shards: int = MAX_SHARDS
     ) -> None:
         self._store = LazyTable(connection, table)
-        self._cap_shards = cap_shards
-        # Table requests the flood cap made and conditional writes it lost (benchmarks read them).
-        self.cap_requests = 0
-        self.cap_conflicts = 0
+        self._cap = ShardedHourlyCounter(
+            self._store, _TAPCAP, cap_shards, what="flood-cap counter", retry_after=None
+        )
 
     async def aclose(self) -> None:
         self._store.close()
@@ -177,64 +176,20 @@ class TableLedger:
                 yield entity_to_record(dict(entity), entity.metadata.get("etag"))
 
     async def take_tap_slot(self, hour_key: str, cap: int) -> bool:
-        allowances = shard_allowances(cap, self._cap_shards)
-        open_shards = list(range(len(allowances)))
-        for _ in range(20 + len(allowances)):  # lost races, plus one look at each full shard
-            if not open_shards:
-                return False
-            # A random open shard each time: racers who lost one spread out instead of
-            # queueing on it again.
-            shard = random.choice(open_shards)
-            taken = await self._take_in_shard(shard_row(hour_key, shard), allowances[shard])
-            if taken is None:
-                continue
-            if taken:
-                return True
-            open_shards.remove(shard)
-        raise TransientError("flood-cap counter is contended; retry")
-
-    async def _take_in_shard(self, row: str, allowance: int) -> bool | None:
-        """True: taken; False: the shard is full; None: lost the race for it."""
-        table = self._client()
-        self.cap_requests += 1
-        try:
-            entity = await self._run(table.get_entity, _TAPCAP, row)
-        except ResourceNotFoundError:
-            self.cap_requests += 1
-            try:
-                await self._run(
-                    table.create_entity, {"PartitionKey": _TAPCAP, "RowKey": row, "count": 1}
-                )
-                return True
-            except ResourceExistsError:
-                self.cap_conflicts += 1
-                return None
-        if int(entity["count"]) >= allowance:
-            return False
-        entity["count"] = int(entity["count"]) + 1
-        self.cap_requests += 1
-        try:
-            await self._run(
-                table.update_entity,
-                entity,
-                mode=UpdateMode.REPLACE,
-                etag=entity.metadata["etag"],
-                match_condition=MatchConditions.IfNotModified,
-            )
-            return True
-        except ResourceModifiedError:
-            self.cap_conflicts += 1
-            return None
+        return await self._cap.take(hour_key, cap)
 
     async def tap_slots_used(self, hour_key: str) -> int:
-        """The hour's passes over its shards (and the one counter of releases before shards)."""
-        first, end = hour_range(hour_key)
-        query = "PartitionKey eq @pk and RowKey ge @first and RowKey lt @end"
-        params = {"pk": _TAPCAP, "first": first, "end": end}
-        rows = await self._run(
-            lambda: list(self._client().query_entities(query, parameters=params, select=["count"]))
-        )
-        return sum(int(row["count"]) for row in rows)
+        return await self._cap.used(hour_key)
+
+    @property
+    def cap_requests(self) -> int:
+        """Table requests the flood cap made (benchmarks read them)."""
+        return self._cap.requests
+
+    @property
+    def cap_conflicts(self) -> int:
+        """Conditional writes the flood cap lost."""
+        return self._cap.conflicts
 
     async def claim_once(self, key: str, now: datetime) -> bool:
         entity = {
