@@ -260,6 +260,11 @@ class CampaignStore(Protocol):
         hour already holds `cap`."""
         ...
 
+    async def prune(self, claims_before: datetime, hours_before: str) -> int:
+        """Delete claims made before `claims_before` and hourly send counters of hours that
+        sort before `hours_before`; the number deleted."""
+        ...
+
     async def save_summary(self, summary: dict[str, object]) -> None:
         """The scope figures of the last report read (the funnel's first rows)."""
         ...

@@ -20,6 +20,7 @@ class FakeCampaignStore:
     contacts_: dict[str, CampaignContact] = field(default_factory=dict)
     opt_outs: dict[str, OptOut] = field(default_factory=dict)
     claims: set[str] = field(default_factory=set)
+    claimed_at: dict[str, datetime] = field(default_factory=dict)
     sends: dict[str, int] = field(default_factory=dict)  # hour key -> emails counted
     summary_: dict[str, object] | None = None
     version: int = 0
@@ -70,7 +71,17 @@ class FakeCampaignStore:
         if key in self.claims:
             return False
         self.claims.add(key)
+        self.claimed_at[key] = now
         return True
+
+    async def prune(self, claims_before: datetime, hours_before: str) -> int:
+        old = [k for k in self.claims if self.claimed_at.get(k, claims_before) < claims_before]
+        hours = [h for h in self.sends if h < hours_before]
+        for key in old:
+            self.claims.discard(key)
+        for hour in hours:
+            del self.sends[hour]
+        return len(old) + len(hours)
 
     async def take_send_slot(self, hour_key: str, cap: int) -> bool:
         if self.sends.get(hour_key, 0) >= sum(shard_allowances(cap)):

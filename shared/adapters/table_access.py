@@ -15,7 +15,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
     ServiceRequestError,
 )
-from azure.data.tables import TableClient, TableServiceClient
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError
 
 from shared.adapters.clients import table_service
 from shared.config import StorageConnection
@@ -57,8 +57,42 @@ class LazyTable:
         except (HttpResponseError, ServiceRequestError) as exc:
             raise TransientError(f"table storage error: {type(exc).__name__}") from exc
 
+    async def delete_where(self, query: str, params: dict[str, str]) -> int:
+        """Delete every entity `query` matches (housekeeping), in transactions of 100 per
+        partition; entities another worker deleted first are no error. The number matched."""
+        table = self.client()
+        keys = await self.run(_matching_keys, table, query, params)
+        deleted = 0
+        for start in range(0, len(keys), _TRANSACTION_LIMIT):
+            deleted += await self.run(_delete_all, table, keys[start : start + _TRANSACTION_LIMIT])
+        return deleted
+
     def close(self) -> None:
         if self._table is not None:
             self._table.close()
         if self._service is not None:
             self._service.close()
+
+
+# A table transaction holds at most 100 operations, all in one partition.
+_TRANSACTION_LIMIT = 100
+
+
+def _matching_keys(table: TableClient, query: str, params: dict[str, str]) -> list[tuple[str, str]]:
+    found = table.query_entities(query, parameters=params, select=["PartitionKey", "RowKey"])
+    return sorted((e["PartitionKey"], e["RowKey"]) for e in found)
+
+
+def _delete_all(table: TableClient, keys: list[tuple[str, str]]) -> int:
+    by_partition: dict[str, list[str]] = {}
+    for pk, rk in keys:
+        by_partition.setdefault(pk, []).append(rk)
+    for pk, rows in by_partition.items():
+        operations: list[Any] = [("delete", {"PartitionKey": pk, "RowKey": rk}) for rk in rows]
+        try:
+            table.submit_transaction(operations)
+        except TableTransactionError:
+            # Another worker pruned some of them first: delete the rest one by one.
+            for rk in rows:
+                table.delete_entity(pk, rk)  # deleting a missing entity is not an error here
+    return len(keys)

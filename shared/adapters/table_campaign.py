@@ -278,3 +278,14 @@ class TableCampaignStore:
     async def sends_in(self, hour_key: str) -> int:
         """The hour's campaign emails over its shards (tests and the benchmark read it)."""
         return await self._sends.used(hour_key)
+
+    async def prune(self, claims_before: datetime, hours_before: str) -> int:
+        # ISO-8601 UTC texts of one format sort like the instants they name.
+        claims = "PartitionKey eq @pk and at lt @cutoff"
+        deleted = await self._store.delete_where(
+            claims, {"pk": _CLAIM, "cutoff": _text(claims_before) or ""}
+        )
+        counters = "PartitionKey eq @pk and RowKey lt @hour"
+        return deleted + await self._store.delete_where(
+            counters, {"pk": _SENDS, "hour": hours_before}
+        )

@@ -28,7 +28,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import TableClient, TableTransactionError, UpdateMode
+from azure.data.tables import TableClient, UpdateMode
 
 from shared.adapters.sharded_counter import ShardedHourlyCounter
 from shared.adapters.table_access import LazyTable
@@ -262,7 +262,6 @@ class TableLedger:
         return etag
 
     async def prune(self, claims_before: datetime, tap_hours_before: str) -> int:
-        table = self._client()
         # ISO-8601 UTC texts of one format sort like the instants they name.
         old_claims = (
             "PartitionKey eq 'claim' and at lt @cutoff",
@@ -274,31 +273,8 @@ class TableLedger:
         )
         deleted = 0
         for query, params in (old_claims, old_counters):
-            keys = await self._run(_matching_keys, table, query, params)
-            for start in range(0, len(keys), _TRANSACTION_LIMIT):
-                chunk = keys[start : start + _TRANSACTION_LIMIT]
-                deleted += await self._run(_delete_all, table, chunk)
+            deleted += await self._store.delete_where(query, params)
         return deleted
-
-
-# A table transaction holds at most 100 operations, all in one partition.
-_TRANSACTION_LIMIT = 100
-
-
-def _matching_keys(table: TableClient, query: str, params: dict[str, str]) -> list[tuple[str, str]]:
-    found = table.query_entities(query, parameters=params, select=["PartitionKey", "RowKey"])
-    return [(e["PartitionKey"], e["RowKey"]) for e in found]
-
-
-def _delete_all(table: TableClient, keys: list[tuple[str, str]]) -> int:
-    operations: list[Any] = [("delete", {"PartitionKey": pk, "RowKey": rk}) for pk, rk in keys]
-    try:
-        table.submit_transaction(operations)
-    except TableTransactionError:
-        # Another worker pruned some of them first: delete the rest one by one.
-        for pk, rk in keys:
-            table.delete_entity(pk, rk)  # deleting a missing entity is not an error here
-    return len(keys)
 
 
 def _utc_text(instant: datetime) -> str:

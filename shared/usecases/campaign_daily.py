@@ -20,6 +20,7 @@ from shared.domain.campaign_figures import Funnel
 from shared.domain.campaign_state import CampaignContact, enqueue_key
 from shared.domain.commands import SendCampaignEmail
 from shared.domain.errors import ConflictError
+from shared.domain.housekeeping import claims_cutoff, tap_counter_cutoff
 from shared.domain.policies import CampaignPolicy
 from shared.domain.quiet_hours import recipient_zone
 from shared.ports import CampaignQueue, CampaignStore
@@ -43,6 +44,12 @@ class CampaignDaily:
         self.scope = scope
         self._store = store
         self._queue = queue
+
+    async def prune(self, now: datetime) -> int:
+        """Housekeeping, by the ledger's rule (shared/domain/housekeeping): claims a month past
+        the last cadence day, hourly send counters after two days."""
+        days = self._policy.cadence.days
+        return await self._store.prune(claims_cutoff(now, days), tap_counter_cutoff(now))
 
     async def finish(self, tally: CampaignTally | None, now: datetime, *, fan_out: bool) -> Funnel:
         """`tally` None: the scope could not be read; the funnel is still told, nothing queued."""

@@ -261,6 +261,9 @@ class DailyRun:
         ledger_pruned = await jobs.run(
             "prune_ledger", lambda: self._ledger.prune(cutoff, tap_counter_cutoff(now)), 0
         )
+        if self._campaign is not None:
+            daily = self._campaign
+            ledger_pruned += await jobs.run("prune_campaign", lambda: daily.prune(now), 0)
         if tenant.figures is None:
             assert tenant.failure is not None  # _read_tenant returns one or the other
             return await self._error_digest(

@@ -112,3 +112,33 @@ def test_concurrent_takers_never_exceed_the_hourly_cap(store: CampaignStore) -> 
     assert asyncio.run(store.take_send_slot("2026-12-01T10", 10))  # a new hour, a new count
     if isinstance(store, TableCampaignStore):
         assert asyncio.run(store.sends_in("2026-12-01T09")) == 10
+
+
+def test_prune_drops_old_claims_and_hour_counters_and_keeps_recent_ones(
+    store: CampaignStore,
+) -> None:
+    async def scenario() -> tuple[int, list[bool], list[bool]]:
+        old, recent = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+        for i in range(120):  # more than one table transaction (100)
+            assert await store.claim(f"campaign-enqueued:u{i}:1:2026-09-01", old)
+        assert await store.claim("campaign:u1:2", recent)
+        assert await store.take_send_slot("2026090109", 1)
+        assert await store.take_send_slot("2026120109", 1)
+
+        pruned = await store.prune(datetime(2026, 10, 1, tzinfo=UTC), "2026113009")
+
+        claims = [
+            await store.claim("campaign-enqueued:u0:1:2026-09-01", NOW),  # gone: claimable
+            await store.claim("campaign:u1:2", NOW),  # kept: still refused
+        ]
+        slots = [
+            await store.take_send_slot("2026090109", 1),  # counter gone: a fresh hour
+            await store.take_send_slot("2026120109", 1),  # kept: the cap of 1 is used
+        ]
+        return pruned, claims, slots
+
+    pruned, claims, slots = asyncio.run(scenario())
+
+    assert pruned == 121
+    assert claims == [True, False]
+    assert slots == [True, False]

@@ -72,6 +72,7 @@ ALL_JOBS = [
     "fan_out_reminders",
     "campaign",
     "prune_ledger",
+    "prune_campaign",
     "trend",
     "store_snapshot",
     "prune_snapshots",
