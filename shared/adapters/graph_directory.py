@@ -50,6 +50,8 @@ SIGN_IN_FIELDS = (
 )
 _POLICY_TTL_SECONDS = 600.0
 REPORT_PAGE_SIZE = 999
+# Users whose methods the no-licence report read fetches at once.
+MEMBER_READS_AT_ONCE = 10
 # Per-request SDK retries for a report page (kiota's maximum; the client default is 3): with the
 # reports throttle's short Retry-After this rides out a burst of 429s.
 REPORT_RETRIES = 10
@@ -491,7 +493,13 @@ class GraphDirectory:
                     if m.get("@odata.type") == "#microsoft.graph.user" and m.get("id") not in seen
                 ]
                 seen.update(str(u["id"]) for u in users)
-                yield list(await asyncio.gather(*(self._member_row(u) for u in users)))
+                rows: list[RegistrationRow] = []
+                # A few users at a time: a page of 999 members must not become 999 concurrent
+                # Graph reads (the tenant's throttle is shared with the onboarding work).
+                for start in range(0, len(users), MEMBER_READS_AT_ONCE):
+                    chunk = users[start : start + MEMBER_READS_AT_ONCE]
+                    rows += await asyncio.gather(*(self._member_row(u) for u in chunk))
+                yield rows
                 url = (page or {}).get("@odata.nextLink")
 
     async def _member_row(self, user: Mapping[str, Any]) -> RegistrationRow:

@@ -5,7 +5,7 @@ that keeps state in Table storage (the ledger, the campaign store, the email bud
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from azure.core.exceptions import (
@@ -56,6 +56,16 @@ class LazyTable:
             raise
         except (HttpResponseError, ServiceRequestError) as exc:
             raise TransientError(f"table storage error: {type(exc).__name__}") from exc
+
+    async def entities(self, query: str, params: dict[str, str]) -> AsyncIterator[Any]:
+        """Every entity `query` matches, read a page at a time off the event loop."""
+        pages = self.client().query_entities(query, parameters=params).by_page()
+        while True:
+            page = await self.run(lambda: list(next(pages, [])))
+            if not page:
+                return
+            for entity in page:
+                yield entity
 
     async def delete_where(self, query: str, params: dict[str, str]) -> int:
         """Delete every entity `query` matches (housekeeping), in transactions of 100 per

@@ -211,17 +211,8 @@ class TableCampaignStore:
         return replace(contact, etag=etag)
 
     async def contacts(self) -> AsyncIterator[CampaignContact]:
-        pages = (
-            self._client()
-            .query_entities("PartitionKey eq @pk", parameters={"pk": _CONTACT})
-            .by_page()
-        )
-        while True:
-            page = await self._run(lambda: list(next(pages, [])))
-            if not page:
-                return
-            for entity in page:
-                yield entity_to_contact(dict(entity), entity.metadata.get("etag"))
+        async for entity in self._store.entities("PartitionKey eq @pk", {"pk": _CONTACT}):
+            yield entity_to_contact(dict(entity), entity.metadata.get("etag"))
 
     # --- opt-outs ----------------------------------------------------------------------------
 

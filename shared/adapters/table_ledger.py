@@ -163,17 +163,8 @@ class TableLedger:
         return [entity_to_record(dict(e), e.metadata.get("etag")) for e in entities]
 
     async def all(self) -> AsyncIterator[JoinerRecord]:
-        pages = (
-            self._client()
-            .query_entities("PartitionKey eq @pk", parameters={"pk": _JOINER})
-            .by_page()
-        )
-        while True:
-            page = await self._run(lambda: list(next(pages, [])))
-            if not page:
-                return
-            for entity in page:
-                yield entity_to_record(dict(entity), entity.metadata.get("etag"))
+        async for entity in self._store.entities("PartitionKey eq @pk", {"pk": _JOINER}):
+            yield entity_to_record(dict(entity), entity.metadata.get("etag"))
 
     async def take_tap_slot(self, hour_key: str, cap: int) -> bool:
         return await self._cap.take(hour_key, cap)

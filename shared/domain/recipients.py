@@ -37,14 +37,8 @@ class ReminderRecipients:
         return f"{self.rule.value}: {shown}"
 
 
-def is_valid_address(value: str | None) -> bool:
-    """One rule for every recipient (shared/domain/email_address): an address the mail service
-    would refuse is passed over for the next one, not sent to and refused for good."""
-    return is_deliverable(value)
-
-
 def _first_valid(candidates: Iterable[str | None]) -> str | None:
-    return next((c.strip() for c in candidates if c and is_valid_address(c.strip())), None)
+    return next((c.strip() for c in candidates if c and is_deliverable(c.strip())), None)
 
 
 def _unique(addresses: Iterable[str], taken: Iterable[str] = ()) -> tuple[str, ...]:
